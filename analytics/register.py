@@ -1,0 +1,493 @@
+"""The incident register: logging a case, recording each step, and reading cases back.
+
+Every write loads the case inside the write transaction, applies the change, checks the
+whole case against the rules, writes, and appends to the audit trail, all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from analytics.audit import record_audit
+from analytics.cases import (
+    CODE_LIST_FIELDS,
+    DATE_FIELDS,
+    EDITABLE_FIELDS,
+    Case,
+    CaseInvalid,
+    EscalationStep,
+    Problem,
+    ensure_valid,
+    normalise,
+)
+from analytics.sql import load_query
+from analytics.store import Store
+from analytics.vocabulary import (
+    CATEGORIES,
+    DISCUSSION_OUTCOMES,
+    ESCALATION_ACTIONS,
+    PLATFORMS,
+    STAGES,
+    label_of,
+)
+
+# The incidents columns a Case maps onto, in one place for inserts, updates and reads.
+CASE_COLUMNS = (
+    "reference",
+    "reported_on",
+    "posted_on",
+    "platform",
+    "categories",
+    "posted_by",
+    "about",
+    "person_ref",
+    "summary",
+    "evidence_url",
+    "discussion_on",
+    "discussion_outcome",
+    "content_removed_on",
+    "closed_on",
+    "outcome",
+    "rationale",
+)
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    if column in DATE_FIELDS:
+        return pa.date32()
+    if column in CODE_LIST_FIELDS:
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+# Cases travel into DuckDB as Arrow tables with exact types, whatever the values.
+_CASE_SCHEMA = pa.schema([(column, _arrow_type(column)) for column in CASE_COLUMNS])
+
+_ACTION_SCHEMA = pa.schema(
+    [
+        ("reference", pa.string()),
+        ("action", pa.string()),
+        ("taken_on", pa.date32()),
+        ("note", pa.string()),
+    ]
+)
+
+_INSERT_CASES = """
+    INSERT INTO incidents (
+        reference, reported_on, posted_on, platform, categories, posted_by, about,
+        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
+        content_removed_on, closed_on, outcome, rationale, is_demo)
+    SELECT
+        reference, reported_on, posted_on, platform, categories, posted_by, about,
+        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
+        content_removed_on, closed_on, outcome, rationale, $is_demo
+    FROM new_cases
+"""
+
+_INSERT_ACTIONS_BY_REFERENCE = """
+    INSERT INTO escalation_actions (incident_id, action, taken_on, note)
+    SELECT incidents.id, new_actions.action, new_actions.taken_on, new_actions.note
+    FROM new_actions
+    JOIN incidents ON incidents.reference = new_actions.reference
+"""
+
+_UPDATE_CASE = """
+    UPDATE incidents SET
+        reference = $reference, reported_on = $reported_on, posted_on = $posted_on,
+        platform = $platform, categories = $categories, posted_by = $posted_by,
+        about = $about, person_ref = $person_ref, summary = $summary,
+        evidence_url = $evidence_url, discussion_on = $discussion_on,
+        discussion_outcome = $discussion_outcome, content_removed_on = $content_removed_on,
+        closed_on = $closed_on, outcome = $outcome, rationale = $rationale
+    WHERE id = $id
+"""
+
+_SELECT_CASE = """
+    SELECT reference, reported_on, posted_on, platform, categories, posted_by, about,
+        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
+        content_removed_on, closed_on, outcome, rationale
+    FROM incidents WHERE id = ?
+"""
+
+_SELECT_ACTIONS = """
+    SELECT action, taken_on, note FROM escalation_actions
+    WHERE incident_id = ? ORDER BY taken_on, id
+"""
+
+
+class CaseNotFound(LookupError):
+    """Raised when no case has the id asked for."""
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases to show; an empty tuple or None means "any"."""
+
+    categories: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    reported_from: date | None = None
+    reported_to: date | None = None
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "categories": list(self.categories) or None,
+            "platforms": list(self.platforms) or None,
+            "stages": list(self.stages) or None,
+            "reported_from": self.reported_from,
+            "reported_to": self.reported_to,
+        }
+
+
+# ---------------------------------------------------------------------------- writes
+
+
+def record_case(store: Store, case: Case, *, actor: str, today: date | None = None) -> int:
+    """Log one new case (with any steps it already has) and return its id."""
+    today = today or date.today()
+    case = ensure_valid(case, today)
+    with store.transaction() as cursor:
+        _ensure_new_reference(cursor, case.reference)
+        _insert_cases(cursor, [case], is_demo=False)
+        incident_id = _id_of(cursor, case.reference)
+        record_audit(cursor, actor, "case logged", "incident", incident_id)
+    return incident_id
+
+
+def record_cases(
+    cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, is_demo: bool = False
+) -> None:
+    """Insert already-validated cases inside the caller's transaction (imports, demo)."""
+    _insert_cases(cursor, cases, is_demo=is_demo)
+
+
+def record_discussion(
+    store: Store,
+    incident_id: int,
+    held_on: date | None,
+    outcome: str | None,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> None:
+    """Record the discussion with the parent, the policy's first step."""
+
+    def add_discussion(case: Case) -> Case:
+        if case.discussion_outcome is not None:
+            raise CaseInvalid(
+                [Problem("discussion_outcome", "is already recorded; edit it with a reason")]
+            )
+        return dataclasses.replace(case, discussion_on=held_on, discussion_outcome=outcome)
+
+    _change_case(store, incident_id, add_discussion, actor, "discussion recorded", today)
+
+
+def record_escalation(
+    store: Store,
+    incident_id: int,
+    step: EscalationStep,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> None:
+    """Record one escalation action; the same action may be recorded again later."""
+    today = today or date.today()
+    with store.transaction() as cursor:
+        case = load_case_in(cursor, incident_id)
+        changed = ensure_valid(dataclasses.replace(case, actions=(*case.actions, step)), today)
+        added = changed.actions[-1]
+        cursor.execute(
+            "INSERT INTO escalation_actions (incident_id, action, taken_on, note) "
+            "VALUES (?, ?, ?, ?)",
+            [incident_id, added.action, added.taken_on, added.note],
+        )
+        record_audit(
+            cursor, actor, "escalation recorded", "incident", incident_id, detail=added.action
+        )
+
+
+def record_removal(
+    store: Store,
+    incident_id: int,
+    removed_on: date | None,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> None:
+    """Record the date the content came down."""
+
+    def add_removal(case: Case) -> Case:
+        if case.content_removed_on is not None:
+            raise CaseInvalid(
+                [Problem("content_removed_on", "is already recorded; edit it with a reason")]
+            )
+        if removed_on is None:
+            raise CaseInvalid([Problem("content_removed_on", "is required")])
+        return dataclasses.replace(case, content_removed_on=removed_on)
+
+    _change_case(store, incident_id, add_removal, actor, "removal recorded", today)
+
+
+def record_closing(
+    store: Store,
+    incident_id: int,
+    closed_on: date | None,
+    outcome: str | None,
+    rationale: str | None,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> None:
+    """Close a case with its date, outcome and rationale."""
+
+    def close(case: Case) -> Case:
+        if case.closed_on is not None:
+            raise CaseInvalid([Problem("closed_on", "the case is already closed")])
+        if closed_on is None:
+            raise CaseInvalid([Problem("closed_on", "is required to close a case")])
+        return dataclasses.replace(case, closed_on=closed_on, outcome=outcome, rationale=rationale)
+
+    _change_case(store, incident_id, close, actor, "case closed", today)
+
+
+def record_edit(
+    store: Store,
+    incident_id: int,
+    changes: Mapping[str, Any],
+    reason: str | None,
+    *,
+    actor: str,
+    today: date | None = None,
+) -> list[str]:
+    """Change recorded fields, for a stated reason; returns the fields that changed.
+
+    The audit trail keeps the reason and the names of the fields, not their values.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise CaseInvalid([Problem(name, "cannot be edited") for name in unknown])
+    reason = (reason or "").strip()
+    changed_fields: list[str] = []
+
+    def edit(case: Case) -> Case:
+        edited = normalise(dataclasses.replace(case, **changes))
+        changed_fields.extend(
+            name for name in EDITABLE_FIELDS if getattr(edited, name) != getattr(case, name)
+        )
+        if not changed_fields:
+            raise CaseInvalid([Problem("reason", "nothing was changed, so nothing was saved")])
+        if not reason:
+            raise CaseInvalid([Problem("reason", "is required to change a recorded field")])
+        return edited
+
+    _change_case(
+        store,
+        incident_id,
+        edit,
+        actor,
+        "case edited",
+        today,
+        reason=reason,
+        detail=lambda: ", ".join(changed_fields),
+    )
+    return changed_fields
+
+
+def _change_case(store, incident_id, change, actor, audit_action, today, reason=None, detail=None):
+    """Load a case, apply change, validate the whole result, write it, audit it."""
+    today = today or date.today()
+    with store.transaction() as cursor:
+        case = load_case_in(cursor, incident_id)
+        changed = ensure_valid(change(case), today)
+        if changed.reference != case.reference:
+            _ensure_new_reference(cursor, changed.reference)
+        cursor.execute(_UPDATE_CASE, {"id": incident_id, **_case_row(changed)})
+        record_audit(
+            cursor,
+            actor,
+            audit_action,
+            "incident",
+            incident_id,
+            reason=reason,
+            detail=detail() if detail else None,
+        )
+
+
+def _ensure_new_reference(cursor: duckdb.DuckDBPyConnection, reference: str) -> None:
+    taken = cursor.execute("SELECT 1 FROM incidents WHERE reference = ?", [reference]).fetchall()
+    if taken:
+        raise CaseInvalid([Problem("reference", f"'{reference}' is already used by another case")])
+
+
+def _id_of(cursor: duckdb.DuckDBPyConnection, reference: str) -> int:
+    (incident_id,) = cursor.execute(
+        "SELECT id FROM incidents WHERE reference = ?", [reference]
+    ).fetchall()[0]
+    return incident_id
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    row = {name: getattr(case, name) for name in CASE_COLUMNS}
+    row["categories"] = list(case.categories)
+    row["about"] = list(case.about)
+    return row
+
+
+def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, is_demo: bool):
+    """Insert cases and their actions as two set-based statements (fast for large imports)."""
+    if not cases:
+        return
+    new_cases = pa.Table.from_pylist([_case_row(case) for case in cases], schema=_CASE_SCHEMA)
+    new_actions = pa.Table.from_pylist(
+        [
+            {
+                "reference": case.reference,
+                "action": step.action,
+                "taken_on": step.taken_on,
+                "note": step.note,
+            }
+            for case in cases
+            for step in case.actions
+        ],
+        schema=_ACTION_SCHEMA,
+    )
+    cursor.register("new_cases", new_cases)
+    cursor.register("new_actions", new_actions)
+    try:
+        cursor.execute(_INSERT_CASES, {"is_demo": is_demo})
+        cursor.execute(_INSERT_ACTIONS_BY_REFERENCE)
+    finally:
+        cursor.unregister("new_cases")
+        cursor.unregister("new_actions")
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def load_case(store: Store, incident_id: int) -> Case:
+    """One case with its escalation actions in date order."""
+    with store.cursor() as cursor:
+        return load_case_in(cursor, incident_id)
+
+
+def load_case_in(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> Case:
+    """One case, read through the given cursor (inside a write transaction, say)."""
+    rows = cursor.execute(_SELECT_CASE, [incident_id]).fetchall()
+    if not rows:
+        raise CaseNotFound(f"no case with id {incident_id}")
+    row = rows[0]
+    values = dict(zip(CASE_COLUMNS, row, strict=True))
+    values["categories"] = tuple(values["categories"])
+    values["about"] = tuple(values["about"])
+    actions = tuple(
+        EscalationStep(action, taken_on, note)
+        for action, taken_on, note in cursor.execute(_SELECT_ACTIONS, [incident_id]).fetchall()
+    )
+    return Case(**values, actions=actions)
+
+
+def find_case_id(store: Store, reference: str) -> int | None:
+    """The id of the case with this reference, if there is one."""
+    return store.read_value("SELECT id FROM incidents WHERE reference = ?", [reference])
+
+
+def load_case_list(
+    store: Store, case_filter: CaseFilter, *, today: date | None = None, row_limit: int = 500
+) -> pd.DataFrame:
+    """Cases matching the filter, newest first, at most row_limit of them.
+
+    The column matching_cases holds how many cases match in all.
+    """
+    params = case_filter.as_params() | {"today": today or date.today(), "row_limit": row_limit}
+    return store.read(load_query("case_list"), params)
+
+
+def load_stage(store: Store, incident_id: int) -> str:
+    """The derived stage of one case: open, settled_at_discussion or escalated."""
+    stage = store.read_value("SELECT stage FROM case_stages WHERE incident_id = ?", [incident_id])
+    if stage is None:
+        raise CaseNotFound(f"no case with id {incident_id}")
+    return stage
+
+
+def count_cases(store: Store, *, demo: bool | None = None) -> int:
+    """How many cases the store holds: all, only demonstration ones, or only real ones."""
+    return store.read_value(
+        "SELECT count(*) FROM incidents WHERE $demo IS NULL OR is_demo = $demo", {"demo": demo}
+    )
+
+
+def describe_timeline(case: Case) -> pd.DataFrame:
+    """Every step of a case in date order, as (date, step, detail) rows."""
+    steps: list[tuple[date, int, str, str]] = []
+    if case.posted_on is not None:
+        steps.append((case.posted_on, 0, "Posted", label_of(PLATFORMS, case.platform)))
+    steps.append(
+        (
+            case.reported_on,
+            1,
+            "Reported to the school",
+            ", ".join(label_of(CATEGORIES, code) for code in case.categories),
+        )
+    )
+    if case.discussion_outcome is not None:
+        held = case.discussion_on or case.reported_on
+        steps.append(
+            (
+                held,
+                2,
+                "Discussion with the parent",
+                label_of(DISCUSSION_OUTCOMES, case.discussion_outcome),
+            )
+        )
+    for step in case.actions:
+        detail = label_of(ESCALATION_ACTIONS, step.action)
+        steps.append(
+            (step.taken_on, 3, "Escalation", f"{detail}: {step.note}" if step.note else detail)
+        )
+    if case.content_removed_on is not None:
+        steps.append((case.content_removed_on, 4, "Content removed", ""))
+    if case.closed_on is not None:
+        steps.append((case.closed_on, 5, "Closed", case.outcome or ""))
+    steps.sort(key=lambda step: (step[0], step[1]))
+    return pd.DataFrame(
+        [(on, what, detail) for on, _, what, detail in steps], columns=["date", "step", "detail"]
+    )
+
+
+def load_edit_history(store: Store, incident_id: int) -> pd.DataFrame:
+    """The edits of one case from the audit trail: when, who, which fields, why."""
+    return store.read(
+        """
+        SELECT occurred_at, actor, detail AS fields, reason
+        FROM audit_log
+        WHERE record_type = 'incident' AND record_id = ? AND action = 'case edited'
+        ORDER BY occurred_at, id
+        """,
+        [str(incident_id)],
+    )
+
+
+def describe_case_list(cases: pd.DataFrame) -> pd.DataFrame:
+    """The case list as people read it: labels instead of codes, plain column names."""
+    return pd.DataFrame(
+        {
+            "Reference": cases["reference"],
+            "Reported": cases["reported_on"],
+            "Platform": cases["platform"].map(lambda code: label_of(PLATFORMS, code)),
+            "Categories": cases["categories"].map(
+                lambda codes: ", ".join(label_of(CATEGORIES, code) for code in codes)
+            ),
+            "Stage": cases["stage"].map(lambda code: label_of(STAGES, code)),
+            "Days open": cases["days_open"],
+            "Closed": cases["closed_on"],
+        }
+    )

@@ -1,0 +1,108 @@
+"""The policy's vocabulary: every coded value, declared once, with its label.
+
+The codes are the interface for imports and exports and must never change; the labels
+are for people and may be reworded. The schema's CHECK constraints list the same codes,
+and tests/test_vocabulary.py proves they agree.
+"""
+
+from types import MappingProxyType
+
+CATEGORIES = MappingProxyType(
+    {
+        "naming_children": "Naming or posting comments about children at the school",
+        "allegations": "Allegations about staff or anyone connected with the school",
+        "cyber_bullying": "Posts that could be deemed cyber-bullying",
+        "complaints": "Complaints about the school or staff",
+        "defamatory": "Defamatory statements about the school or staff",
+        "offensive_comments": "Negative or offensive comments about staff or anyone connected",
+        "racist": "Racist comments",
+        "threats_of_violence": "Comments which threaten violence",
+    }
+)
+
+PLATFORMS = MappingProxyType(
+    {
+        "facebook": "Facebook",
+        "x_twitter": "X (Twitter)",
+        "instagram": "Instagram",
+        "tiktok": "TikTok",
+        "whatsapp": "WhatsApp",
+        "snapchat": "Snapchat",
+        "youtube": "YouTube",
+        "school_website_or_forum": "The school's own website or forum",
+        "other": "Other",
+    }
+)
+
+POSTED_BY = MappingProxyType(
+    {
+        "parent": "Parent",
+        "carer": "Carer",
+        "relative": "Relative",
+        "other_associated": "Someone else associated with the school",
+    }
+)
+
+ABOUT = MappingProxyType(
+    {
+        "pupil": "A pupil",
+        "staff": "Staff",
+        "school": "The school",
+        "governor": "A governor",
+        "other": "Someone else",
+    }
+)
+
+DISCUSSION_OUTCOMES = MappingProxyType(
+    {
+        "removed": "Parent removed the content",
+        "refused": "Parent refused to remove it",
+        "no_response": "No response from the parent",
+        "not_held": "No discussion held",
+    }
+)
+
+ESCALATION_ACTIONS = MappingProxyType(
+    {
+        "written_warning": "Written warning requesting removal",
+        "legal_advice": "Legal advice taken",
+        "police": "Police contacted",
+        "access_blocked": "Access to the school's website or forum blocked",
+        "provider_removal_request": "Site host or provider asked to remove it",
+        "legal_action": "Legal action",
+    }
+)
+
+# Derived, never stored: see the case_stages view in the first migration.
+STAGES = MappingProxyType(
+    {
+        "open": "Open",
+        "settled_at_discussion": "Settled at discussion",
+        "escalated": "Escalated",
+    }
+)
+
+# The policy lets the school block access only where the comments were made on its own site.
+BLOCKABLE_PLATFORM = "school_website_or_forum"
+
+# A discussion outcome that means no discussion took place, so it carries no date.
+NO_DISCUSSION = "not_held"
+
+# Coded columns of the incidents table and the vocabulary each must match.
+CODED_COLUMNS = MappingProxyType(
+    {
+        ("incidents", "platform"): PLATFORMS,
+        ("incidents", "categories"): CATEGORIES,
+        ("incidents", "posted_by"): POSTED_BY,
+        ("incidents", "about"): ABOUT,
+        ("incidents", "discussion_outcome"): DISCUSSION_OUTCOMES,
+        ("escalation_actions", "action"): ESCALATION_ACTIONS,
+    }
+)
+
+
+def label_of(vocabulary: MappingProxyType, code: str | None) -> str:
+    """The label for a code, or the code itself when it is not in the vocabulary."""
+    if code is None:
+        return ""
+    return vocabulary.get(code, code)

@@ -1,0 +1,13 @@
+"""Entry point: page settings and navigation over the pages; nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Parental social media incidents", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/incidents.py", title="Incidents", default=True),
+        st.Page("pages/log_incident.py", title="Log an incident"),
+    ]
+)
+navigation.run()

@@ -1,0 +1,99 @@
+"""Log an incident: one form, checked by the same rules as an import."""
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.cases import MAX_TEXT_LENGTH, Case, CaseInvalid
+from analytics.register import record_case
+from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
+from ui.shared import (
+    APP_ACTOR,
+    code_label,
+    flash,
+    forget_inputs,
+    get_store,
+    render_demo_banner,
+    show_flash,
+    show_problems,
+)
+
+store = get_store()
+st.title("Log an incident")
+render_demo_banner(store)
+show_flash()
+if last_logged := st.session_state.get("last_logged_id"):
+    st.page_link(
+        "pages/incidents.py",
+        label="Open the case just logged",
+        query_params={"case": str(last_logged)},
+    )
+
+# The form keeps every value after a failure, and is emptied only once the case is saved.
+with st.form("log_incident"):
+    st.caption(
+        "Record what was posted and who it was about. Use the school's own case number "
+        "and a person reference (a code such as F-07), never a name."
+    )
+    reference = st.text_input("Reference (the school's case number)", key="log_reference")
+    first, second = st.columns(2)
+    reported_on = first.date_input(
+        "Reported on", value="today", max_value=date.today(), key="log_reported_on"
+    )
+    posted_on = second.date_input(
+        "Posted on (if known)", value=None, max_value=date.today(), key="log_posted_on"
+    )
+    platform = first.selectbox(
+        "Platform",
+        list(PLATFORMS),
+        index=None,
+        format_func=code_label(PLATFORMS),
+        key="log_platform",
+    )
+    posted_by = second.selectbox(
+        "Posted by",
+        list(POSTED_BY),
+        index=None,
+        format_func=code_label(POSTED_BY),
+        key="log_posted_by",
+    )
+    categories = st.multiselect(
+        "Categories (one or more)",
+        list(CATEGORIES),
+        format_func=code_label(CATEGORIES),
+        key="log_categories",
+    )
+    about = st.multiselect("About", list(ABOUT), format_func=code_label(ABOUT), key="log_about")
+    person_ref = st.text_input(
+        "Person reference",
+        help="A code the school assigns to the poster, never a name.",
+        key="log_person_ref",
+    )
+    summary = st.text_area(
+        "Summary", max_chars=MAX_TEXT_LENGTH, help="No names of children.", key="log_summary"
+    )
+    evidence_url = st.text_input("Evidence link", key="log_evidence_url")
+    submitted = st.form_submit_button("Log incident", type="primary")
+
+if submitted:
+    case = Case(
+        reference=reference,
+        reported_on=reported_on,
+        posted_on=posted_on,
+        platform=platform,
+        categories=tuple(categories),
+        posted_by=posted_by,
+        about=tuple(about),
+        person_ref=person_ref,
+        summary=summary,
+        evidence_url=evidence_url,
+    )
+    try:
+        incident_id = record_case(store, case, actor=APP_ACTOR)
+    except CaseInvalid as invalid:
+        show_problems(invalid.problems)
+    else:
+        flash(f"Logged case {case.reference.strip()}.")
+        st.session_state["last_logged_id"] = incident_id
+        forget_inputs("log_")
+        st.rerun()

@@ -1,0 +1,58 @@
+"""Fixtures shared by every test: a real store on disk, a fixed today, sample cases."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from analytics.cases import Case, EscalationStep
+from analytics.store import Store, open_store
+
+TODAY = date(2026, 3, 15)
+SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh, migrated DuckDB file under tmp_path, closed after the test."""
+    opened = open_store(tmp_path / "store.duckdb")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """st.cache_resource outlives each AppTest in one pytest process: start each test clean."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def make_case(**changes) -> Case:
+    """A valid open case reported on 2026-01-12, with any fields changed."""
+    base = Case(
+        reference="2026-001",
+        reported_on=date(2026, 1, 12),
+        categories=("complaints",),
+        posted_on=date(2026, 1, 10),
+        platform="facebook",
+        posted_by="parent",
+        about=("school",),
+        person_ref="F-01",
+        summary="Post complaining about the new pick-up arrangements.",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def escalated_case(**changes) -> Case:
+    """A valid case with a refused discussion and a written warning."""
+    return make_case(
+        discussion_on=date(2026, 1, 13),
+        discussion_outcome="refused",
+        actions=(EscalationStep("written_warning", date(2026, 1, 15)),),
+        **changes,
+    )

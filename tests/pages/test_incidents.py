@@ -1,0 +1,180 @@
+"""The "Incidents" page: list and filters from the URL, and a case followed through its forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.cases import Case
+from analytics.interchange import import_cases_file
+from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
+from tests.conftest import SAMPLE_CSV
+from tests.pages.conftest import APP, app_store, seeded
+
+
+def sample_app(db_path, **query_params) -> AppTest:
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = AppTest.from_file(APP, default_timeout=30)
+    for name, value in query_params.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def listed_references(app: AppTest) -> list[str]:
+    return app.dataframe[0].value["Reference"].tolist()
+
+
+def press(app: AppTest, label: str) -> AppTest:
+    next(button for button in app.button if button.label == label).click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_an_empty_store_offers_demonstration_data_and_its_banner_removes_it(app):
+    assert "No incidents are logged yet" in app.info[0].value
+    press(app, "Load demonstration data (300 cases)")
+    assert count_cases(app_store(), demo=True) == 300
+    assert "300 demonstration cases" in app.warning[0].value
+    assert app.caption[0].value == "300 matching case(s)."
+    press(app, "Remove demonstration data")
+    assert count_cases(app_store()) == 0
+    assert not app.warning
+
+
+def test_the_list_shows_every_case_with_stage_and_days_open(db_path):
+    app = sample_app(db_path)
+    table = app.dataframe[0].value.set_index("Reference")
+    assert list(table.index) == ["2026-002", "2026-001", "2025-003", "2025-002", "2025-001"]
+    assert table.loc["2025-001", "Stage"] == "Settled at discussion"
+    assert table.loc["2026-001", "Stage"] == "Escalated"
+    assert table.loc["2025-001", "Days open"] == 4
+
+
+def test_filters_come_from_the_url_as_codes(db_path):
+    app = sample_app(db_path, category=["racist", "complaints"], stage="escalated")
+    assert listed_references(app) == ["2026-002"]
+    assert app.multiselect(key="category").value == ["racist", "complaints"]
+
+
+def test_platform_and_date_filters_come_from_the_url(db_path):
+    app = sample_app(db_path, platform="facebook", reported_from="2026-01-01")
+    assert listed_references(app) == ["2026-002"]
+
+
+def test_changing_a_filter_updates_the_url(db_path):
+    app = sample_app(db_path)
+    app.multiselect(key="platform").set_value(["tiktok", "whatsapp"]).run()
+    assert listed_references(app) == ["2026-001", "2025-002"]
+    assert app.query_params["platform"] == ["tiktok", "whatsapp"]
+
+
+def test_a_case_opens_from_the_url_with_its_timeline(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.run()
+    incident_id = find_case_id(app_store(), "2025-003")
+    app.query_params["case"] = str(incident_id)
+    app.run()
+    assert app.header[0].value == "Case 2025-003"
+    timeline = app.dataframe[1].value
+    assert timeline["step"].tolist() == [
+        "Reported to the school", "Discussion with the parent", "Escalation", "Escalation",
+        "Content removed", "Closed",
+    ]  # fmt: skip
+
+
+def open_new_case(db_path) -> tuple[AppTest, int]:
+    app = sample_app(db_path)
+    store = app_store()
+    incident_id = find_case_id(store, "2025-002")  # open, discussed, one warning
+    app.query_params["case"] = str(incident_id)
+    app.run()
+    return app, incident_id
+
+
+def test_an_escalation_step_recorded_in_the_form_is_in_the_store(db_path):
+    app, incident_id = open_new_case(db_path)
+    app.selectbox(key="escalation_action").set_value("provider_removal_request")
+    app.date_input(key="escalation_on").set_value(date(2025, 10, 20))
+    app.text_input(key="escalation_note").input("Reported to WhatsApp")
+    press(app, "Record the escalation step")
+    case = load_case(app_store(), incident_id)
+    assert [(s.action, s.taken_on, s.note) for s in case.actions][-1] == (
+        "provider_removal_request", date(2025, 10, 20), "Reported to WhatsApp",
+    )  # fmt: skip
+    assert app.success[0].value == "Escalation step recorded."
+
+
+def test_a_blocked_access_off_the_schools_site_is_refused_with_its_rule(db_path):
+    app, incident_id = open_new_case(db_path)
+    app.selectbox(key="escalation_action").set_value("access_blocked")
+    app.date_input(key="escalation_on").set_value(date(2025, 10, 20))
+    press(app, "Record the escalation step")
+    assert "blocking access is allowed only where the platform is school_website_or_forum" in (
+        app.error[0].value
+    )
+    assert len(load_case(app_store(), incident_id).actions) == 1
+
+
+def test_removal_and_closing_recorded_in_the_forms_are_in_the_store(db_path):
+    app, incident_id = open_new_case(db_path)
+    app.date_input(key="removal_on").set_value(date(2025, 10, 21))
+    press(app, "Record the removal")
+    app.date_input(key="closing_on").set_value(date(2025, 10, 25))
+    app.text_area(key="closing_outcome").input("Post removed after the warning letter.")
+    app.text_area(key="closing_rationale").input("The policy's aim is met.")
+    press(app, "Close the case")
+    case = load_case(app_store(), incident_id)
+    assert case.content_removed_on == date(2025, 10, 21)
+    assert (case.closed_on, case.outcome) == (
+        date(2025, 10, 25),
+        "Post removed after the warning letter.",
+    )
+    assert load_stage(app_store(), incident_id) == "escalated"
+
+
+def test_closing_without_a_rationale_shows_the_rule_and_writes_nothing(db_path):
+    app, incident_id = open_new_case(db_path)
+    app.date_input(key="closing_on").set_value(date(2025, 10, 25))
+    app.text_area(key="closing_outcome").input("Done")
+    press(app, "Close the case")
+    assert "Rationale: is required to close a case" in app.error[0].value
+    assert load_case(app_store(), incident_id).closed_on is None
+    assert app.text_area(key="closing_outcome").value == "Done"
+
+
+def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    store = app_store()
+    incident_id = record_case(
+        store, Case("2026-020", date(2026, 3, 2), ("complaints",)), actor="test"
+    )
+    app.query_params["case"] = str(incident_id)
+    app.run()
+    app.selectbox(key="discussion_outcome").set_value("removed")
+    app.date_input(key="discussion_on").set_value(date(2026, 3, 3))
+    press(app, "Record the discussion")
+    case = load_case(store, incident_id)
+    assert (case.discussion_on, case.discussion_outcome) == (date(2026, 3, 3), "removed")
+
+
+def test_an_edit_asks_for_a_reason(db_path):
+    app, incident_id = open_new_case(db_path)
+    app.selectbox(key="edit_field").set_value("platform").run()
+    app.selectbox(key="edit_value_platform").set_value("facebook")
+    press(app, "Save the change")
+    assert "Reason for the change: is required" in app.error[0].value
+    assert load_case(app_store(), incident_id).platform == "whatsapp"
+    app.text_input(key="edit_reason").input("Was a Facebook group, not WhatsApp")
+    press(app, "Save the change")
+    assert load_case(app_store(), incident_id).platform == "facebook"
+
+
+def test_a_case_number_that_does_not_exist_says_so(db_path):
+    app = sample_app(db_path, case="9999")
+    assert app.info[0].value == "That case is not in the register."
+    assert not app.header

@@ -1,0 +1,85 @@
+"""The "Log an incident" page: a good form ends up in the store, a bad one writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from analytics.register import count_cases, find_case_id, load_case
+from tests.pages.conftest import app_store, open_page
+
+PAGE = "pages/log_incident.py"
+
+
+def fill_form(app, **values):
+    if "reference" in values:
+        app.text_input(key="log_reference").input(values["reference"])
+    if "categories" in values:
+        app.multiselect(key="log_categories").set_value(values["categories"])
+    if "platform" in values:
+        app.selectbox(key="log_platform").set_value(values["platform"])
+    if "posted_on" in values:
+        app.date_input(key="log_posted_on").set_value(values["posted_on"])
+    if "person_ref" in values:
+        app.text_input(key="log_person_ref").input(values["person_ref"])
+    if "summary" in values:
+        app.text_area(key="log_summary").input(values["summary"])
+    return app
+
+
+def submit(app):
+    next(b for b in app.button if b.label == "Log incident").click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_a_submitted_form_ends_up_in_the_store(app):
+    open_page(app, PAGE)
+    fill_form(
+        app,
+        reference="2026-014",
+        categories=["naming_children", "offensive_comments"],
+        platform="whatsapp",
+        person_ref="F-09",
+        summary="Class group message naming a pupil.",
+    )
+    submit(app)
+    store = app_store()
+    case = load_case(store, find_case_id(store, "2026-014"))
+    assert case.categories == ("naming_children", "offensive_comments")
+    assert case.platform == "whatsapp"
+    assert case.reported_on == date.today()
+    assert case.summary == "Class group message naming a pupil."
+    assert [s.value for s in app.success] == ["Logged case 2026-014."]
+    # After a success the form is emptied for the next case.
+    assert app.text_input(key="log_reference").value == ""
+
+
+def test_a_bad_form_names_each_field_and_rule_writes_nothing_and_keeps_the_input(app):
+    open_page(app, PAGE)
+    fill_form(
+        app,
+        reference="2026-015",
+        person_ref="Jane Smith",
+        posted_on=date.today() + timedelta(days=0),
+        summary="Kept after the error",
+    )
+    app.date_input(key="log_reported_on").set_value(date.today() - timedelta(days=3))
+    submit(app)
+    errors = " ".join(e.value for e in app.error)
+    assert "Nothing was saved" in errors
+    assert "Categories: at least one category is required" in errors
+    assert "Person reference: must be a code the school assigns, never a name" in errors
+    assert "Posted on: must be on or before the reported date" in errors
+    assert count_cases(app_store()) == 0
+    assert app.text_input(key="log_reference").value == "2026-015"
+    assert app.text_area(key="log_summary").value == "Kept after the error"
+
+
+def test_a_reference_already_used_is_refused(app):
+    open_page(app, PAGE)
+    fill_form(app, reference="2026-016", categories=["complaints"])
+    submit(app)
+    fill_form(app, reference="2026-016", categories=["racist"])
+    submit(app)
+    assert "Reference: '2026-016' is already used by another case" in app.error[0].value
+    assert count_cases(app_store()) == 1

@@ -1,0 +1,192 @@
+"""The forms that follow a case: discussion, escalation, removal, closing and edits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from analytics.cases import (
+    CODE_FIELDS,
+    CODE_LIST_FIELDS,
+    DATE_FIELDS,
+    EDITABLE_FIELDS,
+    FIELD_LABELS,
+    LONG_TEXT_FIELDS,
+    MAX_TEXT_LENGTH,
+    Case,
+    CaseInvalid,
+    EscalationStep,
+)
+from analytics.register import (
+    record_closing,
+    record_discussion,
+    record_edit,
+    record_escalation,
+    record_removal,
+)
+from analytics.store import Store
+from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
+from ui.shared import APP_ACTOR, code_label, flash, forget_inputs, show_problems
+
+
+def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
+    """One tab per next step the case can take; steps already recorded are edited instead."""
+    tabs = {"Escalation step": _escalation_form}
+    if case.discussion_outcome is None:
+        tabs = {"Discussion with the parent": _discussion_form} | tabs
+    if case.content_removed_on is None:
+        tabs["Content removed"] = _removal_form
+    if case.closed_on is None:
+        tabs["Close the case"] = _closing_form
+    tabs["Change a recorded field"] = _edit_form
+    for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
+        with tab:
+            render(store, incident_id, case)
+
+
+def _save(write: Callable[[], object], message: str, prefix: str) -> None:
+    """Run one write; on success say so and empty the form, else list what to correct."""
+    try:
+        write()
+    except CaseInvalid as invalid:
+        show_problems(invalid.problems)
+    else:
+        flash(message)
+        forget_inputs(prefix)
+        st.rerun()
+
+
+def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
+    with st.form("discussion_form"):
+        outcome = st.selectbox(
+            "Outcome",
+            list(DISCUSSION_OUTCOMES),
+            index=None,
+            format_func=code_label(DISCUSSION_OUTCOMES),
+            key="discussion_outcome",
+        )
+        held_on = st.date_input(
+            "Date of the discussion (leave empty if none was held)",
+            value=None,
+            max_value=date.today(),
+            key="discussion_on",
+        )
+        if st.form_submit_button("Record the discussion"):
+            _save(
+                lambda: record_discussion(store, incident_id, held_on, outcome, actor=APP_ACTOR),
+                "Discussion recorded.",
+                "discussion_",
+            )
+
+
+def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
+    with st.form("escalation_form"):
+        action = st.selectbox(
+            "Action",
+            list(ESCALATION_ACTIONS),
+            index=None,
+            format_func=code_label(ESCALATION_ACTIONS),
+            key="escalation_action",
+            help="Blocking access is possible only for posts on the school's own website or forum.",
+        )
+        taken_on = st.date_input(
+            "Date taken", value="today", max_value=date.today(), key="escalation_on"
+        )
+        note = st.text_input("Note (optional)", max_chars=MAX_TEXT_LENGTH, key="escalation_note")
+        if st.form_submit_button("Record the escalation step"):
+            if action is None:
+                st.error("Nothing was saved. Please choose the action taken.")
+                return
+            _save(
+                lambda: record_escalation(
+                    store, incident_id, EscalationStep(action, taken_on, note), actor=APP_ACTOR
+                ),
+                "Escalation step recorded.",
+                "escalation_",
+            )
+
+
+def _removal_form(store: Store, incident_id: int, case: Case) -> None:
+    with st.form("removal_form"):
+        removed_on = st.date_input(
+            "Date the content came down", value="today", max_value=date.today(), key="removal_on"
+        )
+        if st.form_submit_button("Record the removal"):
+            _save(
+                lambda: record_removal(store, incident_id, removed_on, actor=APP_ACTOR),
+                "Removal recorded.",
+                "removal_",
+            )
+
+
+def _closing_form(store: Store, incident_id: int, case: Case) -> None:
+    with st.form("closing_form"):
+        closed_on = st.date_input(
+            "Closing date", value="today", max_value=date.today(), key="closing_on"
+        )
+        outcome = st.text_area("Outcome", max_chars=MAX_TEXT_LENGTH, key="closing_outcome")
+        rationale = st.text_area(
+            "Rationale (why the case can close)", max_chars=MAX_TEXT_LENGTH, key="closing_rationale"
+        )
+        if st.form_submit_button("Close the case"):
+            _save(
+                lambda: record_closing(
+                    store, incident_id, closed_on, outcome, rationale, actor=APP_ACTOR
+                ),
+                "Case closed.",
+                "closing_",
+            )
+
+
+def _edit_form(store: Store, incident_id: int, case: Case) -> None:
+    field_name = st.selectbox(
+        "Field to change",
+        EDITABLE_FIELDS,
+        format_func=lambda name: FIELD_LABELS.get(name, name),
+        key="edit_field",
+    )
+    with st.form("edit_form"):
+        new_value = _edit_input(field_name, getattr(case, field_name))
+        reason = st.text_input("Reason for the change (required)", key="edit_reason")
+        if st.form_submit_button("Save the change"):
+            _save(
+                lambda: record_edit(
+                    store, incident_id, {field_name: new_value}, reason, actor=APP_ACTOR
+                ),
+                f"{FIELD_LABELS[field_name]} changed.",
+                "edit_value",
+            )
+
+
+def _edit_input(field_name: str, current):
+    """The input for one field, showing its recorded value."""
+    label = f"New {FIELD_LABELS[field_name].lower()}"
+    key = f"edit_value_{field_name}"
+    if field_name in DATE_FIELDS:
+        return st.date_input(label, value=current, max_value=date.today(), key=key)
+    if field_name in CODE_FIELDS:
+        vocabulary = CODE_FIELDS[field_name]
+        codes = list(vocabulary)
+        return st.selectbox(
+            label,
+            codes,
+            index=codes.index(current) if current in vocabulary else None,
+            format_func=code_label(vocabulary),
+            key=key,
+        )
+    if field_name in CODE_LIST_FIELDS:
+        vocabulary = CODE_LIST_FIELDS[field_name]
+        return tuple(
+            st.multiselect(
+                label,
+                list(vocabulary),
+                default=list(current),
+                format_func=code_label(vocabulary),
+                key=key,
+            )
+        )
+    if field_name in LONG_TEXT_FIELDS:
+        return st.text_area(label, value=current or "", max_chars=MAX_TEXT_LENGTH, key=key)
+    return st.text_input(label, value=current or "", key=key)
