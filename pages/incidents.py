@@ -35,7 +35,6 @@ ROWS_SHOWN = 500
 store = get_store()
 st.title("Incidents")
 render_demo_banner(store)
-show_flash()
 
 if count_cases(store) == 0:
     render_demo_offer(store)
@@ -123,4 +122,5 @@ if len(edits):
         st.dataframe(edits, hide_index=True)
 
 st.subheader("Record a step")
+show_flash()  # next to the forms, where the user's eyes are after saving a step
 render_step_forms(store, chosen_id, case)

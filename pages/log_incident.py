@@ -9,10 +9,11 @@ from analytics.register import record_case
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
 from ui.shared import (
     APP_ACTOR,
+    clear_form,
     code_label,
     flash,
-    forget_inputs,
     get_store,
+    input_key,
     render_demo_banner,
     show_flash,
     show_problems,
@@ -35,44 +36,54 @@ with st.form("log_incident"):
         "Record what was posted and who it was about. Use the school's own case number "
         "and a person reference (a code such as F-07), never a name."
     )
-    reference = st.text_input("Reference (the school's case number)", key="log_reference")
+    reference = st.text_input(
+        "Reference (the school's case number)", key=input_key("log", "reference")
+    )
     first, second = st.columns(2)
     reported_on = first.date_input(
-        "Reported on", value="today", max_value=date.today(), key="log_reported_on"
+        "Reported on", value="today", max_value=date.today(), key=input_key("log", "reported_on")
     )
     posted_on = second.date_input(
-        "Posted on (if known)", value=None, max_value=date.today(), key="log_posted_on"
+        "Posted on (if known)",
+        value=None,
+        max_value=date.today(),
+        key=input_key("log", "posted_on"),
     )
     platform = first.selectbox(
         "Platform",
         list(PLATFORMS),
         index=None,
         format_func=code_label(PLATFORMS),
-        key="log_platform",
+        key=input_key("log", "platform"),
     )
     posted_by = second.selectbox(
         "Posted by",
         list(POSTED_BY),
         index=None,
         format_func=code_label(POSTED_BY),
-        key="log_posted_by",
+        key=input_key("log", "posted_by"),
     )
     categories = st.multiselect(
         "Categories (one or more)",
         list(CATEGORIES),
         format_func=code_label(CATEGORIES),
-        key="log_categories",
+        key=input_key("log", "categories"),
     )
-    about = st.multiselect("About", list(ABOUT), format_func=code_label(ABOUT), key="log_about")
+    about = st.multiselect(
+        "About", list(ABOUT), format_func=code_label(ABOUT), key=input_key("log", "about")
+    )
     person_ref = st.text_input(
         "Person reference",
         help="A code the school assigns to the poster, never a name.",
-        key="log_person_ref",
+        key=input_key("log", "person_ref"),
     )
     summary = st.text_area(
-        "Summary", max_chars=MAX_TEXT_LENGTH, help="No names of children.", key="log_summary"
+        "Summary",
+        max_chars=MAX_TEXT_LENGTH,
+        help="No names of children.",
+        key=input_key("log", "summary"),
     )
-    evidence_url = st.text_input("Evidence link", key="log_evidence_url")
+    evidence_url = st.text_input("Evidence link", key=input_key("log", "evidence_url"))
     submitted = st.form_submit_button("Log incident", type="primary")
 
 if submitted:
@@ -95,5 +106,5 @@ if submitted:
     else:
         flash(f"Logged case {case.reference.strip()}.")
         st.session_state["last_logged_id"] = incident_id
-        forget_inputs("log_")
+        clear_form("log")
         st.rerun()

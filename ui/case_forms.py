@@ -28,7 +28,7 @@ from analytics.register import (
 )
 from analytics.store import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
-from ui.shared import APP_ACTOR, code_label, flash, forget_inputs, show_problems
+from ui.shared import APP_ACTOR, clear_form, code_label, flash, input_key, show_problems
 
 
 def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
@@ -46,7 +46,7 @@ def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
             render(store, incident_id, case)
 
 
-def _save(write: Callable[[], object], message: str, prefix: str) -> None:
+def _save(write: Callable[[], object], message: str, form: str) -> None:
     """Run one write; on success say so and empty the form, else list what to correct."""
     try:
         write()
@@ -54,7 +54,7 @@ def _save(write: Callable[[], object], message: str, prefix: str) -> None:
         show_problems(invalid.problems)
     else:
         flash(message)
-        forget_inputs(prefix)
+        clear_form(form)
         st.rerun()
 
 
@@ -65,19 +65,19 @@ def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
             list(DISCUSSION_OUTCOMES),
             index=None,
             format_func=code_label(DISCUSSION_OUTCOMES),
-            key="discussion_outcome",
+            key=input_key("discussion", "outcome"),
         )
         held_on = st.date_input(
             "Date of the discussion (leave empty if none was held)",
             value=None,
             max_value=date.today(),
-            key="discussion_on",
+            key=input_key("discussion", "on"),
         )
         if st.form_submit_button("Record the discussion"):
             _save(
                 lambda: record_discussion(store, incident_id, held_on, outcome, actor=APP_ACTOR),
                 "Discussion recorded.",
-                "discussion_",
+                "discussion",
             )
 
 
@@ -88,13 +88,15 @@ def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
             list(ESCALATION_ACTIONS),
             index=None,
             format_func=code_label(ESCALATION_ACTIONS),
-            key="escalation_action",
+            key=input_key("escalation", "action"),
             help="Blocking access is possible only for posts on the school's own website or forum.",
         )
         taken_on = st.date_input(
-            "Date taken", value="today", max_value=date.today(), key="escalation_on"
+            "Date taken", value="today", max_value=date.today(), key=input_key("escalation", "on")
         )
-        note = st.text_input("Note (optional)", max_chars=MAX_TEXT_LENGTH, key="escalation_note")
+        note = st.text_input(
+            "Note (optional)", max_chars=MAX_TEXT_LENGTH, key=input_key("escalation", "note")
+        )
         if st.form_submit_button("Record the escalation step"):
             if action is None:
                 st.error("Nothing was saved. Please choose the action taken.")
@@ -104,31 +106,38 @@ def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
                     store, incident_id, EscalationStep(action, taken_on, note), actor=APP_ACTOR
                 ),
                 "Escalation step recorded.",
-                "escalation_",
+                "escalation",
             )
 
 
 def _removal_form(store: Store, incident_id: int, case: Case) -> None:
     with st.form("removal_form"):
         removed_on = st.date_input(
-            "Date the content came down", value="today", max_value=date.today(), key="removal_on"
+            "Date the content came down",
+            value="today",
+            max_value=date.today(),
+            key=input_key("removal", "on"),
         )
         if st.form_submit_button("Record the removal"):
             _save(
                 lambda: record_removal(store, incident_id, removed_on, actor=APP_ACTOR),
                 "Removal recorded.",
-                "removal_",
+                "removal",
             )
 
 
 def _closing_form(store: Store, incident_id: int, case: Case) -> None:
     with st.form("closing_form"):
         closed_on = st.date_input(
-            "Closing date", value="today", max_value=date.today(), key="closing_on"
+            "Closing date", value="today", max_value=date.today(), key=input_key("closing", "on")
         )
-        outcome = st.text_area("Outcome", max_chars=MAX_TEXT_LENGTH, key="closing_outcome")
+        outcome = st.text_area(
+            "Outcome", max_chars=MAX_TEXT_LENGTH, key=input_key("closing", "outcome")
+        )
         rationale = st.text_area(
-            "Rationale (why the case can close)", max_chars=MAX_TEXT_LENGTH, key="closing_rationale"
+            "Rationale (why the case can close)",
+            max_chars=MAX_TEXT_LENGTH,
+            key=input_key("closing", "rationale"),
         )
         if st.form_submit_button("Close the case"):
             _save(
@@ -136,7 +145,7 @@ def _closing_form(store: Store, incident_id: int, case: Case) -> None:
                     store, incident_id, closed_on, outcome, rationale, actor=APP_ACTOR
                 ),
                 "Case closed.",
-                "closing_",
+                "closing",
             )
 
 
@@ -145,25 +154,25 @@ def _edit_form(store: Store, incident_id: int, case: Case) -> None:
         "Field to change",
         EDITABLE_FIELDS,
         format_func=lambda name: FIELD_LABELS.get(name, name),
-        key="edit_field",
+        key=input_key("edit", "field"),
     )
     with st.form("edit_form"):
         new_value = _edit_input(field_name, getattr(case, field_name))
-        reason = st.text_input("Reason for the change (required)", key="edit_reason")
+        reason = st.text_input("Reason for the change (required)", key=input_key("edit", "reason"))
         if st.form_submit_button("Save the change"):
             _save(
                 lambda: record_edit(
                     store, incident_id, {field_name: new_value}, reason, actor=APP_ACTOR
                 ),
                 f"{FIELD_LABELS[field_name]} changed.",
-                "edit_value",
+                "edit",
             )
 
 
 def _edit_input(field_name: str, current):
     """The input for one field, showing its recorded value."""
     label = f"New {FIELD_LABELS[field_name].lower()}"
-    key = f"edit_value_{field_name}"
+    key = input_key("edit", f"value_{field_name}")
     if field_name in DATE_FIELDS:
         return st.date_input(label, value=current, max_value=date.today(), key=key)
     if field_name in CODE_FIELDS:

@@ -78,10 +78,21 @@ def show_flash() -> None:
         st.success(message)
 
 
-def forget_inputs(prefix: str) -> None:
-    """Empty every widget whose key starts with prefix, after its values were saved."""
-    for key in [key for key in st.session_state if str(key).startswith(prefix)]:
-        del st.session_state[key]
+def input_key(form: str, field: str) -> str:
+    """The key of one input of a form, e.g. "log_reference_0".
+
+    The number changes once the form is saved (see clear_form). Deleting a widget's state
+    does not reach the browser, which would show, and could submit again, what was just
+    saved; a new key gives a new, empty widget. After a failure the key stays, and so does
+    everything the user typed.
+    """
+    return f"{form}_{field}_{st.session_state.get(f'{form}__version', 0)}"
+
+
+def clear_form(form: str) -> None:
+    """Give the form's inputs new keys, so they start empty on the next run."""
+    version_key = f"{form}__version"
+    st.session_state[version_key] = st.session_state.get(version_key, 0) + 1
 
 
 def codes_in_url(container, label: str, vocabulary: Mapping[str, str], key: str) -> list[str]:

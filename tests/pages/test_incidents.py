@@ -97,9 +97,9 @@ def open_new_case(db_path) -> tuple[AppTest, int]:
 
 def test_an_escalation_step_recorded_in_the_form_is_in_the_store(db_path):
     app, incident_id = open_new_case(db_path)
-    app.selectbox(key="escalation_action").set_value("provider_removal_request")
-    app.date_input(key="escalation_on").set_value(date(2025, 10, 20))
-    app.text_input(key="escalation_note").input("Reported to WhatsApp")
+    app.selectbox(key="escalation_action_0").set_value("provider_removal_request")
+    app.date_input(key="escalation_on_0").set_value(date(2025, 10, 20))
+    app.text_input(key="escalation_note_0").input("Reported to WhatsApp")
     press(app, "Record the escalation step")
     case = load_case(app_store(), incident_id)
     assert [(s.action, s.taken_on, s.note) for s in case.actions][-1] == (
@@ -110,8 +110,8 @@ def test_an_escalation_step_recorded_in_the_form_is_in_the_store(db_path):
 
 def test_a_blocked_access_off_the_schools_site_is_refused_with_its_rule(db_path):
     app, incident_id = open_new_case(db_path)
-    app.selectbox(key="escalation_action").set_value("access_blocked")
-    app.date_input(key="escalation_on").set_value(date(2025, 10, 20))
+    app.selectbox(key="escalation_action_0").set_value("access_blocked")
+    app.date_input(key="escalation_on_0").set_value(date(2025, 10, 20))
     press(app, "Record the escalation step")
     assert "blocking access is allowed only where the platform is school_website_or_forum" in (
         app.error[0].value
@@ -121,11 +121,11 @@ def test_a_blocked_access_off_the_schools_site_is_refused_with_its_rule(db_path)
 
 def test_removal_and_closing_recorded_in_the_forms_are_in_the_store(db_path):
     app, incident_id = open_new_case(db_path)
-    app.date_input(key="removal_on").set_value(date(2025, 10, 21))
+    app.date_input(key="removal_on_0").set_value(date(2025, 10, 21))
     press(app, "Record the removal")
-    app.date_input(key="closing_on").set_value(date(2025, 10, 25))
-    app.text_area(key="closing_outcome").input("Post removed after the warning letter.")
-    app.text_area(key="closing_rationale").input("The policy's aim is met.")
+    app.date_input(key="closing_on_0").set_value(date(2025, 10, 25))
+    app.text_area(key="closing_outcome_0").input("Post removed after the warning letter.")
+    app.text_area(key="closing_rationale_0").input("The policy's aim is met.")
     press(app, "Close the case")
     case = load_case(app_store(), incident_id)
     assert case.content_removed_on == date(2025, 10, 21)
@@ -138,12 +138,12 @@ def test_removal_and_closing_recorded_in_the_forms_are_in_the_store(db_path):
 
 def test_closing_without_a_rationale_shows_the_rule_and_writes_nothing(db_path):
     app, incident_id = open_new_case(db_path)
-    app.date_input(key="closing_on").set_value(date(2025, 10, 25))
-    app.text_area(key="closing_outcome").input("Done")
+    app.date_input(key="closing_on_0").set_value(date(2025, 10, 25))
+    app.text_area(key="closing_outcome_0").input("Done")
     press(app, "Close the case")
     assert "Rationale: is required to close a case" in app.error[0].value
     assert load_case(app_store(), incident_id).closed_on is None
-    assert app.text_area(key="closing_outcome").value == "Done"
+    assert app.text_area(key="closing_outcome_0").value == "Done"
 
 
 def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
@@ -155,8 +155,8 @@ def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
     )
     app.query_params["case"] = str(incident_id)
     app.run()
-    app.selectbox(key="discussion_outcome").set_value("removed")
-    app.date_input(key="discussion_on").set_value(date(2026, 3, 3))
+    app.selectbox(key="discussion_outcome_0").set_value("removed")
+    app.date_input(key="discussion_on_0").set_value(date(2026, 3, 3))
     press(app, "Record the discussion")
     case = load_case(store, incident_id)
     assert (case.discussion_on, case.discussion_outcome) == (date(2026, 3, 3), "removed")
@@ -164,12 +164,12 @@ def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
 
 def test_an_edit_asks_for_a_reason(db_path):
     app, incident_id = open_new_case(db_path)
-    app.selectbox(key="edit_field").set_value("platform").run()
-    app.selectbox(key="edit_value_platform").set_value("facebook")
+    app.selectbox(key="edit_field_0").set_value("platform").run()
+    app.selectbox(key="edit_value_platform_0").set_value("facebook")
     press(app, "Save the change")
     assert "Reason for the change: is required" in app.error[0].value
     assert load_case(app_store(), incident_id).platform == "whatsapp"
-    app.text_input(key="edit_reason").input("Was a Facebook group, not WhatsApp")
+    app.text_input(key="edit_reason_0").input("Was a Facebook group, not WhatsApp")
     press(app, "Save the change")
     assert load_case(app_store(), incident_id).platform == "facebook"
 

@@ -1,0 +1,114 @@
+"""Browser fixtures: `streamlit run` on a free local port, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Without the background-networking flags Chromium keeps dialling out on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(db_path: Path, port: int) -> Iterator[str]:
+    """`streamlit run app.py` on port, on the store at db_path; yields its base URL."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+    ]  # fmt: skip
+    environment = os.environ | {"DASHBOARD_DB": str(db_path)}
+    server = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    output = server.stdout.read() if server.stdout else ""
+                    raise RuntimeError(f"streamlit did not start:\n{output}") from None
+                time.sleep(0.3)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def wait_until_idle(page: Page) -> None:
+    """Wait until the app's script has finished its run and every table has drawn."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.locator('[data-testid="stSkeleton"]').first.wait_for(state="detached")
+    page.wait_for_timeout(300)  # the data grid paints its canvas just after mounting
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # CI must prove the journeys: a missing Chromium fails the run, it never skips.
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page, request):
+    """Save a numbered screenshot of the page under test-artifacts/<test name>/."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = []
+
+    def take(step: str) -> Path:
+        wait_until_idle(page)
+        taken.append(step)
+        path = folder / f"{len(taken):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,101 @@
+"""In a real Chromium against `streamlit run`: log a case, discuss, escalate, close, restart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import free_port, running_app
+
+pytestmark = pytest.mark.browser
+
+
+def choose(page: Page, label: str, option: str, *, multiple: bool = False) -> None:
+    """Pick an option of a select box or multiselect by typing it, as a keyboard user would."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    if multiple:  # a multiselect stays open for more; Escape would clear a select box
+        page.keyboard.press("Escape")
+
+
+def type_date(page: Page, label: str, day: date) -> None:
+    """Type a date into a date input's segments (year, then month and day as it advances)."""
+    page.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type(day.strftime("%Y%m%d"))
+    page.keyboard.press("Escape")
+
+
+def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
+    page: Page, tmp_path, screenshot
+):
+    db_path = tmp_path / "journey.duckdb"
+    today = date.today()
+    with running_app(db_path, free_port()) as base_url:
+        page.goto(base_url)
+        expect(page.get_by_text("No incidents are logged yet")).to_be_visible()
+        screenshot("empty-store")
+
+        page.get_by_role("link", name="Log an incident").first.click()
+        page.get_by_role("textbox", name="Reference (the school's case number)").fill("2026-101")
+        choose(page, "Platform", "Facebook")
+        choose(
+            page, "Categories (one or more)", "Complaints about the school or staff", multiple=True
+        )
+        page.get_by_role("textbox", name="Person reference").fill("F-11")
+        page.get_by_role("textbox", name="Summary").fill(
+            "Post about the school's new pick-up rota."
+        )
+        screenshot("log-form-filled")
+        page.get_by_role("button", name="Log incident").click()
+        expect(page.get_by_text("Logged case 2026-101.")).to_be_visible()
+        # Saved values leave the form, so a second click cannot log the case twice.
+        expect(
+            page.get_by_role("textbox", name="Reference (the school's case number)")
+        ).to_have_value("")
+
+        page.get_by_role("link", name="Open the case just logged").click()
+        expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
+        expect(page.get_by_text("Stage: Open")).to_be_visible()
+        expect(page.get_by_text("Platform: Facebook")).to_be_visible()
+        screenshot("case-opened")
+
+        choose(page, "Outcome", "Parent refused to remove it")
+        type_date(page, "Date of the discussion (leave empty if none was held)", today)
+        screenshot("discussion-filled")
+        page.get_by_role("button", name="Record the discussion").click()
+        expect(page.get_by_text("Discussion recorded.")).to_be_visible()
+        screenshot("discussion-recorded")
+
+        page.get_by_role("tab", name="Escalation step").click()
+        choose(page, "Action", "Written warning requesting removal")
+        page.get_by_role("button", name="Record the escalation step").click()
+        expect(page.get_by_text("Escalation step recorded.")).to_be_visible()
+        expect(page.get_by_role("combobox", name="Action")).to_have_value("")
+        expect(page.get_by_text("Stage: Escalated")).to_be_visible()
+        screenshot("escalated")
+
+        page.get_by_role("tab", name="Close the case").click()
+        page.get_by_role("textbox", name="Outcome").fill("Post taken down after the warning.")
+        page.get_by_role("textbox", name="Rationale (why the case can close)").fill(
+            "The warning letter worked."
+        )
+        page.get_by_role("button", name="Close the case").click()
+        expect(page.get_by_text("Case closed.")).to_be_visible()
+        screenshot("closed")
+        case_url = page.url
+
+    # A new server on the same file: the case, its stage and its closing are still there.
+    with running_app(db_path, free_port()) as base_url:
+        page.goto(base_url + case_url[case_url.index("/?") :])
+        expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
+        expect(page.get_by_text("Stage: Escalated")).to_be_visible()
+        expect(
+            page.get_by_text(
+                f"Closed on {today.isoformat()}. Rationale: The warning letter worked."
+            )
+        ).to_be_visible()
+        screenshot("after-restart")
