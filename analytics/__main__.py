@@ -1,17 +1,35 @@
-"""Command line: python -m analytics demo | import | export (the store is $DASHBOARD_DB)."""
+"""Command line: python -m analytics demo | import | export | summary | policies.
+
+The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DASHBOARD_TERMS
+(default data/terms.csv, else the default calendar).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from analytics.audit import command_line_actor
+from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
-from analytics.store import database_path, open_store
+from analytics.overview import Scope, summarise
+from analytics.policies import load_policy_statuses
+from analytics.store import database_path
+from analytics.terms import (
+    Period,
+    TermCalendar,
+    TermsInvalid,
+    load_term_calendar,
+    parse_academic_year,
+    parse_term,
+)
+from analytics.vocabulary import CATEGORIES, PLATFORMS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,14 +50,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export every case to a CSV file")
     export.add_argument("file", type=Path)
+
+    summary = commands.add_parser(
+        "summary", help="the governors' figures for a period, as JSON (default: this term)"
+    )
+    period = summary.add_mutually_exclusive_group()
+    period.add_argument("--term", help='a term, e.g. "Autumn 2025"')
+    period.add_argument("--year", help='an academic year, e.g. "2025/26"')
+    period.add_argument("--from", dest="start", type=_iso_date, help="first day, YYYY-MM-DD")
+    summary.add_argument("--to", dest="end", type=_iso_date, help="last day, YYYY-MM-DD")
+    summary.add_argument(
+        "--category", action="append", default=[], choices=list(CATEGORIES), metavar="CODE",
+        help=f"only cases in this category (repeatable): {', '.join(CATEGORIES)}",
+    )  # fmt: skip
+    summary.add_argument(
+        "--platform", action="append", default=[], choices=list(PLATFORMS), metavar="CODE",
+        help=f"only cases on this platform (repeatable): {', '.join(PLATFORMS)}",
+    )  # fmt: skip
+
+    policies = commands.add_parser(
+        "policies", help="the policy register and review status, as JSON"
+    )
+    policies.add_argument("--as-of", type=_iso_date, default=None, help="the day to judge on")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     actor = command_line_actor()
     try:
-        store = open_store()
+        calendar = load_term_calendar()
+    except TermsInvalid as problem:
+        print(f"The terms file cannot be read: {problem}", file=sys.stderr)
+        return 2
+    try:
+        store = open_dashboard_store(calendar)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             print(
@@ -54,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(store, args, actor)
         if args.command == "import":
             return _import(store, args.file, actor)
+        if args.command == "summary":
+            return _summary(store, args, calendar, parser)
+        if args.command == "policies":
+            return _policies(store, args, calendar)
         return _export(store, args.file, actor)
     finally:
         store.close()
@@ -96,6 +146,55 @@ def _export(store, path: Path, actor: str) -> int:
     path.write_text(export.text, encoding="utf-8", newline="")
     print(f"Exported {export.cases} case(s) to {path}.")
     return 0
+
+
+def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParser) -> int:
+    try:
+        period = _chosen_period(args, calendar)
+    except (TermsInvalid, ValueError) as problem:
+        parser.error(str(problem))
+    scope = Scope(period, categories=tuple(args.category), platforms=tuple(args.platform))
+    print(json.dumps(summarise(store, scope), indent=2))
+    return 0
+
+
+def _chosen_period(args, calendar: TermCalendar) -> Period:
+    if args.end is not None and args.start is None:
+        raise ValueError("--to goes with --from")
+    if args.start is not None:
+        if args.end is None:
+            raise ValueError("--from needs --to")
+        if args.end < args.start:
+            raise ValueError("--to must be on or after --from")
+        return Period(args.start, args.end, f"{args.start} to {args.end}")
+    if args.year:
+        return calendar.academic_year_period(parse_academic_year(args.year))
+    term = parse_term(args.term) if args.term else calendar.term_of(date.today())
+    return calendar.reporting_period(term)
+
+
+def _policies(store, args, calendar: TermCalendar) -> int:
+    as_of = args.as_of or date.today()
+    listed = [
+        {
+            "title": policy.title,
+            "approved_on": policy.approved_on.isoformat(),
+            "review_term": policy.review_term.label,
+            "review_due": policy.review_due.isoformat(),
+            "status": policy.status,
+            "days_overdue": policy.days_overdue,
+        }
+        for policy in load_policy_statuses(store, calendar, as_of)
+    ]
+    print(json.dumps(listed, indent=2))
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written as YYYY-MM-DD") from None
 
 
 if __name__ == "__main__":
