@@ -101,6 +101,11 @@ FIELD_LABELS = {
     "rationale": "Rationale",
     "reason": "Reason for the change",
     "note": "Note",
+    # The policy register's fields, whose problems are shown the same way.
+    "title": "Title",
+    "approved_on": "Approved on",
+    "approved_by": "Approved by",
+    "next_review_term": "Next review term",
 } | {f"{code}_on": f"{label} (date)" for code, label in ESCALATION_ACTIONS.items()}
 
 
@@ -119,12 +124,16 @@ class Problem:
         return f"{FIELD_LABELS.get(self.field, self.field)}: {self.rule}"
 
 
-class CaseInvalid(ValueError):
-    """Raised, before anything is written, when a case breaks one or more rules."""
+class RulesBroken(ValueError):
+    """Raised, before anything is written, when input breaks one or more rules."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class CaseInvalid(RulesBroken):
+    """A case breaks one or more rules."""
 
 
 def clean_text(value: str | None) -> str | None:

@@ -15,7 +15,14 @@ import pandas as pd
 
 from analytics.sql import load_query
 from analytics.store import Store
-from analytics.terms import Period, TermCalendar
+from analytics.terms import (
+    Period,
+    Term,
+    TermCalendar,
+    TermsInvalid,
+    parse_academic_year,
+    parse_term,
+)
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
 
 HEADLINE_FIGURES = ("incidents", "settled_at_discussion", "escalated", "open")
@@ -116,7 +123,51 @@ def previous_period(period: Period, calendar: TermCalendar) -> Period:
         return calendar.academic_year_period(year - 1)
     end = period.start - timedelta(days=1)
     start = end - timedelta(days=period.days - 1)
-    return Period(start, end, f"{start.isoformat()} to {end.isoformat()}")
+    return Period(start, end, f"{start:%-d %b %Y} to {end:%-d %b %Y}")
+
+
+PERIOD_KINDS = {"term": "A term", "year": "An academic year", "range": "Dates"}
+
+
+def available_terms(store: Store, calendar: TermCalendar, today: date) -> list[Term]:
+    """Terms to offer, newest first: from the earliest case's term, or at least three
+    academic years back, to the current term."""
+    current = calendar.term_of(today)
+    earliest = store.read_value("SELECT min(reported_on) FROM incidents")
+    oldest = min(calendar.term_of(earliest) if earliest else current, current.years_later(-3))
+    terms = [current]
+    while terms[-1] > oldest:
+        terms.append(terms[-1].previous())
+    return terms
+
+
+def choose_period(
+    kind: str,
+    calendar: TermCalendar,
+    today: date,
+    *,
+    term: str | None = None,
+    year: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Period:
+    """The period a picker describes; anything missing or unreadable falls back to this term."""
+    try:
+        if kind == "year" and year:
+            return calendar.academic_year_period(parse_academic_year(year))
+        if kind == "range" and start and end and start <= end:
+            return Period(start, end, f"{start:%-d %b %Y} to {end:%-d %b %Y}")
+        if kind == "term" and term:
+            return calendar.reporting_period(parse_term(term))
+    except TermsInvalid:
+        pass
+    return calendar.reporting_period(calendar.term_of(today))
+
+
+def describe_period(period: Period) -> str:
+    """ "Autumn 2025 (1 Sep 2025 to 31 Dec 2025)"."""
+    span = f"{period.start:%-d %b %Y} to {period.end:%-d %b %Y}"
+    return period.label if period.label == span else f"{period.label} ({span})"
 
 
 def summarise(store: Store, scope: Scope) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.audit import record_audit
-from analytics.cases import Problem
+from analytics.cases import Problem, RulesBroken
 from analytics.overview import (
     Scope,
     count_by_action,
@@ -49,12 +49,8 @@ _CURRENT_POLICIES = """
 """
 
 
-class PolicyInvalid(ValueError):
+class PolicyInvalid(RulesBroken):
     """A policy or review breaks a rule; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)

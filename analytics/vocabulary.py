@@ -20,6 +20,20 @@ CATEGORIES = MappingProxyType(
     }
 )
 
+# Short forms for chart axes, where the full labels would squeeze the bars.
+CATEGORY_SHORT_LABELS = MappingProxyType(
+    {
+        "naming_children": "Naming children",
+        "allegations": "Allegations",
+        "cyber_bullying": "Cyber-bullying",
+        "complaints": "Complaints",
+        "defamatory": "Defamatory",
+        "offensive_comments": "Offensive comments",
+        "racist": "Racist",
+        "threats_of_violence": "Threats of violence",
+    }
+)
+
 PLATFORMS = MappingProxyType(
     {
         "facebook": "Facebook",
@@ -69,6 +83,17 @@ ESCALATION_ACTIONS = MappingProxyType(
         "police": "Police contacted",
         "access_blocked": "Access to the school's website or forum blocked",
         "provider_removal_request": "Site host or provider asked to remove it",
+        "legal_action": "Legal action",
+    }
+)
+
+ACTION_SHORT_LABELS = MappingProxyType(
+    {
+        "written_warning": "Written warning",
+        "legal_advice": "Legal advice",
+        "police": "Police",
+        "access_blocked": "Access blocked",
+        "provider_removal_request": "Asked the provider",
         "legal_action": "Legal action",
     }
 )

@@ -1,5 +1,7 @@
 """Incidents: the case list with its filters (kept in the URL), and one case followed in full."""
 
+from datetime import date
+
 import streamlit as st
 
 from analytics.register import (
@@ -23,7 +25,7 @@ from analytics.vocabulary import (
 )
 from ui.case_forms import render_step_forms
 from ui.shared import (
-    codes_in_url,
+    UrlState,
     get_store,
     render_demo_banner,
     render_demo_offer,
@@ -42,18 +44,19 @@ if count_cases(store) == 0:
     st.stop()
 
 # Every filter lives in the URL, so a filtered view can be bookmarked and shared.
+url = UrlState("incidents")
+url.seed("reported_from", None, date.fromisoformat)
+url.seed("reported_to", None, date.fromisoformat)
 with st.container(border=True):
     first, second, third = st.columns(3)
-    categories = codes_in_url(first, "Category", CATEGORIES, key="category")
-    platforms = codes_in_url(second, "Platform", PLATFORMS, key="platform")
-    stages = codes_in_url(third, "Stage", STAGES, key="stage")
+    categories = url.codes(first, "Category", CATEGORIES, "category")
+    platforms = url.codes(second, "Platform", PLATFORMS, "platform")
+    stages = url.codes(third, "Stage", STAGES, "stage")
     first, second, _ = st.columns(3)
-    reported_from = first.date_input(
-        "Reported from", value=None, key="reported_from", bind="query-params"
-    )
-    reported_to = second.date_input(
-        "Reported to", value=None, key="reported_to", bind="query-params"
-    )
+    reported_from = first.date_input("Reported from", key=url.key("reported_from"))
+    reported_to = second.date_input("Reported to", key=url.key("reported_to"))
+url.keep("reported_from", reported_from)
+url.keep("reported_to", reported_to)
 
 case_filter = CaseFilter(
     categories=tuple(categories),

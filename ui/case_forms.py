@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -16,7 +15,6 @@ from analytics.cases import (
     LONG_TEXT_FIELDS,
     MAX_TEXT_LENGTH,
     Case,
-    CaseInvalid,
     EscalationStep,
 )
 from analytics.register import (
@@ -28,7 +26,7 @@ from analytics.register import (
 )
 from analytics.store import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
-from ui.shared import APP_ACTOR, clear_form, code_label, flash, input_key, show_problems
+from ui.shared import APP_ACTOR, code_label, input_key, save
 
 
 def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
@@ -44,18 +42,6 @@ def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
     for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
         with tab:
             render(store, incident_id, case)
-
-
-def _save(write: Callable[[], object], message: str, form: str) -> None:
-    """Run one write; on success say so and empty the form, else list what to correct."""
-    try:
-        write()
-    except CaseInvalid as invalid:
-        show_problems(invalid.problems)
-    else:
-        flash(message)
-        clear_form(form)
-        st.rerun()
 
 
 def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
@@ -74,7 +60,7 @@ def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
             key=input_key("discussion", "on"),
         )
         if st.form_submit_button("Record the discussion"):
-            _save(
+            save(
                 lambda: record_discussion(store, incident_id, held_on, outcome, actor=APP_ACTOR),
                 "Discussion recorded.",
                 "discussion",
@@ -101,7 +87,7 @@ def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
             if action is None:
                 st.error("Nothing was saved. Please choose the action taken.")
                 return
-            _save(
+            save(
                 lambda: record_escalation(
                     store, incident_id, EscalationStep(action, taken_on, note), actor=APP_ACTOR
                 ),
@@ -119,7 +105,7 @@ def _removal_form(store: Store, incident_id: int, case: Case) -> None:
             key=input_key("removal", "on"),
         )
         if st.form_submit_button("Record the removal"):
-            _save(
+            save(
                 lambda: record_removal(store, incident_id, removed_on, actor=APP_ACTOR),
                 "Removal recorded.",
                 "removal",
@@ -140,7 +126,7 @@ def _closing_form(store: Store, incident_id: int, case: Case) -> None:
             key=input_key("closing", "rationale"),
         )
         if st.form_submit_button("Close the case"):
-            _save(
+            save(
                 lambda: record_closing(
                     store, incident_id, closed_on, outcome, rationale, actor=APP_ACTOR
                 ),
@@ -160,7 +146,7 @@ def _edit_form(store: Store, incident_id: int, case: Case) -> None:
         new_value = _edit_input(field_name, getattr(case, field_name))
         reason = st.text_input("Reason for the change (required)", key=input_key("edit", "reason"))
         if st.form_submit_button("Save the change"):
-            _save(
+            save(
                 lambda: record_edit(
                     store, incident_id, {field_name: new_value}, reason, actor=APP_ACTOR
                 ),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from analytics.cases import Problem
+from analytics.bootstrap import open_dashboard_store
+from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.register import count_cases
-from analytics.store import Store, database_path, open_store
+from analytics.store import Store, database_path
+from analytics.terms import TermCalendar, load_term_calendar, terms_path
 
 # Until sign-in arrives (issue 5) every write from the app is by this actor.
 APP_ACTOR = "app"
@@ -18,12 +23,23 @@ DEMO_CASES_OFFERED = 300
 
 @st.cache_resource(show_spinner=False, on_release=lambda store: store.close())
 def _store_at(path: str) -> Store:
-    return open_store(path)
+    return open_dashboard_store(get_calendar(), path)
 
 
 def get_store() -> Store:
-    """The one store of this process, opened (and migrated) on first use."""
+    """The one store of this process, opened (migrated and seeded) on first use."""
     return _store_at(str(database_path()))
+
+
+@st.cache_resource(show_spinner=False)
+def _calendar_from(path: str, modified: float) -> TermCalendar:
+    return load_term_calendar(Path(path))
+
+
+def get_calendar() -> TermCalendar:
+    """The school's term calendar, read again whenever its file changes."""
+    path = terms_path()
+    return _calendar_from(str(path), path.stat().st_mtime if path.is_file() else 0.0)
 
 
 def render_demo_banner(store: Store) -> None:
@@ -55,6 +71,19 @@ def render_demo_offer(store: Store) -> None:
             st.error(f"Demonstration data not loaded: {refusal}.")
         else:
             st.rerun()
+
+
+def save(write: Callable[[], object], message: str, form: str) -> None:
+    """Run one write; on success say so and empty the form, else list what to correct
+    (keeping everything the user typed)."""
+    try:
+        write()
+    except RulesBroken as broken:
+        show_problems(broken.problems)
+    else:
+        flash(message)
+        clear_form(form)
+        st.rerun()
 
 
 def show_problems(problems: Iterable[Problem]) -> None:
@@ -95,21 +124,67 @@ def clear_form(form: str) -> None:
     st.session_state[version_key] = st.session_state.get(version_key, 0) + 1
 
 
-def codes_in_url(container, label: str, vocabulary: Mapping[str, str], key: str) -> list[str]:
-    """A multiselect of codes kept in the URL as ?key=code&key=code.
+class UrlState:
+    """Widget values one page keeps in the URL (?name=value), so a view can be shared.
 
-    Streamlit's own binding writes each option's label into the URL; labels may be
-    reworded, codes never change, so shared links use codes.
+    The URL names are the same on every page (?category=racist filters any page), but the
+    session keys are the page's own: one page's widget must never hold another's value.
     """
-    if key not in st.session_state:
-        st.session_state[key] = [
-            code for code in st.query_params.get_all(key) if code in vocabulary
-        ]
-    chosen = container.multiselect(
-        label, list(vocabulary), format_func=code_label(vocabulary), key=key
-    )
-    if chosen:
-        st.query_params[key] = chosen
-    else:
-        st.query_params.pop(key, None)
-    return chosen
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+
+    def key(self, name: str) -> str:
+        """The session key of the widget kept in the URL under name."""
+        return f"{self.page}.{name}"
+
+    def seed(self, name: str, default: Any, parse: Callable[[str], Any] = str) -> None:
+        """Before the widget is drawn: start it from the URL's value, or from default.
+
+        A value the URL gives that cannot be read (parse raises ValueError or LookupError)
+        is ignored, so a mistyped link still opens a working page.
+        """
+        key = self.key(name)
+        if key in st.session_state:
+            return
+        raw = st.query_params.get(name)
+        try:
+            st.session_state[key] = parse(raw) if raw else default
+        except (ValueError, LookupError):
+            st.session_state[key] = default
+
+    def keep(self, name: str, value: Any) -> None:
+        """After the widget is drawn: put its value in the URL (dates as YYYY-MM-DD)."""
+        if value is None or value == []:
+            st.query_params.pop(name, None)
+        elif isinstance(value, list):
+            st.query_params[name] = value
+        else:
+            st.query_params[name] = value.isoformat() if isinstance(value, date) else str(value)
+
+    def codes(self, container, label: str, vocabulary: Mapping[str, str], name: str) -> list[str]:
+        """A multiselect of codes kept in the URL as ?name=code&name=code.
+
+        Streamlit's own binding writes each option's label into the URL; labels may be
+        reworded, codes never change, so shared links use codes.
+        """
+        key = self.key(name)
+        if key not in st.session_state:
+            st.session_state[key] = [c for c in st.query_params.get_all(name) if c in vocabulary]
+        chosen = container.multiselect(
+            label, list(vocabulary), format_func=code_label(vocabulary), key=key
+        )
+        self.keep(name, chosen)
+        return chosen
+
+
+def one_of(options: Iterable[str]) -> Callable[[str], str]:
+    """A parse for seed_from_url accepting only the given options."""
+    allowed = list(options)
+
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise LookupError(text)
+        return text
+
+    return parse

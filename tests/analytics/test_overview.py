@@ -207,7 +207,7 @@ def test_school_days_leave_out_weekends_and_holidays(store):
         (SPRING_2026, AUTUMN_2025),
         (CALENDAR.academic_year_period(2025), CALENDAR.academic_year_period(2024)),
         (Period(D(2026, 1, 1), D(2026, 1, 10), "r"),
-         Period(D(2025, 12, 22), D(2025, 12, 31), "2025-12-22 to 2025-12-31")),
+         Period(D(2025, 12, 22), D(2025, 12, 31), "22 Dec 2025 to 31 Dec 2025")),
     ],
 )  # fmt: skip
 def test_the_previous_period_is_the_same_length(period, previous):

@@ -10,17 +10,15 @@ from analytics.cases import Case
 from analytics.interchange import import_cases_file
 from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
 from tests.conftest import SAMPLE_CSV
-from tests.pages.conftest import APP, app_store, seeded
+from tests.pages.conftest import APP, app_store, open_page, seeded
+
+PAGE = "pages/incidents.py"
 
 
 def sample_app(db_path, **query_params) -> AppTest:
+    """The Incidents page on the sample file's five cases, opened with query_params."""
     seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    app = AppTest.from_file(APP, default_timeout=30)
-    for name, value in query_params.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_page(AppTest.from_file(APP, default_timeout=30).run(), PAGE, **query_params)
 
 
 def listed_references(app: AppTest) -> list[str]:
@@ -34,6 +32,7 @@ def press(app: AppTest, label: str) -> AppTest:
 
 
 def test_an_empty_store_offers_demonstration_data_and_its_banner_removes_it(app):
+    open_page(app, PAGE)
     assert "No incidents are logged yet" in app.info[0].value
     press(app, "Load demonstration data (300 cases)")
     assert count_cases(app_store(), demo=True) == 300
@@ -56,7 +55,7 @@ def test_the_list_shows_every_case_with_stage_and_days_open(db_path):
 def test_filters_come_from_the_url_as_codes(db_path):
     app = sample_app(db_path, category=["racist", "complaints"], stage="escalated")
     assert listed_references(app) == ["2026-002"]
-    assert app.multiselect(key="category").value == ["racist", "complaints"]
+    assert app.multiselect(key="incidents.category").value == ["racist", "complaints"]
 
 
 def test_platform_and_date_filters_come_from_the_url(db_path):
@@ -66,15 +65,13 @@ def test_platform_and_date_filters_come_from_the_url(db_path):
 
 def test_changing_a_filter_updates_the_url(db_path):
     app = sample_app(db_path)
-    app.multiselect(key="platform").set_value(["tiktok", "whatsapp"]).run()
+    app.multiselect(key="incidents.platform").set_value(["tiktok", "whatsapp"]).run()
     assert listed_references(app) == ["2026-001", "2025-002"]
     assert app.query_params["platform"] == ["tiktok", "whatsapp"]
 
 
 def test_a_case_opens_from_the_url_with_its_timeline(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.run()
+    app = sample_app(db_path)
     incident_id = find_case_id(app_store(), "2025-003")
     app.query_params["case"] = str(incident_id)
     app.run()
@@ -147,8 +144,7 @@ def test_closing_without_a_rationale_shows_the_rule_and_writes_nothing(db_path):
 
 
 def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    app = AppTest.from_file(APP, default_timeout=30).run()
+    app = sample_app(db_path)
     store = app_store()
     incident_id = record_case(
         store, Case("2026-020", date(2026, 3, 2), ("complaints",)), actor="test"

@@ -1,0 +1,124 @@
+"""Policies: the governing body's policy register, reviews, and the review pack."""
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.policies import (
+    build_review_pack,
+    describe_overdue,
+    describe_policy_statuses,
+    load_policy_statuses,
+    load_policy_text,
+    load_review_history,
+    proposed_review_term,
+    record_policy,
+    record_review,
+    unused_actions,
+)
+from analytics.terms import TERM_NAMES
+from ui.shared import (
+    APP_ACTOR,
+    get_calendar,
+    get_store,
+    input_key,
+    render_demo_banner,
+    save,
+    show_flash,
+)
+
+store, calendar, today = get_store(), get_calendar(), date.today()
+
+
+def approval_inputs(form: str) -> tuple[date, str, str]:
+    """Approved on, approved by, and the next review term (proposed: three years on)."""
+    first, second, third = st.columns(3)
+    approved_on = first.date_input(
+        "Approved on", value="today", max_value=today, key=input_key(form, "on")
+    )
+    approved_by = second.text_input(
+        "Approved by", value="Full Governing Body", key=input_key(form, "by")
+    )
+    proposed = proposed_review_term(today, calendar).label
+    next_term = third.text_input(
+        "Next review term",
+        value=proposed,
+        help=f"A term such as '{proposed}': one of {', '.join(TERM_NAMES)} and a year. "
+        "Proposed: the same term three years on.",
+        key=input_key(form, "term"),
+    )
+    return approved_on, approved_by, next_term
+
+
+st.title("Policies")
+render_demo_banner(store)
+show_flash()
+
+policies = load_policy_statuses(store, calendar, today)
+st.dataframe(describe_policy_statuses(policies), hide_index=True)
+st.caption(
+    "A review is due by the last day of its review term. Due soon: within 90 days of it. "
+    "Overdue: once that day has passed."
+)
+
+by_id = {policy.policy_id: policy for policy in policies}
+chosen_id = st.selectbox(
+    "Policy", list(by_id), format_func=lambda policy_id: by_id[policy_id].title, key="policy"
+)
+policy = by_id[chosen_id]
+if policy.status == "overdue":
+    st.error(f"This policy is {describe_overdue(policy.review_due, today)}.")
+else:
+    st.info(f"Review due by {policy.review_due:%-d %b %Y} ({policy.review_term.label}).")
+
+text_tab, history_tab, review_tab, pack_tab = st.tabs(
+    ["Text", "Approvals", "Record a review", "Review pack"]
+)
+with text_tab:
+    st.text(load_policy_text(store, policy.policy_id) or "No text recorded.")
+
+with history_tab:
+    st.dataframe(load_review_history(store, policy.policy_id), hide_index=True)
+
+with review_tab, st.form("review_form"):
+    approved_on, approved_by, next_term = approval_inputs("review")
+    if st.form_submit_button("Record the review"):
+        save(
+            lambda: record_review(
+                store, policy.policy_id, approved_on, approved_by, next_term,
+                actor=APP_ACTOR, calendar=calendar,
+            ),
+            f"Review recorded: next review {next_term.strip()}.",
+            "review",
+        )  # fmt: skip
+
+with pack_tab:
+    if not policy.governs_incidents:
+        st.info("The review pack covers the incidents policy: this policy has no cases.")
+    else:
+        period, pack = build_review_pack(store, policy, today=today)
+        st.markdown(f"What happened **{period.label}** (the last approval), to {today:%-d %b %Y}.")
+        never = unused_actions(pack)
+        if never:
+            st.markdown("Escalation actions never used: " + "; ".join(never) + ".")
+        st.dataframe(pack, hide_index=True)
+        st.download_button(
+            "Download the review pack (CSV)",
+            pack.to_csv(index=False),
+            file_name=f"review-pack-{today.isoformat()}.csv",
+            mime="text/csv",
+        )
+
+with st.expander("Add another policy to the register"), st.form("new_policy_form"):
+    title = st.text_input("Title", key=input_key("policy", "title"))
+    body = st.text_area("Text (optional)", key=input_key("policy", "body"))
+    new_approved_on, new_approved_by, new_term = approval_inputs("policy")
+    if st.form_submit_button("Add the policy"):
+        save(
+            lambda: record_policy(
+                store, title, body, new_approved_on, new_approved_by, new_term,
+                actor=APP_ACTOR, calendar=calendar,
+            ),
+            f"Added {title.strip()} to the register.",
+            "policy",
+        )  # fmt: skip

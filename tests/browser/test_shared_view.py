@@ -1,0 +1,53 @@
+"""In a real Chromium: an Overview URL reopens the same view, and changing the view changes it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from analytics.interchange import import_cases_file
+from analytics.store import open_store
+from tests.browser.conftest import free_port, running_app, wait_until_idle
+from tests.conftest import SAMPLE_CSV
+
+pytestmark = pytest.mark.browser
+
+
+def metric(page: Page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def test_a_shared_overview_url_reopens_the_same_view(
+    browser: Browser, page: Page, tmp_path, screenshot
+):
+    db_path = tmp_path / "shared.duckdb"
+    store = open_store(db_path)
+    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    store.close()
+    with running_app(db_path, free_port()) as base_url:
+        # 2025/26 on Facebook or WhatsApp: 2025-001, 2025-002 and 2026-002.
+        page.goto(f"{base_url}/?period=year&year=2025/26&platform=facebook&platform=whatsapp")
+        expect(metric(page, "Incidents")).to_have_text("3")
+        expect(page.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
+        screenshot("shared-view-opened")
+
+        # Narrow the view in the browser to racist comments (2026-002): the URL follows.
+        page.get_by_role("combobox", name="Category").click()
+        page.get_by_role("combobox", name="Category").fill("Racist comments")
+        page.get_by_role("option", name="Racist comments", exact=True).click()
+        page.keyboard.press("Escape")
+        expect(metric(page, "Incidents")).to_have_text("1")
+        expect(page).to_have_url(re.compile(r"category=racist"))
+        wait_until_idle(page)
+        shared = page.url
+        screenshot("narrowed")
+
+        # Someone else opens the link: the same view, the same figures.
+        other = browser.new_context().new_page()
+        other.goto(shared)
+        expect(metric(other, "Incidents")).to_have_text("1")
+        expect(metric(other, "Escalated")).to_have_text("1")
+        expect(other.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
+        other.context.close()

@@ -1,0 +1,147 @@
+"""The Overview page: the view comes from the URL, and its figures are the summary's."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.interchange import import_cases_file
+from analytics.overview import Scope, summarise
+from analytics.terms import Period, TermCalendar
+from tests.conftest import SAMPLE_CSV
+from tests.pages.conftest import APP, app_store, seeded
+
+PAGE = "pages/overview.py"
+HEADLINE = ("Incidents", "Settled at discussion", "Escalated", "Open")
+
+
+def overview(db_path, **query_params) -> AppTest:
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = AppTest.from_file(APP, default_timeout=30)
+    for name, value in query_params.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def headline(app: AppTest) -> list[int]:
+    shown = metrics(app)
+    return [int(shown[label]) for label in HEADLINE]
+
+
+def test_a_term_from_the_url_shows_its_figures_and_their_change(db_path):
+    app = overview(db_path, period="term", term="Autumn 2025")
+    assert headline(app) == [3, 1, 2, 0]
+    # Summer 2025 had no cases, so each change equals the figure.
+    assert [m.delta for m in app.metric if m.label in HEADLINE] == ["3", "1", "2", "0"]
+    assert "Autumn 2025 (1 Sep 2025 to 31 Dec 2025), compared with Summer 2025" in (
+        app.caption[0].value
+    )
+
+
+def test_an_academic_year_with_filters_from_the_url(db_path):
+    app = overview(
+        db_path, period="year", year="2025/26", category=["racist", "complaints"],
+        platform="facebook",
+    )  # fmt: skip
+    # 2025-001 (complaints, settled in 4 days); 2026-002 (racist, police: escalated; 7 days).
+    assert headline(app) == [2, 1, 1, 0]
+    assert metrics(app)["Median days to close"] == "5.5"
+
+
+def test_a_date_range_from_the_url_includes_both_ends(db_path):
+    app = overview(db_path, period="range", **{"from": "2025-10-02", "to": "2026-01-12"})
+    assert headline(app)[0] == 3
+    assert metrics(app)["Repeat cases"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("query", "scope"),
+    [
+        ({"period": "term", "term": "Autumn 2025"},
+         Scope(Period(date(2025, 9, 1), date(2025, 12, 31), ""))),
+        ({"period": "term", "term": "Spring 2026", "platform": "tiktok"},
+         Scope(Period(date(2026, 1, 1), date(2026, 3, 31), ""), platforms=("tiktok",))),
+    ],
+)  # fmt: skip
+def test_the_page_and_the_summary_agree(db_path, query, scope):
+    app = overview(db_path, **query)
+    summary = summarise(app_store(), scope)
+    shown = metrics(app)
+    assert headline(app) == [
+        summary[k] for k in ("incidents", "settled_at_discussion", "escalated", "open")
+    ]
+    assert int(shown["Repeat cases"]) == summary["repeat_cases"]
+    assert int(shown["Content removed"]) == summary["content_removed"]
+    median = summary["median_days_to_removal"]
+    assert shown["Median days to removal"] == ("–" if median is None else f"{median:g}")
+
+
+def test_an_empty_period_shows_zeros_and_a_plain_sentence(db_path):
+    app = overview(db_path, period="term", term="Autumn 2024")
+    assert headline(app) == [0, 0, 0, 0]
+    assert metrics(app)["Median days to close"] == "–"
+    assert any("No incidents were reported in Autumn 2024" in info.value for info in app.info)
+
+
+def test_the_overdue_policy_is_named_at_the_top(db_path):
+    app = overview(db_path)
+    assert app.error[0].value.startswith(
+        "**Policy on parental use of social networking and internet sites** "
+        "is overdue since 31 Dec 2024"
+    )
+
+
+def test_without_a_period_the_page_shows_the_current_term_and_puts_it_in_the_url(db_path):
+    app = overview(db_path)
+    current = TermCalendar().term_of(date.today()).label
+    assert (app.query_params["period"], app.query_params["term"]) == ("term", current)
+
+
+def test_an_unreadable_url_falls_back_to_the_current_term(db_path):
+    app = overview(db_path, period="week", term="Winter 2025", category="nonsense")
+    current = TermCalendar().term_of(date.today()).label
+    assert app.selectbox(key="overview.term").value == current
+    assert app.multiselect(key="overview.category").value == []
+
+
+def test_changing_the_view_changes_the_url(db_path):
+    app = overview(db_path, period="term", term="Autumn 2025")
+    app.radio(key="overview.period").set_value("year").run()
+    app.selectbox(key="overview.year").set_value("2025/26").run()
+    app.multiselect(key="overview.category").set_value(["racist"]).run()
+    assert (app.query_params["period"], app.query_params["year"]) == ("year", "2025/26")
+    assert app.query_params["category"] == "racist"
+    assert "term" not in app.query_params
+    assert headline(app)[0] == 1
+    # The shared URL reopens the same view in a new session.
+    again = overview_again(app)
+    assert headline(again) == headline(app)
+
+
+def overview_again(app: AppTest) -> AppTest:
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    for name, values in app.query_params.items():
+        fresh.query_params[name] = values
+    return fresh.run()
+
+
+def test_every_chart_is_drawn_and_the_trend_covers_the_last_six_terms(db_path):
+    app = overview(db_path, period="term", term="Spring 2026")
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 5
+    trend = charts[0].proto
+    assert json.loads(trend.spec)["title"]["text"] == "Settled and escalated, term by term"
+    trend_data = pa.ipc.open_stream(trend.datasets[0].data.data).read_all().to_pylist()
+    assert [row["period"] for row in trend_data][::3] == [
+        "Summer 2024", "Autumn 2024", "Spring 2025", "Summer 2025", "Autumn 2025", "Spring 2026",
+    ]  # fmt: skip
