@@ -1,4 +1,4 @@
-"""Command line: python -m analytics demo | import | export | summary | policies.
+"""Command line: python -m analytics demo | import | export | summary | policies | report.
 
 The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DASHBOARD_TERMS
 (default data/terms.csv, else the default calendar).
@@ -14,12 +14,15 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.audit import command_line_actor
+from analytics.audit import command_line_actor, record_audit
 from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
 from analytics.overview import Scope, summarise
 from analytics.policies import load_policy_statuses
+from analytics.report import MODES, gather_report_figures, last_complete_term
+from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
+from analytics.snapshots import FORMATS, render_documents
 from analytics.store import database_path
 from analytics.terms import (
     Period,
@@ -68,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"only cases on this platform (repeatable): {', '.join(PLATFORMS)}",
     )  # fmt: skip
 
+    report = commands.add_parser("report", help="the termly report to governors, as a document")
+    report.add_argument(
+        "--term", help='a term, e.g. "Autumn 2025" (default: the last complete one)'
+    )
+    report.add_argument("--format", choices=list(FORMATS), default="pdf")
+    report.add_argument("--mode", choices=list(MODES), default="circulation")
+    report.add_argument("--out", type=Path, required=True, help="the file to write")
+
     policies = commands.add_parser(
         "policies", help="the policy register and review status, as JSON"
     )
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return _summary(store, args, calendar, parser)
         if args.command == "policies":
             return _policies(store, args, calendar)
+        if args.command == "report":
+            return _report(store, args, calendar, parser, actor)
         return _export(store, args.file, actor)
     finally:
         store.close()
@@ -171,6 +184,27 @@ def _chosen_period(args, calendar: TermCalendar) -> Period:
         return calendar.academic_year_period(parse_academic_year(args.year))
     term = parse_term(args.term) if args.term else calendar.term_of(date.today())
     return calendar.reporting_period(term)
+
+
+def _report(store, args, calendar, parser, actor: str) -> int:
+    today = date.today()
+    try:
+        term = parse_term(args.term) if args.term else last_complete_term(calendar, today)
+    except TermsInvalid as problem:
+        parser.error(str(problem))
+    school = load_setting(store, SCHOOL_NAME)
+    figures = gather_report_figures(store, calendar, term, school=school, today=today)
+    documents = render_documents(figures, args.mode, load_threshold(store))
+    args.out.write_bytes(documents.get(args.format))
+    with store.transaction() as cursor:
+        record_audit(
+            cursor, actor, "report downloaded", "report", term.label,
+            detail=f"{args.format}, {args.mode}",
+        )  # fmt: skip
+    print(
+        f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}."
+    )
+    return 0
 
 
 def _policies(store, args, calendar: TermCalendar) -> int:

@@ -59,6 +59,17 @@ def count_by_category(store: Store, scope: Scope) -> pd.DataFrame:
     return store.read(load_query("cases_by_category"), scope.params() | {"codes": list(CATEGORIES)})
 
 
+def count_stages_by_category(store: Store, scope: Scope) -> pd.DataFrame:
+    """category, settled_at_discussion, escalated, open: every category."""
+    params = scope.params() | {"codes": list(CATEGORIES)}
+    return store.read(load_query("stages_by_category"), params)
+
+
+def count_earlier_cases(store: Store, before: date) -> int:
+    """How many cases were reported before a day (is there an earlier term to compare?)."""
+    return int(store.read_value("SELECT count(*) FROM incidents WHERE reported_on < ?", [before]))
+
+
 def count_by_action(store: Store, scope: Scope) -> pd.DataFrame:
     """action, cases: every escalation action, with the cases that took it at least once."""
     params = scope.params() | {"codes": list(ESCALATION_ACTIONS)}
@@ -178,9 +189,9 @@ def summarise(store: Store, scope: Scope) -> dict[str, Any]:
         "from": scope.period.start.isoformat(),
         "to": scope.period.end.isoformat(),
         **{name: int(headline[name]) for name in HEADLINE_FIGURES},
-        "by_category": _as_counts(count_by_category(store, scope)),
-        "by_action": _as_counts(count_by_action(store, scope)),
-        "by_platform": _as_counts(count_by_platform(store, scope)),
+        "by_category": as_counts(count_by_category(store, scope)),
+        "by_action": as_counts(count_by_action(store, scope)),
+        "by_platform": as_counts(count_by_platform(store, scope)),
         "repeat_cases": count_repeat_cases(store, scope),
         "content_removed": int(removal["content_removed"]),
         "median_days_to_removal": _number_or_none(removal["median_days_to_removal"]),
@@ -188,7 +199,8 @@ def summarise(store: Store, scope: Scope) -> dict[str, Any]:
     }
 
 
-def _as_counts(frame: pd.DataFrame) -> dict[str, int]:
+def as_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """A (code, count) frame as {code: count}, in the frame's order."""
     codes, cases = frame.columns
     return {code: int(count) for code, count in zip(frame[codes], frame[cases], strict=True)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from analytics.overview import Scope, summarise
 from analytics.register import count_cases
 from analytics.store import open_store
 from analytics.terms import TermCalendar, parse_term
+from tests.analytics.report_store import fill_report_store
 from tests.conftest import SAMPLE_CSV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -184,3 +186,41 @@ def test_policies_shows_the_seeded_policy_overdue(db_path):
     ]
     on_time = json.loads(run_cli(db_path, "policies", "--as-of", "2024-10-01").stdout)
     assert (on_time[0]["status"], on_time[0]["days_overdue"]) == ("in_date", 0)
+
+
+def test_report_csv_gives_the_hand_worked_figures_in_each_mode(db_path, tmp_path):
+    store = open_store(db_path)
+    fill_report_store(store)
+    store.close()
+    confidential, circulation = tmp_path / "confidential.csv", tmp_path / "circulation.csv"
+    for mode, out in [("confidential", confidential), ("circulation", circulation)]:
+        result = run_cli(
+            db_path, "report", "--term", "Autumn 2025", "--format", "csv", "--mode", mode,
+            "--out", str(out),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
+    def headline(path):
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        return {
+            r["row"]: r["value"]
+            for r in rows
+            if r["table"] == "Headline figures" and r["column"] == "Autumn 2025"
+        }
+
+    assert headline(confidential) == {
+        "Incidents": "15", "Settled at discussion": "12", "Escalated": "3", "Open": "0",
+    }  # fmt: skip
+    assert headline(circulation) == {
+        "Incidents": "15", "Settled at discussion": "*", "Escalated": "<5", "Open": "0",
+    }  # fmt: skip
+
+
+def test_report_pdf_and_docx_are_written(db_path, tmp_path):
+    for format_name, magic in [("pdf", b"%PDF"), ("docx", b"PK")]:
+        out = tmp_path / f"report.{format_name}"
+        result = run_cli(
+            db_path, "report", "--term", "Spring 2026", "--format", format_name, "--out", str(out)
+        )
+        assert result.returncode == 0, result.stderr
+        assert out.read_bytes().startswith(magic)

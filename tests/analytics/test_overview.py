@@ -12,8 +12,10 @@ from analytics.overview import (
     count_by_action,
     count_by_category,
     count_by_platform,
+    count_earlier_cases,
     count_headline,
     count_repeat_cases,
+    count_stages_by_category,
     count_stages_by_term,
     count_unclosed_by_age,
     measure_removal_and_closing,
@@ -230,3 +232,20 @@ def test_summary_has_every_code_and_the_hand_worked_figures(hand_built):
     assert summary["by_action"]["written_warning"] == 1
     assert (summary["repeat_cases"], summary["content_removed"]) == (2, 2)
     assert summary["median_days_to_removal"] == 13.0
+
+
+def test_stages_by_category_count_a_case_in_each_of_its_categories(hand_built):
+    frame = count_stages_by_category(hand_built, Scope(AUTUMN_2025)).set_index("category")
+    assert frame.loc["complaints"].to_dict() == {
+        "settled_at_discussion": 1, "escalated": 1, "open": 0,
+    }  # fmt: skip
+    assert frame.loc["offensive_comments"].to_dict() == {
+        "settled_at_discussion": 1, "escalated": 0, "open": 0,
+    }  # fmt: skip
+    assert frame.loc["naming_children", "open"] == 1
+    assert len(frame) == 8
+
+
+def test_earlier_cases_are_counted_before_a_day(hand_built):
+    assert count_earlier_cases(hand_built, D(2025, 8, 31)) == 0
+    assert count_earlier_cases(hand_built, D(2025, 9, 1)) == 1

@@ -1,0 +1,211 @@
+"""The termly report as documents: PDF (to circulate), Word (to add commentary), CSV.
+
+Every document is made from one Report, so all three print the same figures; charts are
+drawn from the printed tables, so no chart shows a count the tables hide. The mode and
+"For information" are printed on every page. Documents are byte-for-byte repeatable for
+the same report (fixed creation dates), which frozen snapshots rely on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, datetime, time
+from importlib import resources
+
+import altair as alt
+import docx
+import pandas as pd
+import vl_convert
+from docx.shared import Cm, Pt
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from analytics.report import Report, ReportTable
+
+FONT_FAMILY = "DejaVu"
+CHART_TABLES = {"categories": "Cases by category", "actions": "Escalation actions"}
+CSV_COLUMNS = ("term", "mode", "table", "row", "column", "value")
+
+
+def build_report_charts(report: Report) -> dict[str, alt.Chart]:
+    """Bar charts of the printed "Cases" column of some tables; a hidden count is labelled,
+    never drawn, so the chart shows no more than the table."""
+    charts = {}
+    for key, title in CHART_TABLES.items():
+        table = report.table(key)
+        frame = pd.DataFrame(
+            {
+                "label": [_short(row[0]) for row in table.rows],
+                "cases": [int(row[1]) if row[1].isdigit() else None for row in table.rows],
+                "printed": [row[1] for row in table.rows],
+            }
+        )
+        base = alt.Chart(frame, title=title).encode(
+            y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260))
+        )
+        bars = base.mark_bar(color="#1f5f8b").encode(
+            x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1))
+        )
+        labels = (
+            base.mark_text(align="left", dx=3)
+            .encode(x=alt.X("cases:Q"), text="printed:N")
+            .transform_calculate(cases="datum.cases === null ? 0 : datum.cases")
+        )
+        charts[key] = (bars + labels).properties(width=380, height=22 * len(frame))
+    return charts
+
+
+def render_csv(report: Report) -> str:
+    """Every table in long form, one printed cell a row, with the mode on every row."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for table in report.tables:
+        for row in table.rows:
+            for column, value in zip(table.columns[1:], row[1:], strict=True):
+                writer.writerow((report.term, report.mode, table.title, row[0], column, value))
+    return buffer.getvalue()
+
+
+def render_pdf(report: Report) -> bytes:
+    pdf = _ReportPdf(report)
+    pdf.set_creation_date(_fixed_moment(report))
+    pdf.set_title(report.title)
+    pdf.set_author(report.school)
+    pdf.add_page()
+    pdf.set_font(FONT_FAMILY, "B", 15)
+    pdf.multi_cell(0, 8, report.title, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_font(FONT_FAMILY, "", 10)
+    pdf.multi_cell(
+        0, 6, f"{report.school}. Term: {report.term} ({report.period}).",
+        new_x="LMARGIN", new_y="NEXT", align="L",
+    )  # fmt: skip
+    pdf.ln(2)
+    pdf.set_font(FONT_FAMILY, "B", 12)
+    pdf.cell(0, 8, "Summary", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT_FAMILY, "", 10)
+    for sentence in report.narrative:
+        pdf.multi_cell(0, 5.5, sentence, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(1)
+    charts = build_report_charts(report)
+    for table in report.tables:
+        _pdf_table(pdf, table)
+        if table.key in charts:
+            png = vl_convert.vegalite_to_png(charts[table.key].to_dict(), scale=2)
+            pdf.image(io.BytesIO(png), w=150)
+            pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def render_docx(report: Report) -> bytes:
+    document = docx.Document()
+    properties = document.core_properties
+    properties.title, properties.author = report.title, report.school
+    properties.created = properties.modified = _fixed_moment(report).replace(tzinfo=None)
+    properties.last_modified_by = report.school
+    section = document.sections[0]
+    section.header.paragraphs[0].text = report.marking
+    section.footer.paragraphs[0].text = f"{report.school} · {report.mode_label}"
+    document.add_heading(report.title, level=1)
+    document.add_paragraph(f"{report.school}. Term: {report.term} ({report.period}).")
+    document.add_paragraph(report.marking)
+    document.add_heading("Summary", level=2)
+    for sentence in report.narrative:
+        document.add_paragraph(sentence)
+    charts = build_report_charts(report)
+    for table in report.tables:
+        document.add_heading(table.title, level=2)
+        grid = document.add_table(rows=1, cols=len(table.columns))
+        grid.style = "Table Grid"
+        for cell, heading in zip(grid.rows[0].cells, table.columns, strict=True):
+            cell.text = heading
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for row in table.rows:
+            for cell, value in zip(grid.add_row().cells, row, strict=True):
+                cell.text = value
+        if table.note:
+            note = document.add_paragraph(table.note)
+            note.runs[0].font.size = Pt(8)
+        if table.key in charts:
+            png = vl_convert.vegalite_to_png(charts[table.key].to_dict(), scale=2)
+            document.add_picture(io.BytesIO(png), width=Cm(15))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _with_fixed_zip_times(buffer.getvalue(), _fixed_moment(report))
+
+
+class _ReportPdf(FPDF):
+    """A4 pages with the report's marking at the top and page numbers at the foot."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.report = report
+        fonts = resources.files("analytics") / "fonts"
+        # DejaVu covers curly quotes, accents and apostrophes, which built-in fonts do not.
+        with resources.as_file(fonts / "DejaVuSans.ttf") as regular:
+            self.add_font(FONT_FAMILY, "", str(regular))
+        with resources.as_file(fonts / "DejaVuSans-Bold.ttf") as bold:
+            self.add_font(FONT_FAMILY, "B", str(bold))
+        self.set_auto_page_break(auto=True, margin=18)
+        self.alias_nb_pages()
+
+    def header(self) -> None:
+        self.set_font(FONT_FAMILY, "B", 8)
+        self.set_text_color(120, 30, 30)
+        self.cell(0, 5, self.report.marking.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(FONT_FAMILY, "", 8)
+        page = f"page {self.page_no()} of {{nb}}"
+        self.cell(0, 5, f"{self.report.school} · {self.report.mode_label} · {page}", align="C")
+
+
+def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
+    pdf.ln(2)
+    pdf.set_font(FONT_FAMILY, "B", 11)
+    pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_font(FONT_FAMILY, "", 8.5)
+    label_share = 3 if len(table.columns) > 2 else 4
+    widths = (label_share, *([1.3] * (len(table.columns) - 1)))
+    with pdf.table(
+        col_widths=widths,
+        text_align=("LEFT", *(["RIGHT"] * (len(table.columns) - 1))),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242)),
+        line_height=4.6,
+        first_row_as_headings=True,
+    ) as grid:
+        for values in (table.columns, *table.rows):
+            row = grid.row()
+            for value in values:
+                row.cell(value)
+    if table.note:
+        pdf.set_font(FONT_FAMILY, "", 7.5)
+        pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.ln(1)
+
+
+def _with_fixed_zip_times(package: bytes, moment: datetime) -> bytes:
+    """The same .docx package with every part stamped at moment, not at the time of saving."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            stamped = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            stamped.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(stamped, source.read(info.filename))
+    return output.getvalue()
+
+
+def _fixed_moment(report: Report) -> datetime:
+    """Noon UTC on the report's date: a repeatable creation date for the documents."""
+    return datetime.combine(report.generated_on, time(12), tzinfo=UTC)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= 40 else label[:38] + "…"

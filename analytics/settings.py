@@ -1,0 +1,48 @@
+"""Settings the headteacher may change: the school's name, the suppression threshold."""
+
+from __future__ import annotations
+
+from analytics.audit import record_audit
+from analytics.cases import Problem, RulesBroken
+from analytics.store import Store
+
+SUPPRESSION_THRESHOLD = "suppression_threshold"
+SCHOOL_NAME = "school_name"
+DEFAULTS = {
+    # Counts from 1 to one less than this are hidden in reports for circulation.
+    SUPPRESSION_THRESHOLD: "5",
+    # Printed on every report; the policy's own heading.
+    SCHOOL_NAME: "All Saints' CE Primary School",
+}
+
+
+class SettingInvalid(RulesBroken):
+    """A setting's new value breaks its rule; nothing was written."""
+
+
+def load_setting(store: Store, name: str) -> str:
+    """The setting's value, or its default while the school has not set it."""
+    value = store.read_value("SELECT value FROM settings WHERE name = ?", [name])
+    return DEFAULTS[name] if value is None else value
+
+
+def load_threshold(store: Store) -> int:
+    return int(load_setting(store, SUPPRESSION_THRESHOLD))
+
+
+def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
+    """Change one setting, after checking its rule."""
+    value = (value or "").strip()
+    if name not in DEFAULTS:
+        raise SettingInvalid([Problem(name, "is not a setting")])
+    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and 2 <= int(value) <= 20):
+        raise SettingInvalid([Problem(name, "must be a whole number from 2 to 20")])
+    if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
+        raise SettingInvalid([Problem(name, "is required (1 to 120 characters)")])
+    with store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
+            [name, value],
+        )
+        record_audit(cursor, actor, "setting changed", "setting", name, detail=value)

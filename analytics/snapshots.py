@@ -1,0 +1,90 @@
+"""Reports frozen for a meeting: the figures and documents as presented, never changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from analytics.audit import record_audit
+from analytics.documents import render_csv, render_docx, render_pdf
+from analytics.report import build_report
+from analytics.store import Store
+
+FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
+           ".wordprocessingml.document", "csv": "text/csv"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReportDocuments:
+    pdf: bytes
+    docx: bytes
+    csv: str
+
+    def get(self, format_name: str) -> bytes:
+        if format_name == "csv":
+            return self.csv.encode("utf-8")
+        return getattr(self, format_name)
+
+
+def render_documents(figures: dict, mode: str, threshold: int) -> ReportDocuments:
+    report = build_report(figures, mode, threshold)
+    return ReportDocuments(render_pdf(report), render_docx(report), render_csv(report))
+
+
+def freeze_report(
+    store: Store, figures: dict, mode: str, threshold: int, meeting_on: date, *, actor: str
+) -> int:
+    """Store the report as it will be presented on meeting_on; returns the snapshot's id."""
+    documents = render_documents(figures, mode, threshold)
+    with store.transaction() as cursor:
+        ((snapshot_id,),) = cursor.execute(
+            """
+            INSERT INTO report_snapshots
+                (meeting_on, term, mode, threshold, figures, pdf, docx, csv, frozen_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING id
+            """,
+            [
+                meeting_on, figures["term"], mode, threshold, json.dumps(figures),
+                documents.pdf, documents.docx, documents.csv, actor,
+            ],
+        ).fetchall()  # fmt: skip
+        record_audit(
+            cursor, actor, "report frozen", "report_snapshot", snapshot_id,
+            detail=f"{figures['term']}, {mode}, meeting {meeting_on.isoformat()}",
+        )  # fmt: skip
+    return snapshot_id
+
+
+def load_snapshots(store: Store) -> pd.DataFrame:
+    """Every snapshot, newest meeting first, with a label; the documents stay in the store."""
+    return store.read(
+        """
+        SELECT id, meeting_on, term, mode, threshold, frozen_at, frozen_by,
+            'Snapshot ' || id || ': meeting of ' || strftime(meeting_on, '%-d %b %Y')
+                || ', ' || term || ', ' || mode AS label
+        FROM report_snapshots
+        ORDER BY meeting_on DESC, id DESC
+        """
+    )
+
+
+def load_snapshot_figures(store: Store, snapshot_id: int) -> dict:
+    return json.loads(
+        store.read_value("SELECT figures FROM report_snapshots WHERE id = ?", [snapshot_id])
+    )
+
+
+def load_snapshot_document(store: Store, snapshot_id: int, format_name: str) -> bytes:
+    """A snapshot's document exactly as it was frozen."""
+    if format_name not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    value = store.read_value(
+        "SELECT CASE $format WHEN 'pdf' THEN pdf WHEN 'docx' THEN docx "
+        "ELSE encode(csv) END FROM report_snapshots WHERE id = $id",
+        {"format": format_name, "id": snapshot_id},
+    )
+    return bytes(value)

@@ -1,0 +1,157 @@
+"""Termly report: preview a term's report to governors, download it, freeze it for a meeting."""
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.audit import record_audit
+from analytics.documents import build_report_charts
+from analytics.overview import available_terms
+from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
+from analytics.settings import (
+    SCHOOL_NAME,
+    SUPPRESSION_THRESHOLD,
+    load_setting,
+    load_threshold,
+    record_setting,
+)
+from analytics.snapshots import (
+    FORMATS,
+    freeze_report,
+    load_snapshot_document,
+    load_snapshots,
+    render_documents,
+)
+from analytics.terms import parse_term
+from ui.shared import (
+    APP_ACTOR,
+    UrlState,
+    get_calendar,
+    get_store,
+    one_of,
+    render_demo_banner,
+    save,
+    show_flash,
+)
+
+store, calendar, today = get_store(), get_calendar(), date.today()
+st.title("Termly report")
+render_demo_banner(store)
+show_flash()
+
+terms = [term.label for term in available_terms(store, calendar, today)]
+url = UrlState("report")
+url.seed("term", last_complete_term(calendar, today).label, one_of(terms))
+url.seed("mode", "circulation", one_of(MODES))
+term_column, mode_column = st.columns([1, 2])
+term_label = term_column.selectbox("Term", terms, key=url.key("term"))
+mode = mode_column.radio(
+    "Mode", list(MODES), format_func=MODES.get, key=url.key("mode"), horizontal=True,
+    help="For circulation hides counts under the threshold and any figure that would give "
+    "one away. Confidential is for a closed item of the meeting.",
+)  # fmt: skip
+url.keep("term", term_label)
+url.keep("mode", mode)
+
+threshold = load_threshold(store)
+term = parse_term(term_label)
+figures = gather_report_figures(
+    store, calendar, term, school=load_setting(store, SCHOOL_NAME), today=today
+)
+report = build_report(figures, mode, threshold)
+
+
+def record_download(format_name: str) -> None:
+    with store.transaction() as cursor:
+        record_audit(
+            cursor, APP_ACTOR, "report downloaded", "report", report.term,
+            detail=f"{format_name}, {report.mode}",
+        )  # fmt: skip
+
+
+def documents_of(figures: dict, mode: str, threshold: int):
+    """Render on click only: a PDF takes a moment, a rerun should not."""
+    return lambda format_name: render_documents(figures, mode, threshold).get(format_name)
+
+
+render = documents_of(figures, mode, threshold)
+columns = st.columns(3)
+for column, (format_name, label) in zip(
+    columns,
+    [("pdf", "PDF (to circulate)"), ("docx", "Word (to add commentary)"), ("csv", "CSV")],
+    strict=True,
+):
+    column.download_button(
+        f"Download {label}",
+        data=lambda format_name=format_name: render(format_name),
+        file_name=f"termly-report-{report.term.replace(' ', '-').lower()}-{mode}.{format_name}",
+        mime=FORMATS[format_name],
+        on_click=record_download,
+        args=(format_name,),
+        key=f"download_{format_name}",
+    )
+
+with st.container(border=True):
+    st.caption(report.marking.upper())
+    st.subheader(report.title)
+    st.text(f"{report.school}. Term: {report.term} ({report.period}).")
+    for sentence in report.narrative:
+        st.text(sentence)
+    charts = build_report_charts(report)
+    for table in report.tables:
+        st.markdown(f"**{table.title}**")
+        st.dataframe(table.as_frame(), hide_index=True)
+        if table.note:
+            st.caption(table.note)
+        if table.key in charts:
+            st.altair_chart(charts[table.key])
+
+st.subheader("Freeze for a meeting")
+st.caption(
+    "Stores the figures and documents exactly as they are now, so the minutes can point at "
+    "what was presented. Later changes to cases do not change a frozen report."
+)
+meeting_on = st.date_input("Meeting date", value="today", key="freeze_meeting_on")
+if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze"):
+    snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=APP_ACTOR)
+    st.success(
+        f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
+    )
+
+snapshots = load_snapshots(store)
+if len(snapshots):
+    st.dataframe(snapshots, hide_index=True)
+    labels = dict(zip(snapshots["id"], snapshots["label"], strict=True))
+    chosen = st.selectbox(
+        "Download a frozen report", list(labels), format_func=labels.get, key="snapshot"
+    )
+    columns = st.columns(3)
+    for column, format_name in zip(columns, FORMATS, strict=True):
+        column.download_button(
+            f"Snapshot {chosen} as {format_name.upper()}",
+            data=load_snapshot_document(store, chosen, format_name),
+            file_name=f"report-snapshot-{chosen}.{format_name}",
+            mime=FORMATS[format_name],
+            on_click=record_download,
+            args=(f"snapshot {chosen} {format_name}",),
+            key=f"snapshot_{format_name}",
+        )
+
+with st.expander("Report settings"), st.form("report_settings"):
+    school = st.text_input(
+        "School name", value=load_setting(store, SCHOOL_NAME), key="setting_school"
+    )
+    new_threshold = st.number_input(
+        "Hide counts below", min_value=2, max_value=20, value=threshold, step=1,
+        help="In reports for circulation, counts from 1 to one below this are shown as <N.",
+        key="setting_threshold",
+    )  # fmt: skip
+    if st.form_submit_button("Save the settings"):
+        save(
+            lambda: (
+                record_setting(store, SCHOOL_NAME, school, actor=APP_ACTOR),
+                record_setting(store, SUPPRESSION_THRESHOLD, str(new_threshold), actor=APP_ACTOR),
+            ),
+            "Settings saved.",
+            "settings",
+        )

@@ -1,0 +1,104 @@
+"""The report's documents, read back: the same figures as the report, the mode on every page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from analytics.documents import build_report_charts, render_csv, render_docx, render_pdf
+from analytics.policies import seed_policies
+from analytics.report import build_report, gather_report_figures
+from analytics.terms import TermCalendar, parse_term
+from tests.analytics.report_store import REPORT_DAY, SCHOOL, fill_report_store
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory):
+    from analytics.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("documents") / "store.duckdb")
+    seed_policies(store, TermCalendar())
+    fill_report_store(store)
+    figures = gather_report_figures(
+        store, TermCalendar(), parse_term("Autumn 2025"), school=SCHOOL, today=REPORT_DAY
+    )
+    store.close()
+    return figures
+
+
+@pytest.fixture(params=["circulation", "confidential"])
+def report(request, figures):
+    return build_report(figures, request.param, 5)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_the_pdf_prints_every_table_row_and_sentence_of_the_report(report):
+    text = " ".join(pdf_pages(render_pdf(report)))
+    for table in report.tables:
+        assert table.title in text
+        for row in table.rows:
+            assert " ".join(" ".join(row).split()) in text, row
+    for sentence in report.narrative:
+        assert sentence in text
+
+
+def test_the_pdf_marks_every_page_with_the_mode(report):
+    pages = pdf_pages(render_pdf(report))
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert page.startswith(report.marking.upper())
+        assert f"{report.mode_label} · page {number} of {len(pages)}" in page
+
+
+def test_the_pdf_is_correct_for_curly_quotes_accents_and_apostrophes(report):
+    assert SCHOOL in pdf_pages(render_pdf(report))[0]
+
+
+def test_the_word_file_holds_the_same_tables_and_narrative(report):
+    document = docx.Document(io.BytesIO(render_docx(report)))
+    tables = [[tuple(cell.text for cell in row.cells) for row in t.rows] for t in document.tables]
+    assert tables == [[table.columns, *table.rows] for table in report.tables]
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    assert all(sentence in paragraphs for sentence in report.narrative)
+    assert document.sections[0].header.paragraphs[0].text == report.marking
+    assert len(document.inline_shapes) == 2  # the two charts
+
+
+def test_the_csv_holds_every_printed_cell_with_the_mode(report):
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    expected = [
+        (table.title, row[0], column, value)
+        for table in report.tables
+        for row in table.rows
+        for column, value in zip(table.columns[1:], row[1:], strict=True)
+    ]
+    assert [(r["table"], r["row"], r["column"], r["value"]) for r in rows] == expected
+    assert {r["mode"] for r in rows} == {report.mode}
+
+
+def test_documents_are_byte_for_byte_repeatable(report):
+    assert render_pdf(report) == render_pdf(report)
+    assert render_docx(report) == render_docx(report)
+
+
+def test_charts_draw_no_hidden_count(figures):
+    report = build_report(figures, "circulation", 5)
+    chart = build_report_charts(report)["actions"].to_dict()
+    (data,) = chart["datasets"].values()
+    police = next(row for row in data if row["label"] == "Police contacted")
+    assert police["cases"] is None and police["printed"] == "<5"
+
+
+def test_no_private_text_reaches_any_document(report):
+    everything = " ".join(pdf_pages(render_pdf(report))) + render_csv(report)
+    for private in ("Racial element", "Police informed", "Settled at discussion\n"):
+        assert private not in everything
+    assert not re.search(r"\b[QR]\d+\b", everything)  # person references

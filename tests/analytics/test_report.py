@@ -1,0 +1,154 @@
+"""The termly report: hand-worked figures, suppression for circulation, the narrative."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics.cases import Case, EscalationStep
+from analytics.policies import seed_policies
+from analytics.register import record_case
+from analytics.report import build_report, gather_report_figures, last_complete_term
+from analytics.terms import TermCalendar, parse_term
+from tests.analytics.report_store import REPORT_DAY, SCHOOL, fill_report_store
+
+CALENDAR = TermCalendar()
+AUTUMN_2025 = parse_term("Autumn 2025")
+
+
+@pytest.fixture
+def figures(store):
+    seed_policies(store, CALENDAR)
+    fill_report_store(store)
+    return gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
+
+
+def rows(report, key) -> dict[str, tuple[str, ...]]:
+    return {row[0]: row[1:] for row in report.table(key).rows}
+
+
+def test_the_default_term_is_the_last_complete_one():
+    assert last_complete_term(CALENDAR, date(2026, 11, 24)).label == "Summer 2026"
+    assert last_complete_term(CALENDAR, date(2026, 1, 1)).label == "Autumn 2025"
+
+
+def test_confidential_figures_are_exact(figures):
+    report = build_report(figures, "confidential", 5)
+    assert rows(report, "headline") == {
+        "Incidents": ("15", "6", "0", "+9", "+15"),
+        "Settled at discussion": ("12", "6", "0", "+6", "+12"),
+        "Escalated": ("3", "0", "0", "+3", "+3"),
+        "Open": ("0", "0", "0", "0", "0"),
+    }
+    categories = rows(report, "categories")
+    assert categories["Complaints about the school or staff"] == ("12", "12", "0", "0")
+    assert categories["Racist comments"] == ("3", "0", "3", "0")
+    assert rows(report, "actions")["Police contacted"] == ("3",)
+    platforms = rows(report, "platforms")
+    assert (platforms["Facebook"], platforms["WhatsApp"], platforms["All cases"]) == (
+        ("12",), ("3",), ("15",),
+    )  # fmt: skip
+    other = rows(report, "other")
+    assert other["Repeat cases (by someone with an earlier case)"] == ("2",)
+    assert other["Cases where the content came down"] == ("12",)
+    assert other["Median days from report to removal"] == ("2",)
+    assert rows(report, "unclosed")["All not yet closed"] == ("0", "0")
+
+
+def test_circulation_hides_small_counts_and_what_would_give_them_away(figures):
+    report = build_report(figures, "circulation", 5)
+    # Escalated 3 is hidden; with 15 = 12 + 3 + 0 shown, 12 would give it away.
+    assert rows(report, "headline") == {
+        "Incidents": ("15", "6", "0"),
+        "Settled at discussion": ("*", "6", "0"),
+        "Escalated": ("<5", "0", "0"),
+        "Open": ("0", "0", "0"),
+    }
+    # The row 3 = 0 + 3 + 0 hides its total and its part: two hidden, nothing derivable.
+    assert rows(report, "categories")["Racist comments"] == ("<5", "0", "<5", "0")
+    assert rows(report, "actions")["Police contacted"] == ("<5",)
+    platforms = rows(report, "platforms")
+    assert (platforms["Facebook"], platforms["WhatsApp"], platforms["All cases"]) == (
+        ("*",), ("<5",), ("15",),
+    )  # fmt: skip
+    assert rows(report, "other")["Repeat cases (by someone with an earlier case)"] == ("<5",)
+    assert "*: hidden so that a small count cannot be worked out." in report.table("headline").note
+
+
+def test_circulation_gives_no_change_or_difference_between_terms(figures):
+    report = build_report(figures, "circulation", 5)
+    assert report.table("headline").columns == (
+        "", "Autumn 2025", "Previous term (Summer 2025)", "A year earlier (Autumn 2024)",
+    )  # fmt: skip
+    assert not any("+" in cell for row in report.table("headline").rows for cell in row)
+
+
+def test_the_threshold_setting_changes_what_is_hidden(figures):
+    report = build_report(figures, "circulation", 3)
+    assert rows(report, "headline")["Escalated"] == ("3", "0", "0")
+    assert rows(report, "other")["Repeat cases (by someone with an earlier case)"] == ("<3",)
+
+
+def test_the_circulation_narrative_reveals_no_hidden_count(figures):
+    report = build_report(figures, "circulation", 5)
+    text = " ".join(report.narrative)
+    assert "15 incidents were reported in Autumn 2025." in text
+    assert "In Summer 2025 there were 6, and in Autumn 2024 0. This term saw more than" in text
+    assert "A number not shown settled at the discussion stage, fewer than 5 escalated" in text
+    assert "12 settled" not in text and "3 escalated" not in text
+    assert "police contacted (fewer than 5 cases)" in text
+
+
+def test_the_confidential_narrative_gives_exact_figures(figures):
+    text = " ".join(build_report(figures, "confidential", 5).narrative)
+    assert "12 settled at the discussion stage, 3 escalated and 0 still open." in text
+    assert "The most common kind was complaints about the school or staff (12 cases)." in text
+    assert "overdue since 31 Dec 2024" in text
+
+
+def test_a_term_with_no_incidents_says_so_plainly(figures):
+    empty = figures | {
+        "headline": figures["headline"]
+        | {"this": {"incidents": 0, "settled_at_discussion": 0, "escalated": 0, "open": 0}}
+    }
+    report = build_report(empty, "circulation", 5)
+    assert report.narrative[0] == "No incidents were reported in Autumn 2025."
+    assert not any("settled at the discussion stage" in s for s in report.narrative)
+
+
+def test_the_first_term_on_record_has_nothing_to_compare_with(store):
+    record_case(store, Case("F1", date(2025, 9, 10), ("complaints",)), actor="t", today=REPORT_DAY)
+    figures = gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
+    report = build_report(figures, "confidential", 5)
+    assert report.narrative[:2] == (
+        "1 incident was reported in Autumn 2025.",
+        "This is the first term on record, so there is no earlier term to compare with.",
+    )
+
+
+def test_a_term_with_only_escalated_cases(store):
+    for n in range(6):
+        case = Case(
+            f"E{n}", date(2025, 10, 1 + n), ("threats_of_violence",), discussion_outcome="not_held",
+            actions=(EscalationStep("police", date(2025, 10, 1 + n)),),
+        )  # fmt: skip
+        record_case(store, case, actor="t", today=REPORT_DAY)
+    figures = gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
+    for mode in ("circulation", "confidential"):
+        narrative = build_report(figures, mode, 5).narrative
+        assert "Every case this term went beyond the discussion stage." in narrative
+        assert "Escalation actions taken: police contacted (6 cases)." in narrative
+
+
+def test_every_report_is_marked_with_its_mode_and_date(figures):
+    for mode, label in [("circulation", "For circulation"), ("confidential", "Confidential")]:
+        report = build_report(figures, mode, 5)
+        assert report.marking.startswith(label)
+        assert report.marking.endswith("For information · 15 March 2026")
+
+
+def test_the_figures_hold_no_free_text_references_or_person_references(figures):
+    text = repr(figures)
+    for private in ("Removed", 'Settled at discussion"', "Racial element", "Q0", "A11", "B2"):
+        assert private not in text

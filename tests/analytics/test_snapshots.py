@@ -1,0 +1,54 @@
+"""Frozen reports: what was presented stays as it was, whatever happens to the cases after."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from analytics.cases import Case
+from analytics.policies import seed_policies
+from analytics.register import record_case
+from analytics.report import gather_report_figures
+from analytics.snapshots import (
+    freeze_report,
+    load_snapshot_document,
+    load_snapshot_figures,
+    load_snapshots,
+    render_documents,
+)
+from analytics.terms import TermCalendar, parse_term
+from tests.analytics.report_store import REPORT_DAY, SCHOOL, fill_report_store
+
+CALENDAR = TermCalendar()
+
+
+def autumn_figures(store):
+    return gather_report_figures(
+        store, CALENDAR, parse_term("Autumn 2025"), school=SCHOOL, today=REPORT_DAY
+    )
+
+
+def test_a_frozen_report_is_unchanged_after_more_cases_arrive(store):
+    seed_policies(store, CALENDAR)
+    fill_report_store(store)
+    figures = autumn_figures(store)
+    first = render_documents(figures, "circulation", 5)
+    snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
+    record_case(store, Case("LATE", date(2025, 10, 1), ("racist",)), actor="t", today=REPORT_DAY)
+    assert autumn_figures(store)["headline"]["this"]["incidents"] == 16  # the live figure moved
+    assert load_snapshot_figures(store, snapshot_id) == figures
+    assert load_snapshot_document(store, snapshot_id, "pdf") == first.pdf
+    assert load_snapshot_document(store, snapshot_id, "docx") == first.docx
+    assert load_snapshot_document(store, snapshot_id, "csv").decode() == first.csv
+
+
+def test_snapshots_are_listed_with_their_meeting_dates_and_audited(store):
+    fill_report_store(store)
+    figures = autumn_figures(store)
+    freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
+    freeze_report(store, figures, "confidential", 5, date(2026, 2, 3), actor="head")
+    listed = load_snapshots(store)
+    assert listed["label"].tolist() == [
+        "Snapshot 2: meeting of 3 Feb 2026, Autumn 2025, confidential",
+        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation",
+    ]
+    assert store.read_value("SELECT count(*) FROM audit_log WHERE action = 'report frozen'") == 2

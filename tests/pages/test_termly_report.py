@@ -1,0 +1,84 @@
+"""The "Termly report" page: preview, modes from the URL, freezing, snapshots and settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.report import build_report, gather_report_figures, last_complete_term
+from analytics.settings import load_threshold
+from analytics.snapshots import load_snapshots
+from analytics.terms import TermCalendar, parse_term
+from tests.analytics.report_store import fill_report_store
+from tests.pages.conftest import APP, app_store, open_page, seeded
+
+PAGE = "pages/termly_report.py"
+
+
+def report_page(db_path, **query_params) -> AppTest:
+    seeded(db_path, fill_report_store)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    # Start from this page's own URL, not the one the default page (Overview) wrote.
+    for name in list(app.query_params):
+        del app.query_params[name]
+    return open_page(app, PAGE, **query_params)
+
+
+def press(app: AppTest, starts_with: str) -> AppTest:
+    next(b for b in app.button if b.label.startswith(starts_with)).click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_default_is_the_last_complete_term_for_circulation(db_path):
+    app = report_page(db_path)
+    assert (
+        app.selectbox(key="report.term").value
+        == last_complete_term(TermCalendar(), date.today()).label
+    )
+    assert app.radio(key="report.mode").value == "circulation"
+    assert app.caption[0].value.startswith("FOR CIRCULATION · FOR INFORMATION")
+
+
+def test_the_preview_shows_the_reports_tables_and_narrative(db_path):
+    app = report_page(db_path, term="Autumn 2025", mode="circulation")
+    figures = gather_report_figures(
+        app_store(), TermCalendar(), parse_term("Autumn 2025"),
+        school="All Saints' CE Primary School", today=date.today(),
+    )  # fmt: skip
+    report = build_report(figures, "circulation", 5)
+    shown = [frame.value.values.tolist() for frame in app.dataframe[: len(report.tables)]]
+    assert shown == [[list(row) for row in table.rows] for table in report.tables]
+    texts = [text.value for text in app.text]
+    assert all(sentence in texts for sentence in report.narrative)
+    headline = app.dataframe[0].value.set_index("")
+    assert headline.loc["Escalated", "Autumn 2025"] == "<5"
+
+
+def test_confidential_mode_from_the_url_shows_exact_figures(db_path):
+    app = report_page(db_path, term="Autumn 2025", mode="confidential")
+    headline = app.dataframe[0].value.set_index("")
+    assert headline.loc["Escalated", "Autumn 2025"] == "3"
+    assert app.caption[0].value.startswith("CONFIDENTIAL (CLOSED ITEM)")
+
+
+def test_freezing_stores_a_snapshot_for_the_meeting(db_path):
+    app = report_page(db_path, term="Autumn 2025")
+    app.date_input(key="freeze_meeting_on").set_value(date(2026, 1, 20)).run()
+    press(app, "Freeze for the meeting on 20 January 2026")
+    assert app.success[0].value == "Frozen: the Autumn 2025 report (for circulation) as snapshot 1."
+    snapshots = load_snapshots(app_store())
+    assert snapshots["label"].tolist() == [
+        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation"
+    ]
+    assert app.selectbox(key="snapshot").options == snapshots["label"].tolist()
+
+
+def test_the_threshold_setting_is_saved_and_used(db_path):
+    app = report_page(db_path, term="Autumn 2025")
+    app.number_input(key="setting_threshold").set_value(3)
+    press(app, "Save the settings")
+    assert load_threshold(app_store()) == 3
+    headline = app.dataframe[0].value.set_index("")
+    assert headline.loc["Escalated", "Autumn 2025"] == "3"
