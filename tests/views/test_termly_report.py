@@ -11,9 +11,9 @@ from analytics.settings import load_threshold
 from analytics.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
-from tests.pages.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import APP, app_store, open_page, seeded
 
-PAGE = "pages/termly_report.py"
+PAGE = "views/termly_report.py"
 
 
 def report_page(db_path, **query_params) -> AppTest:

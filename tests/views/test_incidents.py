@@ -10,9 +10,9 @@ from analytics.cases import Case
 from analytics.interchange import import_cases_file
 from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
 from tests.conftest import SAMPLE_CSV
-from tests.pages.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import APP, app_store, open_page, seeded
 
-PAGE = "pages/incidents.py"
+PAGE = "views/incidents.py"
 
 
 def sample_app(db_path, **query_params) -> AppTest:

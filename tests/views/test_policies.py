@@ -10,9 +10,9 @@ from analytics.interchange import import_cases_file
 from analytics.policies import load_policy_statuses, load_review_history
 from analytics.terms import TermCalendar
 from tests.conftest import SAMPLE_CSV
-from tests.pages.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import APP, app_store, open_page, seeded
 
-PAGE = "pages/policies.py"
+PAGE = "views/policies.py"
 
 
 def press(app: AppTest, label: str) -> AppTest:

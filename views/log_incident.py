@@ -25,7 +25,7 @@ render_demo_banner(store)
 show_flash()
 if last_logged := st.session_state.get("last_logged_id"):
     st.page_link(
-        "pages/incidents.py",
+        "views/incidents.py",
         label="Open the case just logged",
         query_params={"case": str(last_logged)},
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from analytics.register import count_cases, find_case_id, load_case
-from tests.pages.conftest import app_store, open_page
+from tests.views.conftest import app_store, open_page
 
-PAGE = "pages/log_incident.py"
+PAGE = "views/log_incident.py"
 
 
 def fill_form(app, **values):

@@ -13,9 +13,9 @@ from analytics.interchange import import_cases_file
 from analytics.overview import Scope, summarise
 from analytics.terms import Period, TermCalendar
 from tests.conftest import SAMPLE_CSV
-from tests.pages.conftest import APP, app_store, seeded
+from tests.views.conftest import APP, app_store, seeded
 
-PAGE = "pages/overview.py"
+PAGE = "views/overview.py"
 HEADLINE = ("Incidents", "Settled at discussion", "Escalated", "Open")
 
 

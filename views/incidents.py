@@ -40,7 +40,7 @@ render_demo_banner(store)
 
 if count_cases(store) == 0:
     render_demo_offer(store)
-    st.page_link("pages/log_incident.py", label="Log an incident")
+    st.page_link("views/log_incident.py", label="Log an incident")
     st.stop()
 
 # Every filter lives in the URL, so a filtered view can be bookmarked and shared.

@@ -149,4 +149,4 @@ st.altair_chart(
 
 st.subheader("Policy review status")
 st.dataframe(describe_policy_statuses(policies), hide_index=True)
-st.page_link("pages/policies.py", label="Open the policy register")
+st.page_link("views/policies.py", label="Open the policy register")
