@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics.cases import Case
+from analytics.interchange import import_cases
 from analytics.policies import seed_policies
-from analytics.register import record_case
 from analytics.report import gather_report_figures
 from analytics.snapshots import (
     freeze_report,
@@ -33,8 +32,12 @@ def test_a_frozen_report_is_unchanged_after_more_cases_arrive(store):
     figures = autumn_figures(store)
     first = render_documents(figures, "circulation", 5)
     snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
-    record_case(store, Case("LATE", date(2025, 10, 1), ("racist",)), actor="t", today=REPORT_DAY)
-    assert autumn_figures(store)["headline"]["this"]["incidents"] == 16  # the live figure moved
+    import_cases(
+        store,
+        "reference,reported_on,categories\nLATE-1,2025-10-01,racist\nLATE-2,2025-10-02,complaints\n",
+        actor="t", source="late.csv", today=REPORT_DAY,
+    )  # fmt: skip
+    assert autumn_figures(store)["headline"]["this"]["incidents"] == 17  # the live figure moved
     assert load_snapshot_figures(store, snapshot_id) == figures
     assert load_snapshot_document(store, snapshot_id, "pdf") == first.pdf
     assert load_snapshot_document(store, snapshot_id, "docx") == first.docx
