@@ -106,6 +106,12 @@ FIELD_LABELS = {
     "approved_on": "Approved on",
     "approved_by": "Approved by",
     "next_review_term": "Next review term",
+    # And the accounts'.
+    "username": "Username",
+    "display_name": "Name",
+    "email": "Email",
+    "password": "Password",
+    "role": "Role",
 } | {f"{code}_on": f"{label} (date)" for code, label in ESCALATION_ACTIONS.items()}
 
 

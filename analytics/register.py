@@ -84,11 +84,12 @@ _INSERT_CASES = """
     INSERT INTO incidents (
         reference, reported_on, posted_on, platform, categories, posted_by, about,
         person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, is_demo)
+        content_removed_on, closed_on, outcome, rationale, is_demo, person_key)
     SELECT
         reference, reported_on, posted_on, platform, categories, posted_by, about,
         person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, $is_demo
+        content_removed_on, closed_on, outcome, rationale, $is_demo,
+        md5(person_ref || (SELECT value FROM settings WHERE name = 'person_key_salt'))
     FROM new_cases
 """
 
@@ -106,7 +107,8 @@ _UPDATE_CASE = """
         about = $about, person_ref = $person_ref, summary = $summary,
         evidence_url = $evidence_url, discussion_on = $discussion_on,
         discussion_outcome = $discussion_outcome, content_removed_on = $content_removed_on,
-        closed_on = $closed_on, outcome = $outcome, rationale = $rationale
+        closed_on = $closed_on, outcome = $outcome, rationale = $rationale,
+        person_key = md5($person_ref || (SELECT value FROM settings WHERE name = 'person_key_salt'))
     WHERE id = $id
 """
 
@@ -306,6 +308,7 @@ def _change_case(store, incident_id, change, actor, audit_action, today, reason=
     today = today or date.today()
     with store.transaction() as cursor:
         case = load_case_in(cursor, incident_id)
+        _ensure_not_anonymised(cursor, incident_id)
         changed = ensure_valid(change(case), today)
         if changed.reference != case.reference:
             _ensure_new_reference(cursor, changed.reference)
@@ -319,6 +322,14 @@ def _change_case(store, incident_id, change, actor, audit_action, today, reason=
             reason=reason,
             detail=detail() if detail else None,
         )
+
+
+def _ensure_not_anonymised(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> None:
+    ((anonymised_at,),) = cursor.execute(
+        "SELECT anonymised_at FROM incidents WHERE id = ?", [incident_id]
+    ).fetchall()
+    if anonymised_at is not None:
+        raise CaseInvalid([Problem("reference", "the case was anonymised and cannot change")])
 
 
 def _ensure_new_reference(cursor: duckdb.DuckDBPyConnection, reference: str) -> None:

@@ -8,11 +8,14 @@ from analytics.store import Store
 
 SUPPRESSION_THRESHOLD = "suppression_threshold"
 SCHOOL_NAME = "school_name"
+RETENTION_YEARS = "retention_years"
 DEFAULTS = {
     # Counts from 1 to one less than this are hidden in reports for circulation.
     SUPPRESSION_THRESHOLD: "5",
     # Printed on every report; the policy's own heading.
     SCHOOL_NAME: "All Saints' CE Primary School",
+    # A closed case's free text is removed this many years after it closed.
+    RETENTION_YEARS: "6",
 }
 
 
@@ -37,6 +40,8 @@ def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
         raise SettingInvalid([Problem(name, "is not a setting")])
     if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and 2 <= int(value) <= 20):
         raise SettingInvalid([Problem(name, "must be a whole number from 2 to 20")])
+    if name == RETENTION_YEARS and not (value.isdigit() and 1 <= int(value) <= 50):
+        raise SettingInvalid([Problem(name, "must be a whole number of years from 1 to 50")])
     if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
         raise SettingInvalid([Problem(name, "is required (1 to 120 characters)")])
     with store.transaction() as cursor:

@@ -26,10 +26,10 @@ from analytics.register import (
 )
 from analytics.store import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
-from ui.shared import APP_ACTOR, code_label, input_key, save
+from ui.shared import code_label, input_key, save
 
 
-def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
+def render_step_forms(store: Store, incident_id: int, case: Case, actor: str) -> None:
     """One tab per next step the case can take; steps already recorded are edited instead."""
     tabs = {"Escalation step": _escalation_form}
     if case.discussion_outcome is None:
@@ -41,10 +41,10 @@ def render_step_forms(store: Store, incident_id: int, case: Case) -> None:
     tabs["Change a recorded field"] = _edit_form
     for tab, render in zip(st.tabs(list(tabs)), tabs.values(), strict=True):
         with tab:
-            render(store, incident_id, case)
+            render(store, incident_id, case, actor)
 
 
-def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
+def _discussion_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("discussion_form"):
         outcome = st.selectbox(
             "Outcome",
@@ -61,13 +61,13 @@ def _discussion_form(store: Store, incident_id: int, case: Case) -> None:
         )
         if st.form_submit_button("Record the discussion"):
             save(
-                lambda: record_discussion(store, incident_id, held_on, outcome, actor=APP_ACTOR),
+                lambda: record_discussion(store, incident_id, held_on, outcome, actor=actor),
                 "Discussion recorded.",
                 "discussion",
             )
 
 
-def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
+def _escalation_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("escalation_form"):
         action = st.selectbox(
             "Action",
@@ -89,14 +89,14 @@ def _escalation_form(store: Store, incident_id: int, case: Case) -> None:
                 return
             save(
                 lambda: record_escalation(
-                    store, incident_id, EscalationStep(action, taken_on, note), actor=APP_ACTOR
+                    store, incident_id, EscalationStep(action, taken_on, note), actor=actor
                 ),
                 "Escalation step recorded.",
                 "escalation",
             )
 
 
-def _removal_form(store: Store, incident_id: int, case: Case) -> None:
+def _removal_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("removal_form"):
         removed_on = st.date_input(
             "Date the content came down",
@@ -106,13 +106,13 @@ def _removal_form(store: Store, incident_id: int, case: Case) -> None:
         )
         if st.form_submit_button("Record the removal"):
             save(
-                lambda: record_removal(store, incident_id, removed_on, actor=APP_ACTOR),
+                lambda: record_removal(store, incident_id, removed_on, actor=actor),
                 "Removal recorded.",
                 "removal",
             )
 
 
-def _closing_form(store: Store, incident_id: int, case: Case) -> None:
+def _closing_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("closing_form"):
         closed_on = st.date_input(
             "Closing date", value="today", max_value=date.today(), key=input_key("closing", "on")
@@ -128,14 +128,14 @@ def _closing_form(store: Store, incident_id: int, case: Case) -> None:
         if st.form_submit_button("Close the case"):
             save(
                 lambda: record_closing(
-                    store, incident_id, closed_on, outcome, rationale, actor=APP_ACTOR
+                    store, incident_id, closed_on, outcome, rationale, actor=actor
                 ),
                 "Case closed.",
                 "closing",
             )
 
 
-def _edit_form(store: Store, incident_id: int, case: Case) -> None:
+def _edit_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     field_name = st.selectbox(
         "Field to change",
         EDITABLE_FIELDS,
@@ -148,7 +148,7 @@ def _edit_form(store: Store, incident_id: int, case: Case) -> None:
         if st.form_submit_button("Save the change"):
             save(
                 lambda: record_edit(
-                    store, incident_id, {field_name: new_value}, reason, actor=APP_ACTOR
+                    store, incident_id, {field_name: new_value}, reason, actor=actor
                 ),
                 f"{FIELD_LABELS[field_name]} changed.",
                 "edit",

@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics.accounts import Account
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
@@ -16,8 +17,6 @@ from analytics.register import count_cases
 from analytics.store import Store, database_path
 from analytics.terms import TermCalendar, load_term_calendar, terms_path
 
-# Until sign-in arrives (issue 5) every write from the app is by this actor.
-APP_ACTOR = "app"
 DEMO_CASES_OFFERED = 300
 
 
@@ -42,8 +41,8 @@ def get_calendar() -> TermCalendar:
     return _calendar_from(str(path), path.stat().st_mtime if path.is_file() else 0.0)
 
 
-def render_demo_banner(store: Store) -> None:
-    """While the store holds demonstration cases, say so, and offer to remove them."""
+def render_demo_banner(store: Store, account: Account) -> None:
+    """While the store holds demonstration cases, say so; the headteacher may remove them."""
     demo_cases = count_cases(store, demo=True)
     if not demo_cases:
         return
@@ -52,21 +51,25 @@ def render_demo_banner(store: Store) -> None:
             f"This store holds {demo_cases:,} demonstration cases. They are made up, "
             "for trying the dashboard out: no figure here is real."
         )
-        if st.button("Remove demonstration data", key="remove_demo"):
-            removed = remove_demo_data(store, actor=APP_ACTOR)
+        if account.role == "headteacher" and st.button(
+            "Remove demonstration data", key="remove_demo"
+        ):
+            removed = remove_demo_data(store, actor=account.actor)
             st.toast(f"Removed {removed:,} demonstration cases.")
             st.rerun()
 
 
-def render_demo_offer(store: Store) -> None:
+def render_demo_offer(store: Store, account: Account) -> None:
     """On an empty store, offer demonstration data so a new user sees a living dashboard."""
     st.info(
         "No incidents are logged yet. Log the first one, or load demonstration data to "
         "see how the dashboard works; it is marked as such and removed with one button."
     )
+    if account.role != "headteacher":
+        return
     if st.button(f"Load demonstration data ({DEMO_CASES_OFFERED} cases)", key="load_demo"):
         try:
-            load_demo_data(store, DEMO_CASES_OFFERED, actor=APP_ACTOR)
+            load_demo_data(store, DEMO_CASES_OFFERED, actor=account.actor)
         except DemoRefused as refusal:
             st.error(f"Demonstration data not loaded: {refusal}.")
         else:

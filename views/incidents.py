@@ -15,6 +15,7 @@ from analytics.register import (
     load_edit_history,
     load_stage,
 )
+from analytics.retention import is_on_legal_hold, record_legal_hold
 from analytics.vocabulary import (
     ABOUT,
     CATEGORIES,
@@ -23,6 +24,7 @@ from analytics.vocabulary import (
     STAGES,
     label_of,
 )
+from ui.auth import require_page
 from ui.case_forms import render_step_forms
 from ui.shared import (
     UrlState,
@@ -34,12 +36,13 @@ from ui.shared import (
 
 ROWS_SHOWN = 500
 
+account = require_page("incidents")
 store = get_store()
 st.title("Incidents")
-render_demo_banner(store)
+render_demo_banner(store, account)
 
 if count_cases(store) == 0:
-    render_demo_offer(store)
+    render_demo_offer(store, account)
     st.page_link("views/log_incident.py", label="Log an incident")
     st.stop()
 
@@ -124,6 +127,20 @@ if len(edits):
     with st.expander(f"Changes to recorded fields ({len(edits)})"):
         st.dataframe(edits, hide_index=True)
 
+if account.role == "headteacher":
+    with st.expander("Legal hold" + (" (on hold)" if is_on_legal_hold(store, chosen_id) else "")):
+        on_hold = is_on_legal_hold(store, chosen_id)
+        reason = st.text_input("Reason (required)", key=f"hold_reason_{chosen_id}")
+        action = "Lift the legal hold" if on_hold else "Place on legal hold"
+        if st.button(action, key=f"hold_{chosen_id}"):
+            if not reason.strip():
+                st.error("Nothing was saved. Reason: is required.")
+            else:
+                record_legal_hold(
+                    store, chosen_id, not on_hold, actor=account.actor, reason=reason.strip()
+                )
+                st.rerun()
+
 st.subheader("Record a step")
 show_flash()  # next to the forms, where the user's eyes are after saving a step
-render_step_forms(store, chosen_id, case)
+render_step_forms(store, chosen_id, case, account.actor)

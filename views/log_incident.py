@@ -7,8 +7,8 @@ import streamlit as st
 from analytics.cases import MAX_TEXT_LENGTH, Case, CaseInvalid
 from analytics.register import record_case
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
+from ui.auth import require_page
 from ui.shared import (
-    APP_ACTOR,
     clear_form,
     code_label,
     flash,
@@ -19,9 +19,10 @@ from ui.shared import (
     show_problems,
 )
 
+account = require_page("log_incident")
 store = get_store()
 st.title("Log an incident")
-render_demo_banner(store)
+render_demo_banner(store, account)
 show_flash()
 if last_logged := st.session_state.get("last_logged_id"):
     st.page_link(
@@ -100,7 +101,7 @@ if submitted:
         evidence_url=evidence_url,
     )
     try:
-        incident_id = record_case(store, case, actor=APP_ACTOR)
+        incident_id = record_case(store, case, actor=account.actor)
     except CaseInvalid as invalid:
         show_problems(invalid.problems)
     else:

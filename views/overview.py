@@ -34,6 +34,7 @@ from analytics.overview import (
 from analytics.policies import describe_overdue, describe_policy_statuses, load_policy_statuses
 from analytics.register import count_cases
 from analytics.vocabulary import CATEGORIES, PLATFORMS
+from ui.auth import require_page
 from ui.shared import (
     UrlState,
     get_calendar,
@@ -43,6 +44,7 @@ from ui.shared import (
     render_demo_offer,
 )
 
+account = require_page("overview")
 store, calendar, today = get_store(), get_calendar(), date.today()
 st.title("Overview")
 
@@ -50,9 +52,9 @@ policies = load_policy_statuses(store, calendar, today)
 for policy in policies:
     if policy.status == "overdue":
         st.error(f"**{policy.title}** is {describe_overdue(policy.review_due, today)}.")
-render_demo_banner(store)
+render_demo_banner(store, account)
 if count_cases(store) == 0:
-    render_demo_offer(store)
+    render_demo_offer(store, account)
 
 # The period and filters, each seeded from the URL and written back to it.
 offered_terms = available_terms(store, calendar, today)

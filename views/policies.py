@@ -17,8 +17,8 @@ from analytics.policies import (
     unused_actions,
 )
 from analytics.terms import TERM_NAMES
+from ui.auth import require_page
 from ui.shared import (
-    APP_ACTOR,
     get_calendar,
     get_store,
     input_key,
@@ -27,6 +27,7 @@ from ui.shared import (
     show_flash,
 )
 
+account = require_page("policies")
 store, calendar, today = get_store(), get_calendar(), date.today()
 
 
@@ -51,7 +52,7 @@ def approval_inputs(form: str) -> tuple[date, str, str]:
 
 
 st.title("Policies")
-render_demo_banner(store)
+render_demo_banner(store, account)
 show_flash()
 
 policies = load_policy_statuses(store, calendar, today)
@@ -71,26 +72,29 @@ if policy.status == "overdue":
 else:
     st.info(f"Review due by {policy.review_due:%-d %b %Y} ({policy.review_term.label}).")
 
-text_tab, history_tab, review_tab, pack_tab = st.tabs(
-    ["Text", "Approvals", "Record a review", "Review pack"]
-)
+may_manage = account.role == "headteacher"  # the headteacher records reviews and policies
+tab_names = ["Text", "Approvals", "Review pack"] + (["Record a review"] if may_manage else [])
+tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
+text_tab, history_tab, pack_tab = tabs["Text"], tabs["Approvals"], tabs["Review pack"]
+review_tab = tabs.get("Record a review")
 with text_tab:
     st.text(load_policy_text(store, policy.policy_id) or "No text recorded.")
 
 with history_tab:
     st.dataframe(load_review_history(store, policy.policy_id), hide_index=True)
 
-with review_tab, st.form("review_form"):
-    approved_on, approved_by, next_term = approval_inputs("review")
-    if st.form_submit_button("Record the review"):
-        save(
-            lambda: record_review(
-                store, policy.policy_id, approved_on, approved_by, next_term,
-                actor=APP_ACTOR, calendar=calendar,
-            ),
-            f"Review recorded: next review {next_term.strip()}.",
-            "review",
-        )  # fmt: skip
+if may_manage:
+    with review_tab, st.form("review_form"):
+        approved_on, approved_by, next_term = approval_inputs("review")
+        if st.form_submit_button("Record the review"):
+            save(
+                lambda: record_review(
+                    store, policy.policy_id, approved_on, approved_by, next_term,
+                    actor=account.actor, calendar=calendar,
+                ),
+                f"Review recorded: next review {next_term.strip()}.",
+                "review",
+            )  # fmt: skip
 
 with pack_tab:
     if not policy.governs_incidents:
@@ -109,16 +113,17 @@ with pack_tab:
             mime="text/csv",
         )
 
-with st.expander("Add another policy to the register"), st.form("new_policy_form"):
-    title = st.text_input("Title", key=input_key("policy", "title"))
-    body = st.text_area("Text (optional)", key=input_key("policy", "body"))
-    new_approved_on, new_approved_by, new_term = approval_inputs("policy")
-    if st.form_submit_button("Add the policy"):
-        save(
-            lambda: record_policy(
-                store, title, body, new_approved_on, new_approved_by, new_term,
-                actor=APP_ACTOR, calendar=calendar,
-            ),
-            f"Added {title.strip()} to the register.",
-            "policy",
-        )  # fmt: skip
+if may_manage:
+    with st.expander("Add another policy to the register"), st.form("new_policy_form"):
+        title = st.text_input("Title", key=input_key("policy", "title"))
+        body = st.text_area("Text (optional)", key=input_key("policy", "body"))
+        new_approved_on, new_approved_by, new_term = approval_inputs("policy")
+        if st.form_submit_button("Add the policy"):
+            save(
+                lambda: record_policy(
+                    store, title, body, new_approved_on, new_approved_by, new_term,
+                    actor=account.actor, calendar=calendar,
+                ),
+                f"Added {title.strip()} to the register.",
+                "policy",
+            )  # fmt: skip

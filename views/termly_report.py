@@ -23,8 +23,8 @@ from analytics.snapshots import (
     render_documents,
 )
 from analytics.terms import parse_term
+from ui.auth import require_page
 from ui.shared import (
-    APP_ACTOR,
     UrlState,
     get_calendar,
     get_store,
@@ -34,19 +34,22 @@ from ui.shared import (
     show_flash,
 )
 
+account = require_page("termly_report")
 store, calendar, today = get_store(), get_calendar(), date.today()
 st.title("Termly report")
-render_demo_banner(store)
+render_demo_banner(store, account)
 show_flash()
 
 terms = [term.label for term in available_terms(store, calendar, today)]
 url = UrlState("report")
 url.seed("term", last_complete_term(calendar, today).label, one_of(terms))
-url.seed("mode", "circulation", one_of(MODES))
+url.seed("mode", "circulation", one_of(MODES if account.role != "governor" else ["circulation"]))
 term_column, mode_column = st.columns([1, 2])
 term_label = term_column.selectbox("Term", terms, key=url.key("term"))
+# A governor may only ever see the report for circulation.
+modes = list(MODES) if account.role != "governor" else ["circulation"]
 mode = mode_column.radio(
-    "Mode", list(MODES), format_func=MODES.get, key=url.key("mode"), horizontal=True,
+    "Mode", modes, format_func=MODES.get, key=url.key("mode"), horizontal=True,
     help="For circulation hides counts under the threshold and any figure that would give "
     "one away. Confidential is for a closed item of the meeting.",
 )  # fmt: skip
@@ -64,7 +67,7 @@ report = build_report(figures, mode, threshold)
 def record_download(format_name: str) -> None:
     with store.transaction() as cursor:
         record_audit(
-            cursor, APP_ACTOR, "report downloaded", "report", report.term,
+            cursor, account.actor, "report downloaded", "report", report.term,
             detail=f"{format_name}, {report.mode}",
         )  # fmt: skip
 
@@ -106,19 +109,25 @@ with st.container(border=True):
         if table.key in charts:
             st.altair_chart(charts[table.key])
 
-st.subheader("Freeze for a meeting")
-st.caption(
-    "Stores the figures and documents exactly as they are now, so the minutes can point at "
-    "what was presented. Later changes to cases do not change a frozen report."
-)
-meeting_on = st.date_input("Meeting date", value="today", key="freeze_meeting_on")
-if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze"):
-    snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=APP_ACTOR)
-    st.success(
-        f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
+may_manage = account.role == "headteacher"
+if may_manage:
+    st.subheader("Freeze for a meeting")
+    st.caption(
+        "Stores the figures and documents exactly as they are now, so the minutes can point at "
+        "what was presented. Later changes to cases do not change a frozen report."
     )
+    meeting_on = st.date_input("Meeting date", value="today", key="freeze_meeting_on")
+    if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze"):
+        snapshot_id = freeze_report(
+            store, figures, mode, threshold, meeting_on, actor=account.actor
+        )
+        st.success(
+            f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
+        )
 
 snapshots = load_snapshots(store)
+if account.role == "governor":
+    snapshots = snapshots[snapshots["mode"] == "circulation"]
 if len(snapshots):
     st.dataframe(snapshots, hide_index=True)
     labels = dict(zip(snapshots["id"], snapshots["label"], strict=True))
@@ -137,21 +146,24 @@ if len(snapshots):
             key=f"snapshot_{format_name}",
         )
 
-with st.expander("Report settings"), st.form("report_settings"):
-    school = st.text_input(
-        "School name", value=load_setting(store, SCHOOL_NAME), key="setting_school"
-    )
-    new_threshold = st.number_input(
-        "Hide counts below", min_value=2, max_value=20, value=threshold, step=1,
-        help="In reports for circulation, counts from 1 to one below this are shown as <N.",
-        key="setting_threshold",
-    )  # fmt: skip
-    if st.form_submit_button("Save the settings"):
-        save(
-            lambda: (
-                record_setting(store, SCHOOL_NAME, school, actor=APP_ACTOR),
-                record_setting(store, SUPPRESSION_THRESHOLD, str(new_threshold), actor=APP_ACTOR),
-            ),
-            "Settings saved.",
-            "settings",
+if may_manage:
+    with st.expander("Report settings"), st.form("report_settings"):
+        school = st.text_input(
+            "School name", value=load_setting(store, SCHOOL_NAME), key="setting_school"
         )
+        new_threshold = st.number_input(
+            "Hide counts below", min_value=2, max_value=20, value=threshold, step=1,
+            help="In reports for circulation, counts from 1 to one below this are shown as <N.",
+            key="setting_threshold",
+        )  # fmt: skip
+        if st.form_submit_button("Save the settings"):
+            save(
+                lambda: (
+                    record_setting(store, SCHOOL_NAME, school, actor=account.actor),
+                    record_setting(
+                        store, SUPPRESSION_THRESHOLD, str(new_threshold), actor=account.actor
+                    ),
+                ),
+                "Settings saved.",
+                "settings",
+            )

@@ -112,3 +112,27 @@ def screenshot(page: Page, request):
         return path
 
     return take
+
+
+PASSWORD = "correct horse battery"
+
+
+def seed_headteacher(db_path: Path) -> None:
+    """The store at db_path with the headteacher's account (username "head")."""
+    from analytics.accounts import count_accounts, record_first_headteacher
+    from analytics.store import open_store
+
+    store = open_store(db_path)
+    try:
+        if count_accounts(store) == 0:
+            record_first_headteacher(store, "head", "Ms Head", PASSWORD)
+    finally:
+        store.close()
+
+
+def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> None:
+    """Fill in the sign-in form on whatever URL the page is showing."""
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_test_id("stSidebarNav").wait_for()

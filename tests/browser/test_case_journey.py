@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import free_port, running_app
+from tests.browser.conftest import PASSWORD, free_port, running_app, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +36,14 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
     today = date.today()
     with running_app(db_path, free_port()) as base_url:
         page.goto(base_url)
+        # A new store: the first screen creates the headteacher's account, nothing else.
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+        page.get_by_role("textbox", name="Username").fill("head")
+        page.get_by_role("textbox", name="Your name").fill("Ms Head")
+        page.get_by_role("textbox", name="Password (at least 10 characters)").fill(PASSWORD)
+        page.get_by_role("textbox", name="Password again").fill(PASSWORD)
+        screenshot("first-run")
+        page.get_by_role("button", name="Create the headteacher's account").click()
         expect(page.get_by_text("No incidents are logged yet")).to_be_visible()
         screenshot("empty-store")
 
@@ -91,6 +99,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
     # A new server on the same file: the case, its stage and its closing are still there.
     with running_app(db_path, free_port()) as base_url:
         page.goto(base_url + case_path)
+        sign_in(page)
         expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
         expect(page.get_by_text("Stage: Escalated")).to_be_visible()
         expect(

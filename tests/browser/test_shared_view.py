@@ -9,7 +9,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from analytics.interchange import import_cases_file
 from analytics.store import open_store
-from tests.browser.conftest import free_port, running_app, wait_until_idle
+from tests.browser.conftest import (
+    free_port,
+    running_app,
+    seed_headteacher,
+    sign_in,
+    wait_until_idle,
+)
 from tests.conftest import SAMPLE_CSV
 
 pytestmark = pytest.mark.browser
@@ -26,9 +32,11 @@ def test_a_shared_overview_url_reopens_the_same_view(
     store = open_store(db_path)
     import_cases_file(store, SAMPLE_CSV, actor="seed")
     store.close()
+    seed_headteacher(db_path)
     with running_app(db_path, free_port()) as base_url:
         # 2025/26 on Facebook or WhatsApp: 2025-001, 2025-002 and 2026-002.
         page.goto(f"{base_url}/?period=year&year=2025/26&platform=facebook&platform=whatsapp")
+        sign_in(page)
         expect(metric(page, "Incidents")).to_have_text("3")
         expect(page.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
         screenshot("shared-view-opened")
@@ -47,6 +55,7 @@ def test_a_shared_overview_url_reopens_the_same_view(
         # Someone else opens the link: the same view, the same figures.
         other = browser.new_context().new_page()
         other.goto(shared)
+        sign_in(other)
         expect(metric(other, "Incidents")).to_have_text("1")
         expect(metric(other, "Escalated")).to_have_text("1")
         expect(other.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()

@@ -10,7 +10,13 @@ from pypdf import PdfReader
 
 from analytics.store import open_store
 from tests.analytics.report_store import fill_report_store
-from tests.browser.conftest import free_port, running_app, wait_until_idle
+from tests.browser.conftest import (
+    free_port,
+    running_app,
+    seed_headteacher,
+    sign_in,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +26,10 @@ def test_the_report_pdf_downloads_and_matches_the_preview(page: Page, tmp_path, 
     store = open_store(db_path)
     fill_report_store(store)
     store.close()
+    seed_headteacher(db_path)
     with running_app(db_path, free_port()) as base_url:
         page.goto(f"{base_url}/termly_report?term=Autumn+2025&mode=circulation")
+        sign_in(page)
         expect(page.get_by_text("15 incidents were reported in Autumn 2025.")).to_be_visible()
         wait_until_idle(page)
         # A link opened first on a fresh server still goes through app.py's navigation.

@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.accounts import (
+    count_accounts,
+    load_accounts,
+    record_account,
+    record_first_headteacher,
+)
 from analytics.store import Store, open_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -19,10 +25,36 @@ def db_path(tmp_path, monkeypatch) -> Path:
     return path
 
 
+PASSWORD = "correct horse battery"
+
+
+def account_in(db_path: Path, role: str = "headteacher") -> int:
+    """The id of an account with this role in the store at db_path, made if need be (the
+    first account is always the headteacher's)."""
+    store = open_store(db_path)
+    try:
+        if count_accounts(store) == 0:
+            record_first_headteacher(store, "head", "Ms Head", PASSWORD)
+        existing = [a for a in load_accounts(store) if a.role == role]
+        if existing:
+            return existing[0].id
+        return record_account(store, role, f"A {role}", role, PASSWORD, actor="head").id
+    finally:
+        store.close()
+
+
+def app_as(db_path: Path, role: str = "headteacher") -> AppTest:
+    """The app, not yet run, for someone signed in with this role."""
+    account_id = account_in(db_path, role)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["account_id"] = account_id
+    return app
+
+
 @pytest.fixture
 def app(db_path) -> AppTest:
-    """The app, run once from its entry script, on an empty store."""
-    return AppTest.from_file(APP, default_timeout=30).run()
+    """The app, run once from its entry script, on an empty store, as the headteacher."""
+    return app_as(db_path).run()
 
 
 def open_page(app: AppTest, page: str, **query_params: str) -> AppTest:

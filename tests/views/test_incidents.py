@@ -10,7 +10,7 @@ from analytics.cases import Case
 from analytics.interchange import import_cases_file
 from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
 from tests.conftest import SAMPLE_CSV
-from tests.views.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import app_as, app_store, open_page, seeded
 
 PAGE = "views/incidents.py"
 
@@ -18,7 +18,7 @@ PAGE = "views/incidents.py"
 def sample_app(db_path, **query_params) -> AppTest:
     """The Incidents page on the sample file's five cases, opened with query_params."""
     seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    return open_page(AppTest.from_file(APP, default_timeout=30).run(), PAGE, **query_params)
+    return open_page(app_as(db_path).run(), PAGE, **query_params)
 
 
 def listed_references(app: AppTest) -> list[str]:

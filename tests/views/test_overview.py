@@ -13,7 +13,7 @@ from analytics.interchange import import_cases_file
 from analytics.overview import Scope, summarise
 from analytics.terms import Period, TermCalendar
 from tests.conftest import SAMPLE_CSV
-from tests.views.conftest import APP, app_store, seeded
+from tests.views.conftest import app_as, app_store, seeded
 
 PAGE = "views/overview.py"
 HEADLINE = ("Incidents", "Settled at discussion", "Escalated", "Open")
@@ -21,7 +21,7 @@ HEADLINE = ("Incidents", "Settled at discussion", "Escalated", "Open")
 
 def overview(db_path, **query_params) -> AppTest:
     seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    app = AppTest.from_file(APP, default_timeout=30)
+    app = app_as(db_path)
     for name, value in query_params.items():
         app.query_params[name] = value
     app.run()
@@ -124,12 +124,12 @@ def test_changing_the_view_changes_the_url(db_path):
     assert "term" not in app.query_params
     assert headline(app)[0] == 1
     # The shared URL reopens the same view in a new session.
-    again = overview_again(app)
+    again = overview_again(db_path, app)
     assert headline(again) == headline(app)
 
 
-def overview_again(app: AppTest) -> AppTest:
-    fresh = AppTest.from_file(APP, default_timeout=30)
+def overview_again(db_path, app: AppTest) -> AppTest:
+    fresh = app_as(db_path)
     for name, values in app.query_params.items():
         fresh.query_params[name] = values
     return fresh.run()

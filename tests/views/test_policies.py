@@ -10,7 +10,7 @@ from analytics.interchange import import_cases_file
 from analytics.policies import load_policy_statuses, load_review_history
 from analytics.terms import TermCalendar
 from tests.conftest import SAMPLE_CSV
-from tests.views.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import app_as, app_store, open_page, seeded
 
 PAGE = "views/policies.py"
 
@@ -72,7 +72,7 @@ def test_another_policy_joins_the_register(app):
 
 def test_the_review_pack_counts_cases_since_the_last_approval(db_path):
     seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
-    app = open_page(AppTest.from_file(APP, default_timeout=30).run(), PAGE)
+    app = open_page(app_as(db_path).run(), PAGE)
     pack = app.dataframe[-1].value
     values = {(s, i): v for s, i, v in pack.itertuples(index=False)}
     assert values[("Cases", "Incidents")] == 5

@@ -11,14 +11,14 @@ from analytics.settings import load_threshold
 from analytics.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
-from tests.views.conftest import APP, app_store, open_page, seeded
+from tests.views.conftest import app_as, app_store, open_page, seeded
 
 PAGE = "views/termly_report.py"
 
 
 def report_page(db_path, **query_params) -> AppTest:
     seeded(db_path, fill_report_store)
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = app_as(db_path).run()
     # Start from this page's own URL, not the one the default page (Overview) wrote.
     for name in list(app.query_params):
         del app.query_params[name]

@@ -1,0 +1,288 @@
+"""Local accounts, roles and sign-in.
+
+Passwords are hashed with argon2. There is no default account: a new store asks for its
+headteacher first. Five failed sign-ins in a row lock an account for 15 minutes. What each
+role may open is declared here once (PAGES_BY_ROLE); the views and navigation read it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from analytics.audit import record_audit
+from analytics.cases import Problem, RulesBroken
+from analytics.store import Store
+
+ROLES = {"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"}
+MAX_FAILED_SIGN_INS = 5
+LOCK_PERIOD = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+# Which views each role may open. A governor sees figures, never a case.
+PAGES_BY_ROLE = {
+    "headteacher": {
+        "overview", "incidents", "log_incident", "termly_report", "policies",
+        "accounts", "audit", "retention",
+    },
+    "staff": {"overview", "incidents", "log_incident", "termly_report", "policies"},
+    "governor": {"overview", "termly_report", "policies"},
+}  # fmt: skip
+
+_HASHER = PasswordHasher()
+WRONG_CREDENTIALS = "The username or password is not right."
+_ACCOUNT_BY_ID = "SELECT id, username, display_name, email, role, active FROM accounts WHERE id = ?"
+_ACCOUNT_BY_EMAIL = (
+    "SELECT id, username, display_name, email, role, active FROM accounts WHERE email = ?"
+)
+
+
+class AccountInvalid(RulesBroken):
+    """An account change breaks a rule; nothing was written."""
+
+
+class SignInRefused(Exception):
+    """The sign-in did not succeed; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    active: bool
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this person."""
+        return self.username
+
+    def may_open(self, page: str) -> bool:
+        return self.active and page in PAGES_BY_ROLE[self.role]
+
+
+def count_accounts(store: Store) -> int:
+    return int(store.read_value("SELECT count(*) FROM accounts"))
+
+
+def load_account(store: Store, account_id: int) -> Account | None:
+    rows = store.read_rows(_ACCOUNT_BY_ID, [account_id])
+    return Account(*rows[0]) if rows else None
+
+
+def load_accounts(store: Store) -> list[Account]:
+    rows = store.read_rows(
+        "SELECT id, username, display_name, email, role, active FROM accounts ORDER BY username"
+    )
+    return [Account(*row) for row in rows]
+
+
+def record_first_headteacher(
+    store: Store, username: str, display_name: str, password: str, email: str | None = None
+) -> Account:
+    """Create the headteacher's account on a store that has none; refused once any exists."""
+    with store.transaction() as cursor:
+        ((existing,),) = cursor.execute("SELECT count(*) FROM accounts").fetchall()
+        if existing:
+            raise AccountInvalid([Problem("username", "the headteacher's account already exists")])
+        account_id = _insert_account(cursor, username, display_name, "headteacher", password, email)
+        record_audit(cursor, username, "account created", "account", account_id,
+                     detail="headteacher (first account)")  # fmt: skip
+    return load_account(store, account_id)
+
+
+def record_account(
+    store: Store,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    email: str | None = None,
+    *,
+    actor: str,
+) -> Account:
+    """Add an account (the headteacher's task)."""
+    with store.transaction() as cursor:
+        account_id = _insert_account(cursor, username, display_name, role, password, email)
+        record_audit(cursor, actor, "account created", "account", account_id, detail=role)
+    return load_account(store, account_id)
+
+
+def record_role(store: Store, account_id: int, role: str, *, actor: str) -> None:
+    if role not in ROLES:
+        raise AccountInvalid([Problem("role", f"must be one of {', '.join(ROLES)}")])
+    with store.transaction() as cursor:
+        _ensure_a_headteacher_remains(cursor, account_id, role=role)
+        cursor.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account_id])
+        record_audit(cursor, actor, "role changed", "account", account_id, detail=role)
+
+
+def record_active(store: Store, account_id: int, active: bool, *, actor: str) -> None:
+    """Deactivate (or reactivate) an account; a deactivated account cannot sign in."""
+    with store.transaction() as cursor:
+        if not active:
+            _ensure_a_headteacher_remains(cursor, account_id, active=False)
+        cursor.execute("UPDATE accounts SET active = ? WHERE id = ?", [active, account_id])
+        record_audit(
+            cursor, actor, "account reactivated" if active else "account deactivated",
+            "account", account_id,
+        )  # fmt: skip
+
+
+def record_password(store: Store, account_id: int, password: str, *, actor: str) -> None:
+    """Set a new password (a reset by the headteacher); it also lifts any lock."""
+    _check_password(password)
+    with store.transaction() as cursor:
+        cursor.execute(
+            "UPDATE accounts SET password_hash = ?, failed_sign_ins = 0, locked_until = NULL "
+            "WHERE id = ?",
+            [_HASHER.hash(password), account_id],
+        )
+        record_audit(cursor, actor, "password reset", "account", account_id)
+
+
+def sign_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
+    """The account for these credentials, or SignInRefused; every attempt is audited.
+
+    A refusal is committed (the failure counted, the attempt audited) before it is raised.
+    """
+    now = now or datetime.now()
+    username = (username or "").strip().lower()
+    with store.transaction() as cursor:
+        refusal = _check_sign_in(cursor, username, password, now)
+    if refusal is not None:
+        raise SignInRefused(refusal)
+    return load_account(
+        store, store.read_value("SELECT id FROM accounts WHERE username = ?", [username])
+    )
+
+
+def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str | None:
+    """Count and audit one attempt; the reason to refuse it, or None to let it in."""
+    rows = cursor.execute(
+        "SELECT id, password_hash, active, failed_sign_ins, locked_until FROM accounts "
+        "WHERE username = ?",
+        [username],
+    ).fetchall()
+    if not rows:
+        record_audit(cursor, username or "(blank)", "sign-in failed", detail="unknown username")
+        return WRONG_CREDENTIALS
+    account_id, password_hash, active, failures, locked_until = rows[0]
+    if locked_until is not None and locked_until > now:
+        record_audit(cursor, username, "sign-in failed", "account", account_id, detail="locked")
+        minutes = max(1, round((locked_until - now).total_seconds() / 60))
+        return (
+            f"This account is locked after {MAX_FAILED_SIGN_INS} failed sign-ins. Try again "
+            f"in {minutes} minute{'s' if minutes != 1 else ''}, or ask the headteacher to "
+            "reset the password."
+        )
+    if not active:
+        record_audit(cursor, username, "sign-in failed", "account", account_id, detail="inactive")
+        return "This account is not active. Ask the headteacher."
+    if not _password_matches(password_hash, password):
+        failures += 1
+        lock = now + LOCK_PERIOD if failures >= MAX_FAILED_SIGN_INS else None
+        cursor.execute(
+            "UPDATE accounts SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
+            [0 if lock else failures, lock, account_id],
+        )
+        detail = "locked for 15 minutes" if lock else "wrong password"
+        record_audit(cursor, username, "sign-in failed", "account", account_id, detail=detail)
+        return WRONG_CREDENTIALS
+    cursor.execute(
+        "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [account_id]
+    )
+    record_audit(cursor, username, "signed in", "account", account_id)
+    return None
+
+
+def sign_in_by_email(store: Store, email: str | None) -> Account:
+    """The active account whose email a provider (Microsoft, Google) vouched for."""
+    rows = store.read_rows(_ACCOUNT_BY_EMAIL, [(email or "").strip().lower()]) if email else []
+    with store.transaction() as cursor:
+        if not rows or not rows[0][5]:
+            record_audit(
+                cursor, email or "(no email)", "sign-in failed", detail="no active account"
+            )
+            raise SignInRefused(
+                "No active account has this email address. Ask the headteacher to add it."
+            )
+        record_audit(
+            cursor, rows[0][1], "signed in", "account", rows[0][0], detail="single sign-on"
+        )
+    return Account(*rows[0])
+
+
+def record_sign_out(store: Store, account: Account) -> None:
+    with store.transaction() as cursor:
+        record_audit(cursor, account.actor, "signed out", "account", account.id)
+
+
+def _insert_account(cursor, username, display_name, role, password, email) -> int:
+    username = (username or "").strip().lower()
+    display_name = (display_name or "").strip()
+    email = (email or "").strip().lower() or None
+    problems = []
+    if not USERNAME_PATTERN.fullmatch(username):
+        problems.append(
+            Problem("username", "must be 3 to 40 lower-case letters, digits, '.', '_' or '-'")
+        )
+    elif cursor.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall():
+        problems.append(Problem("username", f"'{username}' is already taken"))
+    if not 1 <= len(display_name) <= 100:
+        problems.append(Problem("display_name", "is required (1 to 100 characters)"))
+    if role not in ROLES:
+        problems.append(Problem("role", f"must be one of {', '.join(ROLES)}"))
+    if email is not None and not EMAIL_PATTERN.fullmatch(email):
+        problems.append(Problem("email", "must be an email address"))
+    elif email and cursor.execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchall():
+        problems.append(Problem("email", "belongs to another account"))
+    try:
+        _check_password(password)
+    except AccountInvalid as invalid:
+        problems.extend(invalid.problems)
+    if problems:
+        raise AccountInvalid(problems)
+    ((account_id,),) = cursor.execute(
+        "INSERT INTO accounts (username, display_name, email, role, password_hash) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [username, display_name, email, role, _HASHER.hash(password)],
+    ).fetchall()
+    return account_id
+
+
+def _check_password(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountInvalid(
+            [Problem("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")]
+        )
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _ensure_a_headteacher_remains(cursor, account_id: int, *, role=None, active=True) -> None:
+    """Refuse the change that would leave no active headteacher to run the store."""
+    ((others,),) = cursor.execute(
+        "SELECT count(*) FROM accounts WHERE role = 'headteacher' AND active AND id <> ?",
+        [account_id],
+    ).fetchall()
+    ((is_headteacher,),) = cursor.execute(
+        "SELECT count(*) FROM accounts WHERE id = ? AND role = 'headteacher' AND active",
+        [account_id],
+    ).fetchall()
+    losing = is_headteacher and ((role is not None and role != "headteacher") or not active)
+    if losing and not others:
+        raise AccountInvalid([Problem("role", "the store needs at least one active headteacher")])

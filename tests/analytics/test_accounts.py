@@ -1,0 +1,143 @@
+"""Accounts and sign-in: no default account, argon2 hashes, lockout, roles."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from analytics.accounts import (
+    PAGES_BY_ROLE,
+    AccountInvalid,
+    SignInRefused,
+    count_accounts,
+    load_account,
+    record_account,
+    record_active,
+    record_first_headteacher,
+    record_password,
+    record_role,
+    sign_in,
+    sign_in_by_email,
+)
+
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 11, 24, 9, 0)
+
+
+@pytest.fixture
+def head(store):
+    return record_first_headteacher(store, "head", "Ms Head", PASSWORD, "Head@School.example")
+
+
+def audit(store) -> list[tuple[str, str]]:
+    return store.read_rows("SELECT actor, action FROM audit_log ORDER BY id")
+
+
+def test_a_new_store_has_no_account_at_all(store):
+    assert count_accounts(store) == 0
+    with pytest.raises(SignInRefused):
+        sign_in(store, "admin", "admin", now=NOW)
+
+
+def test_the_first_account_is_the_headteachers_and_only_once(store, head):
+    assert (head.username, head.role) == ("head", "headteacher")
+    with pytest.raises(AccountInvalid, match="already exists"):
+        record_first_headteacher(store, "other", "Other", PASSWORD)
+
+
+def test_passwords_are_stored_as_argon2_hashes(store, head):
+    (stored,) = store.read_rows("SELECT password_hash FROM accounts")[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_signing_in_and_every_attempt_is_audited(store, head):
+    assert sign_in(store, "HEAD ", PASSWORD, now=NOW).id == head.id
+    with pytest.raises(SignInRefused, match="not right"):
+        sign_in(store, "head", "wrong password!", now=NOW)
+    with pytest.raises(SignInRefused, match="not right"):
+        sign_in(store, "nobody", PASSWORD, now=NOW)
+    assert audit(store)[1:] == [
+        ("head", "signed in"), ("head", "sign-in failed"), ("nobody", "sign-in failed"),
+    ]  # fmt: skip
+
+
+def test_five_failures_in_a_row_lock_the_account_for_15_minutes(store, head):
+    for _ in range(5):
+        with pytest.raises(SignInRefused):
+            sign_in(store, "head", "wrong password!", now=NOW)
+    with pytest.raises(
+        SignInRefused, match=r"locked after 5 failed sign-ins\. Try again in 14 minutes"
+    ):
+        sign_in(store, "head", PASSWORD, now=NOW + timedelta(minutes=1))
+    assert (
+        sign_in(store, "head", PASSWORD, now=NOW + timedelta(minutes=15, seconds=1)).id == head.id
+    )
+
+
+def test_a_success_resets_the_count_of_failures(store, head):
+    for _ in range(4):
+        with pytest.raises(SignInRefused):
+            sign_in(store, "head", "wrong password!", now=NOW)
+    sign_in(store, "head", PASSWORD, now=NOW)
+    for _ in range(4):
+        with pytest.raises(SignInRefused, match="not right"):
+            sign_in(store, "head", "wrong password!", now=NOW)
+    assert sign_in(store, "head", PASSWORD, now=NOW).id == head.id
+
+
+def test_a_password_reset_lifts_the_lock(store, head):
+    governor = record_account(store, "gov", "A Governor", "governor", PASSWORD, actor="head")
+    for _ in range(5):
+        with pytest.raises(SignInRefused):
+            sign_in(store, "gov", "wrong password!", now=NOW)
+    record_password(store, governor.id, "a brand new password", actor="head")
+    assert sign_in(store, "gov", "a brand new password", now=NOW).role == "governor"
+
+
+def test_a_deactivated_account_cannot_sign_in(store, head):
+    staff = record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
+    record_active(store, staff.id, False, actor="head")
+    with pytest.raises(SignInRefused, match="not active"):
+        sign_in(store, "teacher", PASSWORD, now=NOW)
+    record_active(store, staff.id, True, actor="head")
+    assert sign_in(store, "teacher", PASSWORD, now=NOW).id == staff.id
+
+
+def test_roles_change_but_one_active_headteacher_always_remains(store, head):
+    with pytest.raises(AccountInvalid, match="at least one active headteacher"):
+        record_role(store, head.id, "staff", actor="head")
+    with pytest.raises(AccountInvalid, match="at least one active headteacher"):
+        record_active(store, head.id, False, actor="head")
+    deputy = record_account(store, "deputy", "Deputy", "staff", PASSWORD, actor="head")
+    record_role(store, deputy.id, "headteacher", actor="head")
+    record_role(store, head.id, "governor", actor="deputy")
+    assert load_account(store, head.id).role == "governor"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "email", "field"),
+    [("Bad Name", PASSWORD, None, "username"), ("ok", PASSWORD, None, "username"),
+     ("okay", "short", None, "password"), ("okay", PASSWORD, "not-an-email", "email"),
+     ("head", PASSWORD, None, "username")],
+)  # fmt: skip
+def test_a_bad_account_names_the_field_and_writes_nothing(
+    store, head, username, password, email, field
+):
+    with pytest.raises(AccountInvalid) as raised:
+        record_account(store, username, "Name", "staff", password, email, actor="head")
+    assert field in [problem.field for problem in raised.value.problems]
+    assert count_accounts(store) == 1
+
+
+def test_single_sign_on_needs_an_active_account_with_that_email(store, head):
+    assert sign_in_by_email(store, "head@school.example").id == head.id
+    with pytest.raises(SignInRefused, match="No active account"):
+        sign_in_by_email(store, "stranger@example.org")
+
+
+def test_what_each_role_may_open():
+    assert PAGES_BY_ROLE["governor"] == {"overview", "termly_report", "policies"}
+    assert {"incidents", "log_incident"} <= PAGES_BY_ROLE["staff"]
+    assert not {"accounts", "audit", "retention"} & PAGES_BY_ROLE["staff"]
+    assert PAGES_BY_ROLE["staff"] < PAGES_BY_ROLE["headteacher"]

@@ -1,0 +1,165 @@
+"""Sign-in and roles in the app: first run, sign-in, each role against each page."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.accounts import PAGES_BY_ROLE, count_accounts, record_active
+from analytics.interchange import import_cases_file
+from analytics.report import gather_report_figures
+from analytics.snapshots import freeze_report
+from analytics.terms import TermCalendar, parse_term
+from tests.conftest import SAMPLE_CSV
+from tests.views.conftest import APP, PASSWORD, account_in, app_as, app_store, seeded
+
+PAGES = [
+    "overview",
+    "incidents",
+    "log_incident",
+    "termly_report",
+    "policies",
+    "accounts",
+    "audit",
+    "retention",
+]
+INCIDENTS_VIEW = Path(APP).parent / "views" / "incidents.py"
+CASE_TEXT = ("2025-003", "F-03", "Comment on the school forum", "example.invalid")
+
+
+def everything_shown(app: AppTest) -> str:
+    """Every piece of text and table the run drew, as one string."""
+    parts = [
+        e.value
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "text",
+            "caption",
+            "info",
+            "error",
+            "warning",
+            "success",
+        )
+        for e in getattr(app, kind)
+    ]
+    parts += [frame.value.to_csv() for frame in app.dataframe]
+    parts += [str(box.options) for box in app.selectbox]
+    return "\n".join(str(part) for part in parts)
+
+
+def test_a_new_store_asks_for_the_headteachers_account_first(db_path):
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert app.title[0].value == "Welcome"
+    assert not app.dataframe and not app.metric
+    app.text_input[0].input("head")
+    app.text_input[1].input("Ms Head")
+    app.text_input[3].input(PASSWORD)
+    app.text_input[4].input(PASSWORD)
+    next(b for b in app.button if b.label.startswith("Create")).click().run()
+    assert app.title[0].value == "Overview"
+    assert count_accounts(app_store()) == 1
+
+
+def test_without_signing_in_there_is_only_the_sign_in_form(db_path):
+    account_in(db_path)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert app.title[0].value == "Sign in"
+    assert not app.dataframe and not app.metric
+    app.text_input[0].input("head")
+    app.text_input[1].input("not the password")
+    next(b for b in app.button if b.label == "Sign in").click().run()
+    assert app.error[0].value == "The username or password is not right."
+    app.text_input[1].input(PASSWORD)
+    next(b for b in app.button if b.label == "Sign in").click().run()
+    assert app.title[0].value == "Overview"
+
+
+@pytest.mark.parametrize("role", ["headteacher", "staff", "governor"])
+@pytest.mark.parametrize("page", PAGES)
+def test_each_role_reaches_exactly_its_pages(db_path, role, page):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = app_as(db_path, role).run()
+    if page not in PAGES_BY_ROLE[role]:
+        # Navigation does not even register the page for this role.
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(f"views/{page}.py")
+        return
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception
+    shown = everything_shown(app)
+    assert "This page is not open to your role." not in shown
+    if role == "governor":
+        assert not any(text in shown for text in CASE_TEXT)
+
+
+def test_a_governor_reaches_no_case_by_query_parameter(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    for page in PAGES_BY_ROLE["governor"]:
+        app = app_as(db_path, "governor")
+        app.query_params["case"] = "3"
+        app.query_params["category"] = "threats_of_violence"
+        app.run()
+        app.switch_page(f"views/{page}.py").run()
+        shown = everything_shown(app)
+        assert not any(text in shown for text in CASE_TEXT), page
+
+
+def test_a_view_run_on_its_own_guards_itself(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    account_in(db_path, "governor")
+    alone = AppTest.from_file(str(INCIDENTS_VIEW), default_timeout=60).run()
+    assert alone.title[0].value == "Sign in"
+    assert not alone.dataframe
+    governor = AppTest.from_file(str(INCIDENTS_VIEW), default_timeout=60)
+    governor.session_state["account_id"] = account_in(db_path, "governor")
+    governor.run()
+    assert governor.error[0].value == "This page is not open to your role."
+    assert not governor.dataframe
+
+
+def test_a_governor_gets_the_report_for_circulation_only(db_path):
+    def with_snapshots(store):
+        import_cases_file(store, SAMPLE_CSV, actor="seed")
+        figures = gather_report_figures(
+            store, TermCalendar(), parse_term("Autumn 2025"), school="S", today=date(2026, 3, 1)
+        )
+        for mode, meeting in [
+            ("circulation", date(2026, 1, 20)),
+            ("confidential", date(2026, 1, 21)),
+        ]:
+            freeze_report(store, figures, mode, 5, meeting, actor="head")
+
+    seeded(db_path, with_snapshots)
+    app = app_as(db_path, "governor")
+    app.query_params["mode"] = "confidential"
+    app.query_params["term"] = "Autumn 2025"
+    app.run()
+    app.switch_page("views/termly_report.py").run()
+    assert app.radio(key="report.mode").options == ["For circulation"]
+    assert app.caption[0].value.startswith("FOR CIRCULATION")
+    assert app.selectbox(key="snapshot").options == [
+        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation"
+    ]
+    assert not any(b.label.startswith("Freeze") for b in app.button)
+
+
+def test_signing_out_ends_the_session(db_path):
+    app = app_as(db_path).run()
+    next(b for b in app.button if b.label == "Sign out").click().run()
+    assert app.title[0].value == "Sign in"
+    actions = [row[0] for row in app_store().read_rows("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-1] == "signed out"
+
+
+def test_a_deactivated_account_loses_its_session_at_once(db_path):
+    staff_id = account_in(db_path, "staff")
+    app = app_as(db_path, "staff").run()
+    record_active(app_store(), staff_id, False, actor="head")
+    app.run()
+    assert app.title[0].value == "Sign in"

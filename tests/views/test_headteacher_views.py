@@ -1,0 +1,78 @@
+"""The headteacher's views: accounts, the audit trail and retention."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.accounts import load_accounts, sign_in
+from analytics.interchange import import_cases_file
+from analytics.register import find_case_id, load_case
+from analytics.settings import RETENTION_YEARS, record_setting
+from tests.conftest import SAMPLE_CSV
+from tests.views.conftest import app_as, app_store, seeded
+
+
+def open_view(db_path, view: str) -> AppTest:
+    app = app_as(db_path).run()
+    app.switch_page(f"views/{view}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def press(app: AppTest, label: str) -> AppTest:
+    next(b for b in app.button if b.label.startswith(label)).click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_headteacher_adds_an_account_that_can_then_sign_in(db_path):
+    app = open_view(db_path, "accounts")
+    app.text_input(key="account_username_0").input("cllr.jones")
+    app.text_input(key="account_name_0").input("Cllr Jones")
+    app.selectbox(key="account_role_0").set_value("governor")
+    app.text_input(key="account_password_0").input("a long first password")
+    press(app, "Add the account")
+    assert app.success[0].value == "Added cllr.jones."
+    assert sign_in(app_store(), "cllr.jones", "a long first password").role == "governor"
+
+
+def test_a_short_password_is_refused_and_nothing_is_added(db_path):
+    app = open_view(db_path, "accounts")
+    app.text_input(key="account_username_0").input("someone")
+    app.text_input(key="account_name_0").input("Someone")
+    app.text_input(key="account_password_0").input("short")
+    press(app, "Add the account")
+    assert "Password: must be at least 10 characters" in app.error[0].value
+    assert [a.username for a in load_accounts(app_store())] == ["head"]
+
+
+def test_the_audit_trail_lists_writes_and_is_whole(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="os:head"))
+    app = open_view(db_path, "audit")
+    assert app.success[0].value.startswith("The trail is whole")
+    trail = app.dataframe[0].value
+    assert {"cases imported", "account created"} <= set(trail["action"])
+    app.multiselect(key="audit_actions").set_value(["cases imported"]).run()
+    assert app.dataframe[0].value["actor"].tolist() == ["os:head"]
+
+
+def test_cases_past_their_date_are_anonymised_only_after_confirming(db_path):
+    def store_with_short_retention(store):
+        import_cases_file(store, SAMPLE_CSV, actor="seed", today=date(2026, 3, 1))
+        record_setting(store, RETENTION_YEARS, "1", actor="head")
+
+    seeded(db_path, store_with_short_retention)
+    app = open_view(db_path, "retention")
+    # One year after closing: 2025-001 (closed 19 Sep 2025) is due; 2025-003 (1 Dec 2025) not yet.
+    due = app.dataframe[0].value["reference"].tolist()
+    assert due == ["2025-001"]
+    anonymise = next(b for b in app.button if b.label.startswith("Anonymise"))
+    assert anonymise.disabled
+    app.checkbox(key="confirm_disposal").check().run()
+    press(app, "Anonymise 1 case")
+    assert app.success[0].value == "Anonymised 1 case."
+    disposed = load_case(app_store(), find_case_id(app_store(), "ANON-1"))
+    assert disposed.summary is None and disposed.person_ref is None
+    assert load_case(app_store(), find_case_id(app_store(), "2025-003")).summary is not None

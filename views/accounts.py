@@ -1,0 +1,92 @@
+"""Accounts: the headteacher adds people, changes roles, deactivates and resets passwords."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics.accounts import (
+    ROLES,
+    load_accounts,
+    record_account,
+    record_active,
+    record_password,
+    record_role,
+)
+from ui.auth import require_page
+from ui.shared import get_store, input_key, save, show_flash
+
+account = require_page("accounts")
+store = get_store()
+st.title("Accounts")
+show_flash()
+
+accounts = load_accounts(store)
+st.dataframe(
+    pd.DataFrame(
+        [(a.username, a.display_name, a.email or "", ROLES[a.role], a.active) for a in accounts],
+        columns=["Username", "Name", "Email", "Role", "Active"],
+    ),
+    hide_index=True,
+)
+
+with st.expander("Add an account"), st.form("new_account"):
+    first, second = st.columns(2)
+    username = first.text_input("Username", key=input_key("account", "username"))
+    display_name = second.text_input("Name", key=input_key("account", "name"))
+    email = first.text_input("Email (optional)", key=input_key("account", "email"))
+    role = second.selectbox(
+        "Role", list(ROLES), format_func=ROLES.get, key=input_key("account", "role")
+    )
+    password = st.text_input(
+        "First password (at least 10 characters; give it to them in person)",
+        type="password", key=input_key("account", "password"),
+    )  # fmt: skip
+    if st.form_submit_button("Add the account"):
+        save(
+            lambda: record_account(
+                store, username, display_name, role, password, email, actor=account.actor
+            ),
+            f"Added {username.strip().lower()}.",
+            "account",
+        )
+
+by_id = {a.id: a for a in accounts}
+chosen = st.selectbox(
+    "Change an account",
+    list(by_id),
+    format_func=lambda account_id: (
+        f"{by_id[account_id].display_name} ({by_id[account_id].username})"
+    ),
+    key="account_chosen",
+)
+person = by_id[chosen]
+role_column, active_column, password_column = st.columns(3)
+with role_column, st.form("change_role"):
+    new_role = st.selectbox(
+        "Role", list(ROLES), index=list(ROLES).index(person.role), format_func=ROLES.get,
+        key=input_key("role", str(person.id)),
+    )  # fmt: skip
+    if st.form_submit_button("Change the role"):
+        save(
+            lambda: record_role(store, person.id, new_role, actor=account.actor),
+            f"{person.username} is now {ROLES[new_role].lower()}.",
+            "role",
+        )
+with active_column:
+    label = "Reactivate" if not person.active else "Deactivate"
+    st.write(f"{person.username} is {'active' if person.active else 'deactivated'}.")
+    if st.button(f"{label} {person.username}", key="toggle_active"):
+        save(
+            lambda: record_active(store, person.id, not person.active, actor=account.actor),
+            f"{person.username} {'reactivated' if not person.active else 'deactivated'}.",
+            "active",
+        )
+with password_column, st.form("reset_password"):
+    new_password = st.text_input(
+        "New password", type="password", key=input_key("password", str(person.id))
+    )
+    if st.form_submit_button("Reset the password"):
+        save(
+            lambda: record_password(store, person.id, new_password, actor=account.actor),
+            f"Password reset for {person.username}.",
+            "password",
+        )

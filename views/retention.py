@@ -1,0 +1,63 @@
+"""Retention: the retention period, cases past their disposal date, legal holds."""
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.retention import (
+    anonymise_cases,
+    load_cases_due_for_disposal,
+    load_cases_on_hold,
+    retention_years,
+)
+from analytics.settings import RETENTION_YEARS, record_setting
+from ui.auth import require_page
+from ui.shared import get_store, save, show_flash
+
+account = require_page("retention")
+store, today = get_store(), date.today()
+st.title("Retention")
+show_flash()
+
+with st.form("retention_period"):
+    years = st.number_input(
+        "Keep a closed case's details for (years after closing)",
+        min_value=1, max_value=50, value=retention_years(store), step=1, key="retention_years",
+    )  # fmt: skip
+    if st.form_submit_button("Save the retention period"):
+        save(
+            lambda: record_setting(store, RETENTION_YEARS, str(years), actor=account.actor),
+            f"Retention period set to {years} years.",
+            "retention",
+        )
+
+due = load_cases_due_for_disposal(store, today=today)
+st.subheader("Past their disposal date")
+st.caption(
+    "Anonymising removes a case's summary, evidence link, reference text, person reference, "
+    "outcome and rationale, and keeps its coded fields and dates: past terms' figures and "
+    "frozen reports stay as they were. Cases on legal hold are never listed."
+)
+if due.empty:
+    st.info("No case is past its disposal date.")
+else:
+    st.dataframe(due, hide_index=True)
+    confirmed = st.checkbox(
+        f"I confirm these {len(due)} cases may be anonymised; this cannot be undone.",
+        key="confirm_disposal",
+    )
+    if st.button(
+        f"Anonymise {len(due)} case{'s' if len(due) != 1 else ''}",
+        disabled=not confirmed,
+        key="anonymise",
+    ):
+        done = anonymise_cases(store, due["id"].tolist(), actor=account.actor, today=today)
+        st.session_state["flash_message"] = f"Anonymised {done} case{'s' if done != 1 else ''}."
+        st.rerun()
+
+on_hold = load_cases_on_hold(store)
+st.subheader("On legal hold")
+if on_hold.empty:
+    st.caption("No case is on legal hold. A hold is placed from the case's own page.")
+else:
+    st.dataframe(on_hold, hide_index=True)
