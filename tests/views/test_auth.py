@@ -163,3 +163,28 @@ def test_a_deactivated_account_loses_its_session_at_once(db_path):
     record_active(app_store(), staff_id, False, actor="head")
     app.run()
     assert app.title[0].value == "Sign in"
+
+
+def test_single_sign_on_is_offered_only_where_auth_is_configured(db_path):
+    account_in(db_path)
+    plain = AppTest.from_file(APP, default_timeout=60).run()
+    assert [b.label for b in plain.button] == ["Sign in"]
+    configured = AppTest.from_file(APP, default_timeout=60)
+    configured.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "not-a-real-secret",
+        "microsoft": {
+            "client_id": "id",
+            "client_secret": "s",
+            "server_metadata_url": "https://x.invalid",
+        },
+        "google": {
+            "client_id": "id",
+            "client_secret": "s",
+            "server_metadata_url": "https://y.invalid",
+        },
+    }
+    configured.run()
+    assert [b.label for b in configured.button] == [
+        "Sign in", "Sign in with Microsoft", "Sign in with Google",
+    ]  # fmt: skip
