@@ -143,10 +143,11 @@ class CaseInvalid(RulesBroken):
 
 
 def clean_text(value: str | None) -> str | None:
-    """Text as typed, less surrounding whitespace; an empty value means "not recorded"."""
+    """Text as typed, less surrounding whitespace and with line breaks as "\\n"; an empty
+    value means "not recorded"."""
     if value is None:
         return None
-    value = value.strip()
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     return value or None
 
 
@@ -154,6 +155,19 @@ def clean_codes(codes: Iterable[str] | None) -> tuple[str, ...]:
     """Codes in the order given, trimmed, each once."""
     cleaned = (code.strip() for code in codes or ())
     return tuple(dict.fromkeys(code for code in cleaned if code))
+
+
+def step_order(step: EscalationStep) -> tuple[date, int]:
+    """Steps in date order and, on the same day, in the policy's order of actions; the
+    register reads them back the same way, whatever order they were entered in."""
+    codes = list(ESCALATION_ACTIONS)
+    position = codes.index(step.action) if step.action in codes else len(codes)
+    return (step.taken_on or date.max, position)
+
+
+def clean_step(step: EscalationStep) -> EscalationStep:
+    """An escalation step as stored: its code trimmed, an empty note as None."""
+    return dataclasses.replace(step, action=step.action.strip(), note=clean_text(step.note))
 
 
 def normalise(case: Case) -> Case:
@@ -169,10 +183,7 @@ def normalise(case: Case) -> Case:
         summary=clean_text(case.summary),
         evidence_url=clean_text(case.evidence_url),
         discussion_outcome=clean_text(case.discussion_outcome),
-        actions=tuple(
-            dataclasses.replace(step, action=step.action.strip(), note=clean_text(step.note))
-            for step in case.actions
-        ),
+        actions=tuple(sorted((clean_step(step) for step in case.actions), key=step_order)),
         outcome=clean_text(case.outcome),
         rationale=clean_text(case.rationale),
     )
@@ -258,6 +269,10 @@ def _text_problems(case: Case) -> Iterable[Problem]:
                 field_name,
                 f"must be at most {MAX_TEXT_LENGTH:,} characters (it has {len(text):,})",
             )
+    free_texts = [*long_texts, ("person_ref", case.person_ref), ("evidence_url", case.evidence_url)]
+    for field_name, text in free_texts:
+        if text is not None and _has_control_characters(text.replace("\n", "").replace("\t", "")):
+            yield Problem(field_name, "must not contain control characters (line breaks are fine)")
 
 
 def _step_dates(case: Case) -> list[tuple[str, date]]:

@@ -83,7 +83,8 @@ def parse_cases_csv(text: str, today: date) -> list[tuple[int, Case]]:
                 )
             )
             continue
-        case, row_problems = parse_case_row(dict(zip(header, cells, strict=True)), today)
+        row = dict(zip(header, (read_as_typed(cell) for cell in cells), strict=True))
+        case, row_problems = parse_case_row(row, today)
         problems.extend(LineProblem(line, p) for p in row_problems)
         if case.reference is not None:
             if case.reference in first_line_of:
@@ -212,7 +213,32 @@ def _export_cell(value: object) -> str:
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return protect_from_formulas(str(value))
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+QUOTE = "'"
+
+
+def protect_from_formulas(text: str) -> str:
+    """The cell as exported: a leading apostrophe stops a spreadsheet running it.
+
+    Exactly reversed by read_as_typed: text that already starts with an apostrophe and
+    then a formula character (or another apostrophe) gets one more, so nothing is lost.
+    """
+    if text.startswith(FORMULA_STARTS) or (
+        text.startswith(QUOTE) and text[1:2] in (*FORMULA_STARTS, QUOTE)
+    ):
+        return QUOTE + text
+    return text
+
+
+def read_as_typed(text: str) -> str:
+    """A cell as the user typed it, undoing protect_from_formulas."""
+    if text.startswith(QUOTE) and text[1:2] in (*FORMULA_STARTS, QUOTE):
+        return text[1:]
+    return text
 
 
 def _column_order(problem: Problem) -> int:

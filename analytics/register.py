@@ -25,6 +25,7 @@ from analytics.cases import (
     CaseInvalid,
     EscalationStep,
     Problem,
+    clean_step,
     ensure_valid,
     normalise,
 )
@@ -119,9 +120,11 @@ _SELECT_CASE = """
     FROM incidents WHERE id = ?
 """
 
+# Date, then the policy's order of actions (as cases.step_order), then entry.
 _SELECT_ACTIONS = """
     SELECT action, taken_on, note FROM escalation_actions
-    WHERE incident_id = ? ORDER BY taken_on, id
+    WHERE incident_id = $id
+    ORDER BY taken_on, list_position($codes, action), id
 """
 
 
@@ -204,8 +207,9 @@ def record_escalation(
     today = today or date.today()
     with store.transaction() as cursor:
         case = load_case_in(cursor, incident_id)
-        changed = ensure_valid(dataclasses.replace(case, actions=(*case.actions, step)), today)
-        added = changed.actions[-1]
+        _ensure_not_anonymised(cursor, incident_id)
+        added = clean_step(step)
+        ensure_valid(dataclasses.replace(case, actions=(*case.actions, added)), today)
         cursor.execute(
             "INSERT INTO escalation_actions (incident_id, action, taken_on, note) "
             "VALUES (?, ?, ?, ?)",
@@ -400,7 +404,9 @@ def load_case_in(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> Case:
     values["about"] = tuple(values["about"])
     actions = tuple(
         EscalationStep(action, taken_on, note)
-        for action, taken_on, note in cursor.execute(_SELECT_ACTIONS, [incident_id]).fetchall()
+        for action, taken_on, note in cursor.execute(
+            _SELECT_ACTIONS, {"id": incident_id, "codes": list(ESCALATION_ACTIONS)}
+        ).fetchall()
     )
     return Case(**values, actions=actions)
 

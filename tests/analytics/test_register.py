@@ -291,3 +291,16 @@ def test_timeline_lists_every_step_in_date_order():
         "Content removed", "Closed",
     ]  # fmt: skip
     assert timeline["date"].tolist() == sorted(timeline["date"].tolist())
+
+
+def test_an_earlier_dated_step_added_later_is_recorded_as_entered(store):
+    incident_id = record_case(store, escalated_case(), actor="head", today=TODAY)  # warning 15 Jan
+    record_escalation(
+        store, incident_id, EscalationStep("police", date(2026, 1, 13), " called "),
+        actor="head", today=TODAY,
+    )  # fmt: skip
+    steps = [(s.action, s.taken_on, s.note) for s in load_case(store, incident_id).actions]
+    assert steps == [
+        ("police", date(2026, 1, 13), "called"), ("written_warning", date(2026, 1, 15), None),
+    ]  # fmt: skip
+    assert store.read_value("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1") == "police"
