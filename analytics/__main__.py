@@ -1,4 +1,5 @@
-"""Command line: python -m analytics demo | import | export | summary | policies | report.
+"""Command line: python -m analytics demo | import | export | summary | policies | report |
+backup | restore.
 
 The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DASHBOARD_TERMS
 (default data/terms.csv, else the default calendar).
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.audit import command_line_actor, record_audit
+from analytics.backup import RestoreRefused, find_backup, restore_backup, write_backup
 from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
@@ -79,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--mode", choices=list(MODES), default="circulation")
     report.add_argument("--out", type=Path, required=True, help="the file to write")
 
+    backup = commands.add_parser("backup", help="copy the whole store into a folder")
+    backup.add_argument("--out", type=Path, required=True, help="the folder for the backup file")
+    restore = commands.add_parser("restore", help="restore a backup into a new or empty store")
+    restore.add_argument("source", type=Path, help="a backup file, or a folder of them")
+
     policies = commands.add_parser(
         "policies", help="the policy register and review status, as JSON"
     )
@@ -90,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     actor = command_line_actor()
+    if args.command == "restore":
+        return _restore(args.source, actor)
     try:
         calendar = load_term_calendar()
     except TermsInvalid as problem:
@@ -117,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             return _policies(store, args, calendar)
         if args.command == "report":
             return _report(store, args, calendar, parser, actor)
+        if args.command == "backup":
+            written = write_backup(store, args.out, actor=actor)
+            print(f"Backed up {store.path} to {written}.")
+            return 0
         return _export(store, args.file, actor)
     finally:
         store.close()
@@ -204,6 +217,24 @@ def _report(store, args, calendar, parser, actor: str) -> int:
     print(
         f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}."
     )
+    return 0
+
+
+def _restore(source: Path, actor: str) -> int:
+    try:
+        counts = restore_backup(source, database_path(), actor=actor)
+    except RestoreRefused as refusal:
+        print(f"Nothing restored: {refusal}.", file=sys.stderr)
+        return 1
+    except duckdb.IOException:
+        print(
+            f"The store {database_path()} is in use by another program (is the app running?). "
+            "Stop it and try again.",
+            file=sys.stderr,
+        )
+        return 2
+    listed = ", ".join(f"{table} {rows}" for table, rows in counts.items())
+    print(f"Restored {database_path()} from {find_backup(source)}: {listed}.")
     return 0
 
 

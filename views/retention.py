@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from analytics.backup import backup_bytes
 from analytics.retention import (
     anonymise_cases,
     load_cases_due_for_disposal,
@@ -61,3 +62,17 @@ if on_hold.empty:
     st.caption("No case is on legal hold. A hold is placed from the case's own page.")
 else:
     st.dataframe(on_hold, hide_index=True)
+
+st.subheader("Backup")
+st.caption(
+    "A copy of the whole store: cases, policies, accounts, reports and the audit trail. "
+    "Keep it somewhere as safe as the store itself; restore it with "
+    "`python -m analytics restore FILE` into a new store."
+)
+st.download_button(
+    "Download a backup",
+    data=lambda: backup_bytes(store, actor=account.actor),
+    file_name=f"dashboard-backup-{today.isoformat()}.duckdb",
+    mime="application/octet-stream",
+    key="backup_download",
+)

@@ -224,3 +224,15 @@ def test_report_pdf_and_docx_are_written(db_path, tmp_path):
         )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes().startswith(magic)
+
+
+def test_backup_then_restore_from_the_command_line(db_path, tmp_path):
+    run_cli(db_path, "import", str(SAMPLE_CSV))
+    backed_up = run_cli(db_path, "backup", "--out", str(tmp_path / "backups"))
+    assert backed_up.returncode == 0, backed_up.stderr
+    target = tmp_path / "new.duckdb"
+    restored = run_cli(target, "restore", str(tmp_path / "backups"))
+    assert restored.returncode == 0, restored.stderr
+    assert cases_in(target) == 5
+    again = run_cli(target, "restore", str(tmp_path / "backups"))
+    assert again.returncode == 1 and "not empty" in again.stderr
