@@ -376,12 +376,12 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
     )
     cursor.register("new_cases", new_cases)
     cursor.register("new_actions", new_actions)
-    try:
-        cursor.execute(_INSERT_CASES, {"is_demo": is_demo})
-        cursor.execute(_INSERT_ACTIONS_BY_REFERENCE)
-    finally:
-        cursor.unregister("new_cases")
-        cursor.unregister("new_actions")
+    cursor.execute(_INSERT_CASES, {"is_demo": is_demo})
+    cursor.execute(_INSERT_ACTIONS_BY_REFERENCE)
+    # On failure the transaction's cursor is closed, registrations and all; unregistering
+    # there would only hide the first error behind "transaction aborted".
+    cursor.unregister("new_cases")
+    cursor.unregister("new_actions")
 
 
 # ----------------------------------------------------------------------------- reads

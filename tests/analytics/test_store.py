@@ -76,7 +76,7 @@ def test_a_failed_transaction_writes_nothing(store):
 
 
 def test_eight_threads_writing_and_reading_at_once_lose_nothing(store):
-    threads, cases_each = 8, 25
+    threads, cases_each = 8, 50
     errors: list[BaseException] = []
     start = threading.Barrier(threads)
 

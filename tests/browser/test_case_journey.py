@@ -46,6 +46,13 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
         page.get_by_role("button", name="Create the headteacher's account").click()
         expect(page.get_by_text("No incidents are logged yet")).to_be_visible()
         screenshot("empty-store")
+        # A new user sees a living dashboard at once: demonstration data, then removed.
+        page.get_by_role("button", name="Load demonstration data (300 cases)").click()
+        expect(page.get_by_text("This store holds 300 demonstration cases")).to_be_visible()
+        expect(page.get_by_test_id("stMetric").first).to_be_visible()
+        screenshot("overview-with-demonstration-data")
+        page.get_by_role("button", name="Remove demonstration data").click()
+        expect(page.get_by_text("No incidents are logged yet")).to_be_visible()
 
         page.get_by_role("link", name="Log an incident").first.click()
         page.get_by_role("textbox", name="Reference (the school's case number)").fill("2026-101")
