@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -91,8 +92,17 @@ def save(write: Callable[[], object], message: str, form: str) -> None:
 
 def show_problems(problems: Iterable[Problem]) -> None:
     """Tell the user, field by field, why nothing was saved."""
-    lines = "\n".join(f"- {problem.for_people()}" for problem in problems)
+    lines = "\n".join(f"- {inert(problem.for_people())}" for problem in problems)
     st.error(f"Nothing was saved. Please correct:\n{lines}")
+
+
+# Characters Markdown would act on; a backslash makes each one print as itself.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def inert(text: str) -> str:
+    """Text that Markdown shows exactly as typed (problem messages quote what users typed)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def code_label(vocabulary: Mapping[str, str]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,8 @@ def seeded(db_path: Path, seed) -> None:
         seed(store)
     finally:
         store.close()
+
+
+def plain(markdown: str) -> str:
+    """A message as people read it: Markdown's backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -10,7 +10,7 @@ from analytics.cases import Case
 from analytics.interchange import import_cases_file
 from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
 from tests.conftest import SAMPLE_CSV
-from tests.views.conftest import app_as, app_store, open_page, seeded
+from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 
 PAGE = "views/incidents.py"
 
@@ -111,7 +111,7 @@ def test_a_blocked_access_off_the_schools_site_is_refused_with_its_rule(db_path)
     app.date_input(key="escalation_on_0").set_value(date(2025, 10, 20))
     press(app, "Record the escalation step")
     assert "blocking access is allowed only where the platform is school_website_or_forum" in (
-        app.error[0].value
+        plain(app.error[0].value)
     )
     assert len(load_case(app_store(), incident_id).actions) == 1
 

@@ -84,5 +84,17 @@ def test_a_reference_already_used_is_refused(app):
     app.text_input(key="log_reference_1").input("2026-016")
     app.multiselect(key="log_categories_1").set_value(["racist"])
     submit(app)
-    assert "Reference: '2026-016' is already used by another case" in app.error[0].value
+    assert r"Reference: '2026\-016' is already used by another case" in app.error[0].value
     assert count_cases(app_store()) == 1
+
+
+def test_typed_markdown_and_markup_are_shown_inert_in_messages(app):
+    open_page(app, PAGE)
+    fill_form(app, reference="**bold** <b>x</b>", categories=["complaints"])
+    submit(app)
+    fill_form_again = app.text_input(key="log_reference_1")
+    fill_form_again.input("**bold** <b>x</b>")
+    app.multiselect(key="log_categories_1").set_value(["racist"])
+    submit(app)
+    message = app.error[0].value
+    assert r"'\*\*bold\*\* \<b\>x\</b\>' is already used" in message
