@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint format chromium
+.PHONY: run test bench lint format chromium
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (DuckDB 2)")'
@@ -27,6 +27,10 @@ test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2
+
+# Benchmarks at 1,000, 100,000 and 1,000,000 cases; writes docs/benchmarks.md (a few minutes).
+bench: $(INSTALLED)
+	$(PY) bench/run.py
 
 format: $(INSTALLED)
 	$(PY) -m ruff format .

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -83,6 +84,14 @@ def load_accounts(store: Store) -> list[Account]:
         "SELECT id, username, display_name, email, role, active FROM accounts ORDER BY username"
     )
     return [Account(*row) for row in rows]
+
+
+def describe_accounts(accounts: list[Account]) -> pd.DataFrame:
+    """The accounts as the headteacher reads them (never their password hashes)."""
+    return pd.DataFrame(
+        [(a.username, a.display_name, a.email or "", ROLES[a.role], a.active) for a in accounts],
+        columns=["Username", "Name", "Email", "Role", "Active"],
+    )
 
 
 def record_first_headteacher(

@@ -54,7 +54,10 @@ def require_page(page: str) -> Account:
     store = get_store()
     account = current_account(store)
     if account is None:
-        _render_sign_in(store) if count_accounts(store) else _render_first_run(store)
+        if count_accounts(store):
+            _render_sign_in(store)
+        else:
+            _render_first_run(store)
         st.stop()
     if not account.may_open(page):
         st.error("This page is not open to your role.")

@@ -1,10 +1,10 @@
 """Accounts: the headteacher adds people, changes roles, deactivates and resets passwords."""
 
-import pandas as pd
 import streamlit as st
 
 from analytics.accounts import (
     ROLES,
+    describe_accounts,
     load_accounts,
     record_account,
     record_active,
@@ -20,13 +20,7 @@ st.title("Accounts")
 show_flash()
 
 accounts = load_accounts(store)
-st.dataframe(
-    pd.DataFrame(
-        [(a.username, a.display_name, a.email or "", ROLES[a.role], a.active) for a in accounts],
-        columns=["Username", "Name", "Email", "Role", "Active"],
-    ),
-    hide_index=True,
-)
+st.dataframe(describe_accounts(accounts), hide_index=True)
 
 with st.expander("Add an account"), st.form("new_account"):
     first, second = st.columns(2)

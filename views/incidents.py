@@ -128,8 +128,8 @@ if len(edits):
         st.dataframe(edits, hide_index=True)
 
 if account.role == "headteacher":
-    with st.expander("Legal hold" + (" (on hold)" if is_on_legal_hold(store, chosen_id) else "")):
-        on_hold = is_on_legal_hold(store, chosen_id)
+    on_hold = is_on_legal_hold(store, chosen_id)
+    with st.expander("Legal hold (on hold)" if on_hold else "Legal hold"):
         reason = st.text_input("Reason (required)", key=f"hold_reason_{chosen_id}")
         action = "Lift the legal hold" if on_hold else "Place on legal hold"
         if st.button(action, key=f"hold_{chosen_id}"):
