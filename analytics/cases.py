@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,10 @@ MAX_REFERENCE_LENGTH = 40
 MAX_TEXT_LENGTH = 2000
 PERSON_REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_-]{0,19}")
 URL_PATTERN = re.compile(r"https?://\S+")
+# Unicode's control characters (category Cc) are exactly these two ranges; free text may
+# still hold line breaks and tabs.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+FREE_TEXT_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -271,7 +274,7 @@ def _text_problems(case: Case) -> Iterable[Problem]:
             )
     free_texts = [*long_texts, ("person_ref", case.person_ref), ("evidence_url", case.evidence_url)]
     for field_name, text in free_texts:
-        if text is not None and _has_control_characters(text.replace("\n", "").replace("\t", "")):
+        if text is not None and FREE_TEXT_CONTROL_CHARACTERS.search(text):
             yield Problem(field_name, "must not contain control characters (line breaks are fine)")
 
 
@@ -352,4 +355,4 @@ def _closing_problems(case: Case) -> Iterable[Problem]:
 
 
 def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(char) == "Cc" for char in text)
+    return CONTROL_CHARACTERS.search(text) is not None
