@@ -16,7 +16,14 @@ from pathlib import Path
 import duckdb
 
 from analytics.audit import command_line_actor, record_audit
-from analytics.backup import RestoreRefused, find_backup, restore_backup, write_backup
+from analytics.backup import (
+    BackupUnanswered,
+    RestoreRefused,
+    find_backup,
+    request_backup,
+    restore_backup,
+    write_backup,
+)
 from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
@@ -107,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = open_dashboard_store(calendar)
     except duckdb.IOException as error:
+        if "lock" in str(error).lower() and args.command == "backup":
+            return _backup_through_the_app(args.out, actor)
         if "lock" in str(error).lower():
             print(
                 f"The store {database_path()} is in use by another program (is the app "
@@ -217,6 +226,18 @@ def _report(store, args, calendar, parser, actor: str) -> int:
     print(
         f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}."
     )
+    return 0
+
+
+def _backup_through_the_app(out_dir: Path, actor: str) -> int:
+    """The app holds the store: ask it to make the backup, and wait for its answer."""
+    print("The app holds the store; asking it to make the backup...", file=sys.stderr)
+    try:
+        written = request_backup(database_path(), out_dir, actor=actor)
+    except BackupUnanswered as problem:
+        print(f"No backup made: {problem}.", file=sys.stderr)
+        return 1
+    print(f"Backed up {database_path()} to {written} (made by the running app).")
     return 0
 
 

@@ -1,12 +1,18 @@
 """Backups of the whole store, and restoring one into an empty store.
 
-A backup is a DuckDB file copied through the store's own connection (DuckDB lets only one
-process open the live file, so a second process cannot read it while the app runs).
+A backup is a DuckDB file copied through the store's own connection. DuckDB lets only
+one process open the live file, so while the app runs, the command line cannot open it:
+it leaves a request in a folder beside the store, and the app's backup service (a thread
+of the process that holds the store) makes the backup and answers.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
+import threading
+import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -116,3 +122,66 @@ def _copy_database(source: str, target: str) -> str:
 def _identifier(name: str) -> str:
     """A quoted identifier: only the store's own tables and databases come here."""
     return '"' + name.replace('"', '""') + '"'
+
+
+REQUEST_POLL_SECONDS = 0.5
+
+
+class BackupUnanswered(RuntimeError):
+    """No running app answered a backup request in time."""
+
+
+def requests_folder(db_path: Path) -> Path:
+    """Where backup requests for the store at db_path are left and answered."""
+    db_path = Path(db_path)
+    return db_path.parent / f"{db_path.name}.backup-requests"
+
+
+def request_backup(db_path: Path, out_dir: Path, *, actor: str, wait_seconds: float = 60) -> Path:
+    """Ask the app that holds the store for a backup into out_dir; returns its path."""
+    folder = requests_folder(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    request_id = uuid.uuid4().hex
+    request = {"out": str(Path(out_dir).resolve()), "actor": actor}
+    (folder / f"{request_id}.tmp").write_text(json.dumps(request))
+    (folder / f"{request_id}.tmp").rename(folder / f"{request_id}.request")  # whole or absent
+    answer = folder / f"{request_id}.answer"
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        if answer.exists():
+            reply = json.loads(answer.read_text())
+            answer.unlink()
+            if "error" in reply:
+                raise BackupUnanswered(reply["error"])
+            return Path(reply["path"])
+        time.sleep(REQUEST_POLL_SECONDS)
+    (folder / f"{request_id}.request").unlink(missing_ok=True)
+    raise BackupUnanswered(
+        f"no running app answered within {wait_seconds:.0f} s; open the app once (it starts "
+        "its backup service with the first page), or stop it and run backup again"
+    )
+
+
+def serve_backup_requests(store: Store) -> threading.Thread:
+    """Start the thread that answers backup requests for this store, until it closes."""
+
+    def serve() -> None:
+        folder = requests_folder(store.path)
+        while not store.closed:
+            for request in sorted(folder.glob("*.request")) if folder.exists() else []:
+                answer = request.with_suffix(".answer")
+                try:
+                    asked = json.loads(request.read_text())
+                    path = write_backup(store, Path(asked["out"]), actor=asked["actor"])
+                    reply = {"path": str(path)}
+                except Exception as error:
+                    if store.closed:
+                        return
+                    reply = {"error": f"the backup failed: {error}"}
+                answer.write_text(json.dumps(reply))
+                request.unlink(missing_ok=True)
+            time.sleep(REQUEST_POLL_SECONDS)
+
+    thread = threading.Thread(target=serve, name="backup-requests", daemon=True)
+    thread.start()
+    return thread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -11,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.accounts import Account
+from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
@@ -23,7 +25,12 @@ DEMO_CASES_OFFERED = 300
 
 @st.cache_resource(show_spinner=False, on_release=lambda store: store.close())
 def _store_at(path: str) -> Store:
-    return open_dashboard_store(get_calendar(), path)
+    store = open_dashboard_store(get_calendar(), path)
+    # While the app holds the file, command-line backups are made here, on request.
+    serve_backup_requests(store)
+    # Close (and checkpoint) on the way out, even though the backup thread still holds it.
+    atexit.register(store.close)
+    return store
 
 
 def get_store() -> Store:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from analytics.accounts import record_first_headteacher
-from analytics.backup import TABLES, RestoreRefused, backup_bytes, restore_backup, write_backup
+from analytics.backup import (
+    TABLES,
+    BackupUnanswered,
+    RestoreRefused,
+    backup_bytes,
+    request_backup,
+    requests_folder,
+    restore_backup,
+    serve_backup_requests,
+    write_backup,
+)
 from analytics.demo import load_demo_data
 from analytics.policies import seed_policies
 from analytics.store import open_store
@@ -57,3 +67,21 @@ def test_a_backup_as_bytes_is_a_duckdb_file_and_is_audited(full_store):
     data = backup_bytes(full_store, actor="head")
     assert data[8:12] == b"DUCK"
     assert full_store.read_value("SELECT count(*) FROM audit_log WHERE action = 'backup made'") == 1
+
+
+def test_a_backup_request_is_answered_by_the_service_of_the_store_holder(full_store, tmp_path):
+    service = serve_backup_requests(full_store)
+    written = request_backup(full_store.path, tmp_path / "asked", actor="os:test", wait_seconds=20)
+    assert written.parent == (tmp_path / "asked").resolve() and written.exists()
+    assert restore_backup(written, tmp_path / "r.duckdb", actor="os:test")["incidents"] == 150
+    full_store.close()
+    service.join(timeout=5)
+    assert not service.is_alive()
+
+
+def test_an_unanswered_request_says_what_to_do(tmp_path):
+    with pytest.raises(BackupUnanswered, match="no running app answered"):
+        request_backup(
+            tmp_path / "nobody.duckdb", tmp_path / "out", actor="os:test", wait_seconds=1
+        )
+    assert list(requests_folder(tmp_path / "nobody.duckdb").iterdir()) == []

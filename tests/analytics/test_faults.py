@@ -118,3 +118,34 @@ def test_a_bad_row_far_into_a_large_file_stops_the_whole_import(store):
     with pytest.raises(ImportRejected):
         import_cases(store, text, actor="test", source="big.csv", today=TODAY)
     assert count_cases(store) == 0
+
+
+# Creates a brand-new store (every migration) and then waits to be killed.
+NEW_STORE = """
+import sys, time
+from analytics.store import open_store
+store = open_store(sys.argv[1])
+print("migrated", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_new_store_killed_straight_after_migrating_opens_again(tmp_path):
+    """Schema in the write-ahead log would need an extension download to replay."""
+    db_path = tmp_path / "new.duckdb"
+    creator = subprocess.Popen(
+        [sys.executable, "-c", NEW_STORE, str(db_path)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert creator.stdout.readline().strip() == "migrated"
+    os.kill(creator.pid, signal.SIGKILL)
+    creator.wait()
+    store = open_store(db_path)
+    try:
+        assert store.read_value("SELECT count(*) FROM schema_migrations") >= 4
+        everything = (
+            "SELECT count(*) FROM cases_in_scope(DATE '2020-01-01', DATE '2030-01-01', NULL, NULL)"
+        )
+        assert store.read_value(everything) == 0
+    finally:
+        store.close()

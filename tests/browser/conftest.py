@@ -45,9 +45,11 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
     ]  # fmt: skip
     environment = os.environ | {"DASHBOARD_DB": str(db_path)}
+    # The server's log (with any traceback) is kept beside the screenshots.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / f"server-{port}.log").open("w")
     server = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -59,8 +61,7 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read() if server.stdout else ""
-                    raise RuntimeError(f"streamlit did not start:\n{output}") from None
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
                 time.sleep(0.3)
         yield base_url
     finally:
@@ -69,6 +70,7 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 def wait_until_idle(page: Page) -> None:
@@ -136,3 +138,16 @@ def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> Non
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_test_id("stSidebarNav").wait_for()
+
+
+def sample_store(db_path: Path) -> Path:
+    """The sample file's five cases and the headteacher's account, in a store at db_path."""
+    from analytics.interchange import import_cases_file
+    from analytics.store import open_store
+    from tests.conftest import SAMPLE_CSV
+
+    store = open_store(db_path)
+    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    store.close()
+    seed_headteacher(db_path)
+    return db_path

@@ -7,16 +7,13 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from analytics.interchange import import_cases_file
-from analytics.store import open_store
 from tests.browser.conftest import (
     free_port,
     running_app,
-    seed_headteacher,
+    sample_store,
     sign_in,
     wait_until_idle,
 )
-from tests.conftest import SAMPLE_CSV
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +25,7 @@ def metric(page: Page, label: str):
 def test_a_shared_overview_url_reopens_the_same_view(
     browser: Browser, page: Page, tmp_path, screenshot
 ):
-    db_path = tmp_path / "shared.duckdb"
-    store = open_store(db_path)
-    import_cases_file(store, SAMPLE_CSV, actor="seed")
-    store.close()
-    seed_headteacher(db_path)
+    db_path = sample_store(tmp_path / "shared.duckdb")
     with running_app(db_path, free_port()) as base_url:
         # 2025/26 on Facebook or WhatsApp: 2025-001, 2025-002 and 2026-002.
         page.goto(f"{base_url}/?period=year&year=2025/26&platform=facebook&platform=whatsapp")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, expect
 
 from analytics.accounts import record_account
-from analytics.interchange import import_cases_file
 from analytics.store import open_store
 from tests.browser.conftest import (
     free_port,
     running_app,
-    seed_headteacher,
+    sample_store,
     sign_in,
     wait_until_idle,
 )
-from tests.conftest import SAMPLE_CSV
 
 pytestmark = pytest.mark.browser
 
@@ -26,15 +22,6 @@ PAGE_PATHS = ["/", "/overview", "/incidents?case=3", "/log_incident", "/policies
 # Paths that are no page at all: the server gives a blank page, with nothing in it.
 ODD_PATHS = ["/views/incidents.py", "/pages/incidents"]
 CASE_TEXT = ("2025-003", "F-03", "Comment on the school forum", "Incidents")
-
-
-def sample_store(db_path: Path) -> Path:
-    """The sample file's cases and the headteacher's account, in a store at db_path."""
-    store = open_store(db_path)
-    import_cases_file(store, SAMPLE_CSV, actor="seed")
-    store.close()
-    seed_headteacher(db_path)
-    return db_path
 
 
 def test_every_url_of_a_fresh_server_shows_the_sign_in_and_no_data(browser: Browser, tmp_path):

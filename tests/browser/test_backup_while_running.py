@@ -1,0 +1,32 @@
+"""The command-line backup while the app runs: the app makes it, the restore gives it back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from analytics.backup import restore_backup
+from tests.browser.conftest import PROJECT_ROOT, free_port, running_app, sample_store
+
+pytestmark = pytest.mark.browser
+
+
+def test_backup_from_the_command_line_while_the_app_holds_the_store(page: Page, tmp_path):
+    db_path = sample_store(tmp_path / "live.duckdb")
+    with running_app(db_path, free_port()) as base_url:
+        page.goto(base_url)  # the first visitor makes the app open its store
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        backup = subprocess.run(
+            [sys.executable, "-m", "analytics", "backup", "--out", str(tmp_path / "backups")],
+            cwd=PROJECT_ROOT, env=os.environ | {"DASHBOARD_DB": str(db_path)},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert backup.returncode == 0, backup.stderr
+        assert "made by the running app" in backup.stdout
+    (written,) = (tmp_path / "backups").glob("dashboard-backup-*.duckdb")
+    counts = restore_backup(written, tmp_path / "restored.duckdb", actor="os:test")
+    assert (counts["incidents"], counts["accounts"]) == (5, 1)
