@@ -140,6 +140,39 @@ def previous_period(period: Period, calendar: TermCalendar) -> Period:
 PERIOD_KINDS = {"term": "A term", "year": "An academic year", "range": "Dates"}
 
 
+@dataclass(frozen=True)
+class OverviewFigures:
+    """Every figure the overview page shows for one scope, each from its own query."""
+
+    headline: pd.Series
+    headline_before: pd.Series
+    by_category: pd.DataFrame
+    stages_by_term: pd.DataFrame
+    by_action: pd.DataFrame
+    by_platform: pd.DataFrame
+    removal: pd.Series
+    repeat_cases: int
+    unclosed_by_age: pd.DataFrame
+
+
+def gather_overview(
+    store: Store, scope: Scope, calendar: TermCalendar, *, today: date
+) -> OverviewFigures:
+    """The overview's figures for a scope, against the period before it."""
+    earlier = scope.with_period(previous_period(scope.period, calendar))
+    return OverviewFigures(
+        headline=count_headline(store, scope).iloc[0],
+        headline_before=count_headline(store, earlier).iloc[0],
+        by_category=count_by_category(store, scope),
+        stages_by_term=count_stages_by_term(store, scope, calendar),
+        by_action=count_by_action(store, scope),
+        by_platform=count_by_platform(store, scope),
+        removal=measure_removal_and_closing(store, scope).iloc[0],
+        repeat_cases=count_repeat_cases(store, scope),
+        unclosed_by_age=count_unclosed_by_age(store, scope, calendar, today=today),
+    )
+
+
 def available_terms(store: Store, calendar: TermCalendar, today: date) -> list[Term]:
     """Terms to offer, newest first: from the earliest case's term, or at least three
     academic years back, to the current term."""

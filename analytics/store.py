@@ -38,6 +38,8 @@ class Store:
         self._connection = duckdb.connect(str(self.path))
         self._write_lock = threading.Lock()
         self.closed = False
+        # Counts committed writes, so results computed before a write can be told apart.
+        self.version = 0
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -75,6 +77,7 @@ class Store:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+            self.version += 1
 
     def checkpoint(self) -> None:
         """Write everything in the write-ahead log into the database file."""

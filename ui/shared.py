@@ -16,6 +16,7 @@ from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
+from analytics.overview import OverviewFigures, Scope, gather_overview
 from analytics.register import count_cases
 from analytics.store import Store, database_path
 from analytics.terms import TermCalendar, load_term_calendar, terms_path
@@ -45,8 +46,30 @@ def _calendar_from(path: str, modified: float) -> TermCalendar:
 
 def get_calendar() -> TermCalendar:
     """The school's term calendar, read again whenever its file changes."""
+    return _calendar_from(*_terms_stamp())
+
+
+def _terms_stamp() -> tuple[str, float]:
     path = terms_path()
-    return _calendar_from(str(path), path.stat().st_mtime if path.is_file() else 0.0)
+    return str(path), path.stat().st_mtime if path.is_file() else 0.0
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _overview_at(
+    path: str, version: int, terms: tuple, scope: Scope, today: date, _store: Store, _calendar
+) -> OverviewFigures:
+    return gather_overview(_store, scope, _calendar, today=today)
+
+
+def cached_overview(store: Store, scope: Scope, calendar: TermCalendar, today: date):
+    """The overview's figures, computed once per scope and day until the next write.
+
+    Only this process writes to the store (DuckDB lets one process open it), and every
+    committed write moves store.version on, so a cached figure is never out of date.
+    """
+    return _overview_at(
+        str(store.path), store.version, _terms_stamp(), scope, today, store, calendar
+    )
 
 
 def render_demo_banner(store: Store, account: Account) -> None:

@@ -20,15 +20,7 @@ from analytics.overview import (
     Scope,
     available_terms,
     choose_period,
-    count_by_action,
-    count_by_category,
-    count_by_platform,
-    count_headline,
-    count_repeat_cases,
-    count_stages_by_term,
-    count_unclosed_by_age,
     describe_period,
-    measure_removal_and_closing,
     previous_period,
 )
 from analytics.policies import describe_overdue, describe_policy_statuses, load_policy_statuses
@@ -37,6 +29,7 @@ from analytics.vocabulary import CATEGORIES, PLATFORMS
 from ui.auth import require_page
 from ui.shared import (
     UrlState,
+    cached_overview,
     get_calendar,
     get_store,
     one_of,
@@ -91,8 +84,8 @@ if kind == "range" and not (start and end and start <= end):
     st.info("Choose a first and last day (the first on or before the last); until then, this term.")
 st.caption(f"{describe_period(period)}, compared with {describe_period(earlier.period)}.")
 
-headline = count_headline(store, scope).iloc[0]
-headline_before = count_headline(store, earlier).iloc[0]
+figures = cached_overview(store, scope, calendar, today)
+headline, headline_before = figures.headline, figures.headline_before
 metric_columns = st.columns(4)
 for column, (name, label, colour) in zip(
     metric_columns,
@@ -114,22 +107,20 @@ for column, (name, label, colour) in zip(
 if headline["incidents"] == 0:
     st.info(f"No incidents were reported in {describe_period(period)}.")
 
-st.altair_chart(
-    build_stage_trend_chart(count_stages_by_term(store, scope, calendar)), width="stretch"
-)
+st.altair_chart(build_stage_trend_chart(figures.stages_by_term), width="stretch")
 left, middle, right = st.columns(3)
 left.altair_chart(
-    build_category_chart(count_by_category(store, scope), int(headline["incidents"])),
+    build_category_chart(figures.by_category, int(headline["incidents"])),
     width="stretch",
 )
-middle.altair_chart(build_action_chart(count_by_action(store, scope)), width="stretch")
-right.altair_chart(build_platform_chart(count_by_platform(store, scope)), width="stretch")
+middle.altair_chart(build_action_chart(figures.by_action), width="stretch")
+right.altair_chart(build_platform_chart(figures.by_platform), width="stretch")
 
-removal = measure_removal_and_closing(store, scope).iloc[0]
+removal = figures.removal
 columns = st.columns(4)
 columns[0].metric(
     "Repeat cases",
-    count_repeat_cases(store, scope),
+    figures.repeat_cases,
     help="Cases whose person reference already had an earlier case, at any time.",
 )
 columns[1].metric("Content removed", int(removal["content_removed"]))
@@ -145,7 +136,7 @@ for column, name, label in [
     )
 
 st.altair_chart(
-    build_unclosed_age_chart(count_unclosed_by_age(store, scope, calendar, today=today)),
+    build_unclosed_age_chart(figures.unclosed_by_age),
     width="stretch",
 )
 

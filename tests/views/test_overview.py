@@ -9,8 +9,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.cases import Case
 from analytics.interchange import import_cases_file
 from analytics.overview import Scope, summarise
+from analytics.register import record_case
 from analytics.terms import Period, TermCalendar
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, seeded
@@ -145,3 +147,16 @@ def test_every_chart_is_drawn_and_the_trend_covers_the_last_six_terms(db_path):
     assert [row["period"] for row in trend_data][::3] == [
         "Summer 2024", "Autumn 2024", "Spring 2025", "Summer 2025", "Autumn 2025", "Spring 2026",
     ]  # fmt: skip
+
+
+def test_a_new_case_shows_at_once_although_figures_are_cached(db_path):
+    app = overview(db_path, period="term", term="Autumn 2025")
+    assert headline(app)[0] == 3
+    app.run()  # the same view again: served from the cache
+    assert headline(app)[0] == 3
+    record_case(
+        app_store(), Case("NEW-1", date(2025, 10, 6), ("racist",)), actor="test",
+        today=date(2026, 3, 1),
+    )  # fmt: skip
+    app.run()
+    assert headline(app) == [4, 1, 2, 1]
