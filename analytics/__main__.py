@@ -26,12 +26,13 @@ from analytics.backup import (
 )
 from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
+from analytics.documents import render_document
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
 from analytics.overview import Scope, summarise
 from analytics.policies import load_policy_statuses
-from analytics.report import MODES, gather_report_figures, last_complete_term
+from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
 from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
-from analytics.snapshots import FORMATS, render_documents
+from analytics.snapshots import FORMATS
 from analytics.store import database_path
 from analytics.terms import (
     Period,
@@ -216,8 +217,8 @@ def _report(store, args, calendar, parser, actor: str) -> int:
         parser.error(str(problem))
     school = load_setting(store, SCHOOL_NAME)
     figures = gather_report_figures(store, calendar, term, school=school, today=today)
-    documents = render_documents(figures, args.mode, load_threshold(store))
-    args.out.write_bytes(documents.get(args.format))
+    report = build_report(figures, args.mode, load_threshold(store))
+    args.out.write_bytes(render_document(report, args.format))
     with store.transaction() as cursor:
         record_audit(
             cursor, actor, "report downloaded", "report", term.label,

@@ -57,6 +57,17 @@ def build_report_charts(report: Report) -> dict[str, alt.Chart]:
     return charts
 
 
+def render_document(report: Report, format_name: str) -> bytes:
+    """One document of the report: "pdf", "docx" or "csv" (as UTF-8 bytes)."""
+    if format_name == "pdf":
+        return render_pdf(report)
+    if format_name == "docx":
+        return render_docx(report)
+    if format_name == "csv":
+        return render_csv(report).encode("utf-8")
+    raise ValueError("format must be pdf, docx or csv")
+
+
 def render_csv(report: Report) -> str:
     """Every table in long form, one printed cell a row, with the mode on every row."""
     buffer = io.StringIO(newline="")

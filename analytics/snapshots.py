@@ -23,11 +23,6 @@ class ReportDocuments:
     docx: bytes
     csv: str
 
-    def get(self, format_name: str) -> bytes:
-        if format_name == "csv":
-            return self.csv.encode("utf-8")
-        return getattr(self, format_name)
-
 
 def render_documents(figures: dict, mode: str, threshold: int) -> ReportDocuments:
     report = build_report(figures, mode, threshold)

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from analytics.audit import record_audit
-from analytics.documents import build_report_charts
+from analytics.documents import build_report_charts, render_document
 from analytics.overview import available_terms
 from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
 from analytics.settings import (
@@ -20,7 +20,6 @@ from analytics.snapshots import (
     freeze_report,
     load_snapshot_document,
     load_snapshots,
-    render_documents,
 )
 from analytics.terms import parse_term
 from ui.auth import require_page
@@ -72,12 +71,6 @@ def record_download(format_name: str) -> None:
         )  # fmt: skip
 
 
-def documents_of(figures: dict, mode: str, threshold: int):
-    """Render on click only: a PDF takes a moment, a rerun should not."""
-    return lambda format_name: render_documents(figures, mode, threshold).get(format_name)
-
-
-render = documents_of(figures, mode, threshold)
 columns = st.columns(3)
 for column, (format_name, label) in zip(
     columns,
@@ -86,7 +79,8 @@ for column, (format_name, label) in zip(
 ):
     column.download_button(
         f"Download {label}",
-        data=lambda format_name=format_name: render(format_name),
+        # Made on click only: a PDF takes a moment, a rerun should not.
+        data=lambda format_name=format_name: render_document(report, format_name),
         file_name=f"termly-report-{report.term.replace(' ', '-').lower()}-{mode}.{format_name}",
         mime=FORMATS[format_name],
         on_click=record_download,
@@ -138,7 +132,7 @@ if len(snapshots):
     for column, format_name in zip(columns, FORMATS, strict=True):
         column.download_button(
             f"Snapshot {chosen} as {format_name.upper()}",
-            data=load_snapshot_document(store, chosen, format_name),
+            data=lambda format_name=format_name: load_snapshot_document(store, chosen, format_name),
             file_name=f"report-snapshot-{chosen}.{format_name}",
             mime=FORMATS[format_name],
             on_click=record_download,

@@ -15,6 +15,10 @@ from analytics.cases import Case, EscalationStep
 from analytics.register import record_case
 
 REPORT_DAY = date(2026, 3, 15)
+# Free text every case carries, which no report may ever print.
+PRIVATE = "SECRET"
+PRIVATE_SUMMARY = f"{PRIVATE}-SUMMARY: a post naming pupil Jane Doe"
+PRIVATE_EVIDENCE = f"https://example.invalid/{PRIVATE}-EVIDENCE"
 SCHOOL = "St Mary’s “Café” School, naïve apostrophe's"
 
 
@@ -23,7 +27,8 @@ def settled_complaint(reference: str, reported: date, person: str) -> Case:
         reference, reported, ("complaints",), platform="facebook", person_ref=person,
         discussion_on=reported + timedelta(days=1), discussion_outcome="removed",
         content_removed_on=reported + timedelta(days=2), closed_on=reported + timedelta(days=3),
-        outcome="Removed", rationale="Settled at discussion",
+        outcome=f"Removed ({PRIVATE}-OUTCOME)", rationale=f"Settled ({PRIVATE}-RATIONALE)",
+        summary=PRIVATE_SUMMARY, evidence_url=PRIVATE_EVIDENCE,
     )  # fmt: skip
 
 
@@ -31,7 +36,9 @@ def escalated_racist(reference: str, reported: date) -> Case:
     return Case(
         reference, reported, ("racist",), platform="whatsapp", discussion_outcome="not_held",
         actions=(EscalationStep("police", reported),), closed_on=reported + timedelta(days=10),
-        outcome="Police informed", rationale="Racial element",
+        outcome=f"Police informed ({PRIVATE}-OUTCOME)",
+        rationale=f"Racial element ({PRIVATE}-RATIONALE)",
+        summary=PRIVATE_SUMMARY, evidence_url=PRIVATE_EVIDENCE, person_ref=f"X-{reference}",
     )  # fmt: skip
 
 

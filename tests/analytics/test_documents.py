@@ -14,7 +14,7 @@ from analytics.documents import build_report_charts, render_csv, render_docx, re
 from analytics.policies import seed_policies
 from analytics.report import build_report, gather_report_figures
 from analytics.terms import TermCalendar, parse_term
-from tests.analytics.report_store import REPORT_DAY, SCHOOL, fill_report_store
+from tests.analytics.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,12 @@ def test_charts_draw_no_hidden_count(figures):
 
 
 def test_no_private_text_reaches_any_document(report):
-    everything = " ".join(pdf_pages(render_pdf(report))) + render_csv(report)
-    for private in ("Racial element", "Police informed", "Settled at discussion\n"):
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    word_text = " ".join(p.text for p in word.paragraphs) + " ".join(
+        cell.text for table in word.tables for row in table.rows for cell in row.cells
+    )
+    everything = " ".join(pdf_pages(render_pdf(report))) + render_csv(report) + word_text
+    for private in ("Racial element", "Police informed", PRIVATE, "Jane Doe", "example.invalid"):
         assert private not in everything
-    assert not re.search(r"\b[QR]\d+\b", everything)  # person references
+    assert not re.search(r"\b[QR]\d+\b|X-B\d", everything)  # person references
+    assert not re.search(r"\b[ASB]\d+\b", everything)  # case references

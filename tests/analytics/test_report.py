@@ -11,7 +11,7 @@ from analytics.policies import seed_policies
 from analytics.register import record_case
 from analytics.report import build_report, gather_report_figures, last_complete_term
 from analytics.terms import TermCalendar, parse_term
-from tests.analytics.report_store import REPORT_DAY, SCHOOL, fill_report_store
+from tests.analytics.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
 
 CALENDAR = TermCalendar()
 AUTUMN_2025 = parse_term("Autumn 2025")
@@ -151,4 +151,6 @@ def test_every_report_is_marked_with_its_mode_and_date(figures):
 def test_the_figures_hold_no_free_text_references_or_person_references(figures):
     text = repr(figures)
     for private in ("Removed", 'Settled at discussion"', "Racial element", "Q0", "A11", "B2"):
+        assert private not in text
+    for private in (PRIVATE, "Jane Doe", "example.invalid", "X-B"):
         assert private not in text
