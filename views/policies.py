@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from analytics.audit import record_audit
 from analytics.policies import (
     build_review_pack,
     describe_overdue,
@@ -49,6 +50,11 @@ def approval_inputs(form: str) -> tuple[date, str, str]:
         key=input_key(form, "term"),
     )
     return approved_on, approved_by, next_term
+
+
+def record_pack_download(store, actor: str, policy_id: int) -> None:
+    with store.transaction() as cursor:
+        record_audit(cursor, actor, "review pack downloaded", "policy", policy_id)
 
 
 st.title("Policies")
@@ -111,6 +117,9 @@ with pack_tab:
             pack.to_csv(index=False),
             file_name=f"review-pack-{today.isoformat()}.csv",
             mime="text/csv",
+            on_click=record_pack_download,
+            args=(store, account.actor, policy.policy_id),
+            key="review_pack_download",
         )
 
 if may_manage:

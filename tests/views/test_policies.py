@@ -78,3 +78,11 @@ def test_the_review_pack_counts_cases_since_the_last_approval(db_path):
     assert values[("Cases", "Incidents")] == 5
     assert values[("Escalation actions (cases)", "Legal action")] == 0
     assert "Escalation actions never used: Legal action." in " ".join(m.value for m in app.markdown)
+
+
+def test_downloading_the_review_pack_is_on_the_audit_trail(app):
+    open_page(app, PAGE)
+    app.download_button(key="review_pack_download").click().run()
+    assert not app.exception
+    actions = app_store().read_rows("SELECT action, record_type FROM audit_log ORDER BY id")
+    assert actions[-1] == ("review pack downloaded", "policy")
