@@ -16,6 +16,11 @@ TODAY = date(2026, 3, 15)
 SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long tests first: under xdist the other worker runs the rest meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """A fresh, migrated DuckDB file under tmp_path, closed after the test."""

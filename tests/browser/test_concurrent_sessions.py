@@ -1,0 +1,163 @@
+"""Eight people at once in real Chromium sessions against one `streamlit run`: nothing lost.
+
+Each session signs in, then logs cases and records an escalation step on each, through the
+same forms a headteacher uses. The sessions share the server's one store connection, so this
+is the test of the store's write lock as the app really uses it, which AppTest (not
+thread-safe) cannot give.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from analytics.store import open_store
+from tests.browser.conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    free_port,
+    running_app,
+    seed_headteacher,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.long]
+
+SESSIONS = 8
+CASES_PER_SESSION = 50
+# Eight sessions share two CPUs with the server and its Chromium: waits are generous.
+WAIT = 60_000
+ACTION = "Written warning requesting removal"
+# Anything Streamlit draws for a failure: an exception box, or an error message we show.
+FAILURE_SHOWN = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+async def settled(page: Page) -> None:
+    """Wait for the script's run to finish, so a rerun cannot redraw a list being picked from."""
+    await page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    await page.locator('[data-testid="stSkeleton"]').first.wait_for(state="detached")
+    await page.wait_for_timeout(300)  # the data grid paints its canvas just after mounting
+
+
+async def pick(page: Page, label: str, option: str) -> None:
+    """Choose an option of a select box or multiselect by typing it."""
+    await settled(page)
+    box = page.get_by_role("combobox", name=label)
+    await box.click()
+    await box.fill(option)
+    await page.get_by_role("option", name=option, exact=True).click()
+
+
+async def sign_in(page: Page, base_url: str) -> None:
+    await page.goto(base_url + "/log_incident")
+    await page.get_by_role("textbox", name="Username").fill("head")
+    await page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.get_by_test_id("stSidebarNav").wait_for()
+
+
+async def log_case_with_a_step(page: Page, reference: str) -> None:
+    """Log one case on the Log page, open it, and record a written warning."""
+    await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Log an incident").click()
+    await expect(page.get_by_role("heading", name="Log an incident")).to_be_visible(timeout=WAIT)
+    await settled(page)
+    await page.get_by_role("textbox", name="Reference (the school's case number)").fill(reference)
+    await pick(page, "Categories (one or more)", "Complaints about the school or staff")
+    await page.keyboard.press("Escape")  # a multiselect stays open for more
+    await page.get_by_role("button", name="Log incident").click()
+    await expect(page.get_by_text(f"Logged case {reference}.")).to_be_visible(timeout=WAIT)
+    await expect(page.locator(FAILURE_SHOWN)).to_have_count(0, timeout=WAIT)
+
+    await page.get_by_role("link", name="Open the case just logged").click()
+    await expect(page.get_by_role("heading", name=f"Case {reference}")).to_be_visible(timeout=WAIT)
+    await settled(page)
+    await page.get_by_role("tab", name="Escalation step").click()
+    await pick(page, "Action", ACTION)
+    await page.get_by_role("button", name="Record the escalation step").click()
+    await expect(page.get_by_text("Escalation step recorded.")).to_be_visible(timeout=WAIT)
+    await expect(page.locator(FAILURE_SHOWN)).to_have_count(0, timeout=WAIT)
+
+
+async def one_session(browser, base_url: str, number: int) -> list[str]:
+    """One person's session: sign in, log every case with its step; return the references."""
+    # A smaller window without animations: Chromium's drawing is most of this test's time.
+    context = await browser.new_context(
+        viewport={"width": 1000, "height": 800}, reduced_motion="reduce"
+    )
+    page = await context.new_page()
+    page.set_default_timeout(WAIT)
+    references = [f"S{number}-{index:02d}" for index in range(CASES_PER_SESSION)]
+    try:
+        await sign_in(page, base_url)
+        for reference in references:
+            await log_case_with_a_step(page, reference)
+    except Exception:
+        await page.screenshot(path=str(ARTIFACTS / f"concurrent-session-{number}.png"))
+        raise
+    finally:
+        await context.close()
+    return references
+
+
+async def all_sessions(base_url: str) -> list[list[str]]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return await asyncio.gather(
+                *(one_session(browser, base_url, number) for number in range(SESSIONS))
+            )
+        finally:
+            await browser.close()
+
+
+def run_in_own_thread(base_url: str) -> list[list[str]]:
+    """Run the async sessions on a thread of their own, clear of any sync Playwright loop."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["references"] = asyncio.run(all_sessions(base_url))
+        except BaseException as error:  # handed back to the test below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["references"]
+
+
+def test_eight_sessions_each_logging_fifty_cases_with_steps_lose_nothing(tmp_path: Path):
+    db_path = tmp_path / "busy.duckdb"
+    seed_headteacher(db_path)
+    port = free_port()
+    with running_app(db_path, port) as base_url:
+        written = run_in_own_thread(base_url)
+    server_log = (ARTIFACTS / f"server-{port}.log").read_text()
+    assert "Traceback" not in server_log
+
+    expected = sorted(reference for session in written for reference in session)
+    assert len(expected) == SESSIONS * CASES_PER_SESSION
+    store = open_store(db_path)
+    try:
+        rows = store.read_rows(
+            """
+            select i.reference, count(a.action)
+            from incidents i left join escalation_actions a on a.incident_id = i.id
+            group by i.reference order by i.reference
+            """
+        )
+        audited = store.read_value(
+            "select count(*) from audit_log where action in ('case logged', 'escalation recorded')"
+        )
+    finally:
+        store.close()
+    assert [reference for reference, _ in rows] == expected
+    assert all(steps == 1 for _, steps in rows)
+    assert audited == 2 * len(expected)
