@@ -168,6 +168,17 @@ def step_order(step: EscalationStep) -> tuple[date, int]:
     return (step.taken_on or date.max, position)
 
 
+def stage_of(case: Case) -> str:
+    """Where a case stands under the policy: escalated once any escalation action is taken,
+    settled at discussion when it closed without one, open otherwise. The register stores
+    it with every write of a case or its actions, so figures need not join the actions."""
+    if case.actions:
+        return "escalated"
+    if case.closed_on is not None:
+        return "settled_at_discussion"
+    return "open"
+
+
 def clean_step(step: EscalationStep) -> EscalationStep:
     """An escalation step as stored: its code trimmed, an empty note as None."""
     return dataclasses.replace(step, action=step.action.strip(), note=clean_text(step.note))

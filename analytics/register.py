@@ -28,6 +28,7 @@ from analytics.cases import (
     clean_step,
     ensure_valid,
     normalise,
+    stage_of,
 )
 from analytics.sql import load_query
 from analytics.store import Store
@@ -70,7 +71,9 @@ def _arrow_type(column: str) -> pa.DataType:
 
 
 # Cases travel into DuckDB as Arrow tables with exact types, whatever the values.
-_CASE_SCHEMA = pa.schema([(column, _arrow_type(column)) for column in CASE_COLUMNS])
+_CASE_SCHEMA = pa.schema(
+    [(column, _arrow_type(column)) for column in CASE_COLUMNS] + [("stage", pa.string())]
+)
 
 _ACTION_SCHEMA = pa.schema(
     [
@@ -85,12 +88,12 @@ _INSERT_CASES = """
     INSERT INTO incidents (
         reference, reported_on, posted_on, platform, categories, posted_by, about,
         person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, is_demo, person_key)
+        content_removed_on, closed_on, outcome, rationale, stage, is_demo, person_key)
     SELECT
         reference, reported_on, posted_on, platform, categories, posted_by, about,
         person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, $is_demo,
-        md5(person_ref || (SELECT value FROM settings WHERE name = 'person_key_salt'))
+        content_removed_on, closed_on, outcome, rationale, stage, $is_demo,
+        person_pseudonym(person_ref)
     FROM new_cases
 """
 
@@ -108,8 +111,8 @@ _UPDATE_CASE = """
         about = $about, person_ref = $person_ref, summary = $summary,
         evidence_url = $evidence_url, discussion_on = $discussion_on,
         discussion_outcome = $discussion_outcome, content_removed_on = $content_removed_on,
-        closed_on = $closed_on, outcome = $outcome, rationale = $rationale,
-        person_key = md5($person_ref || (SELECT value FROM settings WHERE name = 'person_key_salt'))
+        closed_on = $closed_on, outcome = $outcome, rationale = $rationale, stage = $stage,
+        person_key = person_pseudonym($person_ref)
     WHERE id = $id
 """
 
@@ -209,11 +212,14 @@ def record_escalation(
         case = load_case_in(cursor, incident_id)
         _ensure_not_anonymised(cursor, incident_id)
         added = clean_step(step)
-        ensure_valid(dataclasses.replace(case, actions=(*case.actions, added)), today)
+        escalated = ensure_valid(dataclasses.replace(case, actions=(*case.actions, added)), today)
         cursor.execute(
             "INSERT INTO escalation_actions (incident_id, action, taken_on, note) "
             "VALUES (?, ?, ?, ?)",
             [incident_id, added.action, added.taken_on, added.note],
+        )
+        cursor.execute(
+            "UPDATE incidents SET stage = ? WHERE id = ?", [stage_of(escalated), incident_id]
         )
         record_audit(
             cursor, actor, "escalation recorded", "incident", incident_id, detail=added.action
@@ -350,9 +356,11 @@ def _id_of(cursor: duckdb.DuckDBPyConnection, reference: str) -> int:
 
 
 def _case_row(case: Case) -> dict[str, Any]:
+    """A case as an incidents row: its columns and the stage its steps put it in."""
     row = {name: getattr(case, name) for name in CASE_COLUMNS}
     row["categories"] = list(case.categories)
     row["about"] = list(case.about)
+    row["stage"] = stage_of(case)
     return row
 
 
@@ -428,8 +436,8 @@ def load_case_list(
 
 
 def load_stage(store: Store, incident_id: int) -> str:
-    """The derived stage of one case: open, settled_at_discussion or escalated."""
-    stage = store.read_value("SELECT stage FROM case_stages WHERE incident_id = ?", [incident_id])
+    """The stage of one case: open, settled_at_discussion or escalated."""
+    stage = store.read_value("SELECT stage FROM incidents WHERE id = ?", [incident_id])
     if stage is None:
         raise CaseNotFound(f"no case with id {incident_id}")
     return stage

@@ -98,7 +98,7 @@ ACTION_SHORT_LABELS = MappingProxyType(
     }
 )
 
-# Derived, never stored: see the case_stages view in the first migration.
+# The rule is analytics.cases.stage_of; the register stores its answer with each case.
 STAGES = MappingProxyType(
     {
         "open": "Open",

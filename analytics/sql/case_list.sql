@@ -1,15 +1,9 @@
 -- Cases matching the filters, newest report first, with stage, days open and the number
 -- of matching cases in all (so one query serves the table and its "showing N of M").
 -- An empty filter ($categories etc. NULL) matches everything.
-WITH staged AS (
-    SELECT incidents.*, case_stages.stage
-    FROM incidents
-    JOIN case_stages ON case_stages.incident_id = incidents.id
-),
-
-matching AS (
+WITH matching AS (
     SELECT *
-    FROM staged
+    FROM incidents
     WHERE ($categories IS NULL OR list_has_any(categories, $categories))
         AND ($platforms IS NULL OR list_contains($platforms, platform))
         AND ($stages IS NULL OR list_contains($stages, stage))
