@@ -94,13 +94,12 @@ def test_after_any_steps_every_stored_stage_equals_the_derived_one(tmp_path_fact
 def apply_step(store: Store, logged: list[int], kind: str, which: int) -> None:
     on = date(2026, 2, 1)
     if kind.startswith("log"):
-        case = make_case(reference=f"2026-{len(logged):03d}", person_ref=f"F-{len(logged)}")
-        if kind == "log escalated":
-            case = make_case(
-                reference=case.reference, actions=(EscalationStep("written_warning", on),)
-            )
-        elif kind == "log closed":
-            case = make_case(reference=case.reference, closed_on=on, rationale="Removed")
+        steps_so_far = {
+            "log": {},
+            "log escalated": {"actions": (EscalationStep("written_warning", on),)},
+            "log closed": {"closed_on": on, "outcome": "Down", "rationale": "Removed"},
+        }[kind]
+        case = make_case(reference=f"2026-{len(logged):03d}", **steps_so_far)
         logged.append(record_case(store, case, actor="head", today=TODAY))
     elif logged:
         incident_id = logged[which % len(logged)]

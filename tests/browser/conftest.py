@@ -73,11 +73,18 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
         log.close()
 
 
+# What "the page has settled" looks like: the script's run is over, nothing is still a
+# placeholder, and the data grid has had time to paint its canvas just after mounting.
+SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SKELETON = '[data-testid="stSkeleton"]'
+GRID_PAINT_MS = 300
+
+
 def wait_until_idle(page: Page) -> None:
     """Wait until the app's script has finished its run and every table has drawn."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-    page.locator('[data-testid="stSkeleton"]').first.wait_for(state="detached")
-    page.wait_for_timeout(300)  # the data grid paints its canvas just after mounting
+    page.locator(SCRIPT_FINISHED).wait_for()
+    page.locator(SKELETON).first.wait_for(state="detached")
+    page.wait_for_timeout(GRID_PAINT_MS)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,10 @@ from tests.browser.conftest import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    GRID_PAINT_MS,
     PASSWORD,
+    SCRIPT_FINISHED,
+    SKELETON,
     free_port,
     running_app,
     seed_headteacher,
@@ -38,10 +41,10 @@ FAILURE_SHOWN = '[data-testid="stException"], [data-testid="stAlertContentError"
 
 
 async def settled(page: Page) -> None:
-    """Wait for the script's run to finish, so a rerun cannot redraw a list being picked from."""
-    await page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-    await page.locator('[data-testid="stSkeleton"]').first.wait_for(state="detached")
-    await page.wait_for_timeout(300)  # the data grid paints its canvas just after mounting
+    """wait_until_idle, for the async API: a rerun cannot then redraw a list being picked."""
+    await page.locator(SCRIPT_FINISHED).wait_for()
+    await page.locator(SKELETON).first.wait_for(state="detached")
+    await page.wait_for_timeout(GRID_PAINT_MS)
 
 
 async def pick(page: Page, label: str, option: str) -> None:
