@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test bench lint format chromium
+.PHONY: run test soak bench lint format chromium
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (DuckDB 2)")'
@@ -23,10 +23,15 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Every test but the soak runs, in under five minutes on two cores.
 test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2
+
+# The long versions: eight browser sessions of fifty cases each, a writer killed ten times.
+soak: $(INSTALLED) chromium
+	$(PY) -m pytest -n 2 -m soak
 
 # Benchmarks at 1,000, 100,000 and 1,000,000 cases; writes docs/benchmarks.md (a few minutes).
 bench: $(INSTALLED)

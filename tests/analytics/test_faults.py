@@ -7,7 +7,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -22,56 +21,144 @@ from tests.conftest import TODAY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Logs cases one by one, printing each reference once its transaction has committed.
-WRITER = """
+# Child-process code shared by the fault tests: the store's transactions can be stopped at a
+# named point. pause(point) reports the point on standard output and then blocks until it is
+# killed; a transaction opened while `pausing["in_transaction"]` names a point stops there
+# with every statement written and COMMIT not yet run.
+PAUSABLE_STORE = """
 import sys
+from contextlib import contextmanager
+from analytics.store import open_store
+
+store = open_store(sys.argv[1])
+pausing = {"in_transaction": None}
+
+
+def pause(point):
+    print(point, flush=True)
+    sys.stdin.readline()  # never answered: the test kills the process here
+
+
+_transaction = store.transaction
+
+
+@contextmanager
+def pausable_transaction():
+    with _transaction() as cursor:
+        yield cursor
+        if pausing["in_transaction"]:
+            pause(pausing["in_transaction"])
+
+
+store.transaction = pausable_transaction
+"""
+
+# Logs cases one by one, printing each reference once its case and its step have committed;
+# the case after the first COMMITS of them stops at the point PAUSE_AT names.
+WRITER = (
+    PAUSABLE_STORE
+    + """
 from datetime import date
 from analytics.cases import Case, EscalationStep
 from analytics.register import record_case, record_escalation
-from analytics.store import open_store
-store = open_store(sys.argv[1])
-start = int(sys.argv[2])
-for n in range(start, start + 100_000):
+start, commits, pause_at = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+today = date(2026, 3, 15)
+for n in range(start, start + commits + 1):
+    paused = n == start + commits
     case = Case(f"K-{n}", date(2026, 1, 12), ("complaints",), summary="x" * 500)
-    incident_id = record_case(store, case, actor="writer", today=date(2026, 3, 15))
+    pausing["in_transaction"] = "case written" if paused and pause_at == "case written" else None
+    incident_id = record_case(store, case, actor="writer", today=today)
+    pausing["in_transaction"] = "step written" if paused and pause_at == "step written" else None
     record_escalation(store, incident_id, EscalationStep("written_warning", date(2026, 1, 13)),
-                      actor="writer", today=date(2026, 3, 15))
+                      actor="writer", today=today)
+    if paused:
+        pause("step committed")
     print(case.reference, flush=True)
 """
+)
+
+# Where a writer can be stopped, and what the store must then hold of the case in flight.
+CASE_IN_FLIGHT_AFTER_KILL = {
+    "case written": "absent",  # inside the case's transaction, before COMMIT
+    "step written": "without its step",  # the case committed; the step's COMMIT not yet run
+    "step committed": "with its step",
+}
 
 
+def start_paused(script: str, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    """Run a child script until it reports its pause point; return it and what it printed."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    printed = []
+    for line in child.stdout:
+        printed.append(line.strip())
+        if line.strip() in CASE_IN_FLIGHT_AFTER_KILL or line.strip() in IMPORT_AFTER_KILL:
+            break
+    assert printed and printed[-1] != "", "the child ended before reaching its pause point"
+    return child, printed
+
+
+def kill(child: subprocess.Popen) -> None:
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdin.close()
+    child.stdout.close()
+
+
+def kill_writer_at(db_path: Path, round_number: int, commits: int, point: str) -> list[str]:
+    """Kill a writer at point after it commits some cases; check the store; return them."""
+    first = round_number * 1_000
+    writer, printed = start_paused(WRITER, str(db_path), str(first), str(commits), point)
+    assert printed[-1] == point
+    kill(writer)
+    committed, in_flight = printed[:-1], f"K-{first + commits}"
+    assert committed == [f"K-{n}" for n in range(first, first + commits)]
+
+    store = open_store(db_path)
+    try:
+        steps = dict(
+            store.read_rows(
+                "SELECT i.reference, count(a.action) FROM incidents i "
+                "LEFT JOIN escalation_actions a ON a.incident_id = i.id GROUP BY i.reference"
+            )
+        )
+        logged = store.read_value("SELECT count(*) FROM audit_log WHERE action = 'case logged'")
+    finally:
+        store.close()
+    assert all(steps.get(reference) == 1 for reference in committed), "committed cases lost"
+    held = {
+        None: "absent", 0: "without its step", 1: "with its step"
+    }[steps.get(in_flight)]  # fmt: skip
+    assert held == CASE_IN_FLIGHT_AFTER_KILL[point], f"round {round_number}: {in_flight} {held}"
+    # The audit trail commits with its write: one "case logged" row for each case held.
+    assert logged == len(steps)
+    return committed
+
+
+def test_a_writer_killed_at_each_point_of_a_write_keeps_exactly_what_committed(tmp_path):
+    db_path = tmp_path / "killed.duckdb"
+    open_store(db_path).close()
+    for round_number, point in enumerate(CASE_IN_FLIGHT_AFTER_KILL):
+        kill_writer_at(db_path, round_number, commits=3, point=point)
+
+
+@pytest.mark.soak
 def test_killing_a_writer_ten_times_loses_no_committed_case(tmp_path):
     db_path = tmp_path / "killed.duckdb"
     open_store(db_path).close()
-    committed: list[str] = []
     rng = random.Random(7)
+    committed: list[str] = []
     for round_number in range(10):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db_path), str(round_number * 100_000)],
-            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        # Wait for the first commit, then kill at a random moment in the stream of writes.
-        committed.append(writer.stdout.readline().strip())
-        time.sleep(rng.uniform(0.05, 0.6))
-        os.kill(writer.pid, signal.SIGKILL)
-        committed.extend(line.strip() for line in writer.stdout if line.strip())
-        writer.wait()
-        store = open_store(db_path)
-        try:
-            held = {row[0] for row in store.read_rows("SELECT reference FROM incidents")}
-            assert set(committed) <= held, f"round {round_number}: committed cases lost"
-            # A case is printed once its step has committed too: each has its step.
-            stepped = {
-                row[0]
-                for row in store.read_rows(
-                    "SELECT reference FROM incidents WHERE id IN "
-                    "(SELECT incident_id FROM escalation_actions)"
-                )
-            }
-            assert set(committed) <= stepped
-        finally:
-            store.close()
-    assert len(committed) >= 10
+        point = rng.choice(list(CASE_IN_FLIGHT_AFTER_KILL))
+        committed += kill_writer_at(db_path, round_number, rng.randint(0, 60), point)
+    store = open_store(db_path)
+    try:
+        held = {row[0] for row in store.read_rows("SELECT reference FROM incidents")}
+    finally:
+        store.close()
+    assert set(committed) <= held
 
 
 def demo_csv(count: int) -> str:
@@ -94,21 +181,34 @@ def test_an_import_that_fails_half_way_writes_nothing(store, monkeypatch):
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
 
 
-def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path):
+# Imports a CSV file as the command line does, stopping at the point argv[3] names.
+IMPORTER = (
+    PAUSABLE_STORE
+    + """
+from pathlib import Path
+from analytics.interchange import import_cases_file
+path, pause_at = Path(sys.argv[2]), sys.argv[3]
+pausing["in_transaction"] = "import written" if pause_at == "import written" else None
+import_cases_file(store, path, actor="importer")
+pause("import committed")
+"""
+)
+
+# Where an import can be stopped, and how many of its cases the store must then hold.
+IMPORT_AFTER_KILL = {"import written": 0, "import committed": 20_000}
+
+
+@pytest.mark.parametrize("point", IMPORT_AFTER_KILL)
+def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path, point):
     db_path, csv_path = tmp_path / "import.duckdb", tmp_path / "big.csv"
     csv_path.write_text(demo_csv(20_000), encoding="utf-8")
     open_store(db_path).close()
-    environment = os.environ | {"DASHBOARD_DB": str(db_path)}
-    importer = subprocess.Popen(
-        [sys.executable, "-m", "analytics", "import", str(csv_path)],
-        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    time.sleep(1.5)
-    importer.kill()
-    importer.wait()
+    importer, printed = start_paused(IMPORTER, str(db_path), str(csv_path), point)
+    assert printed == [point]
+    kill(importer)
     store = open_store(db_path)
     try:
-        assert count_cases(store) in (0, 20_000)
+        assert count_cases(store) == IMPORT_AFTER_KILL[point]
     finally:
         store.close()
 
@@ -122,11 +222,11 @@ def test_a_bad_row_far_into_a_large_file_stops_the_whole_import(store):
 
 # Creates a brand-new store (every migration) and then waits to be killed.
 NEW_STORE = """
-import sys, time
+import sys
 from analytics.store import open_store
 store = open_store(sys.argv[1])
 print("migrated", flush=True)
-time.sleep(60)
+sys.stdin.readline()  # never answered: the test kills the process here
 """
 
 
@@ -135,11 +235,10 @@ def test_a_new_store_killed_straight_after_migrating_opens_again(tmp_path):
     db_path = tmp_path / "new.duckdb"
     creator = subprocess.Popen(
         [sys.executable, "-c", NEW_STORE, str(db_path)],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert creator.stdout.readline().strip() == "migrated"
-    os.kill(creator.pid, signal.SIGKILL)
-    creator.wait()
+    kill(creator)
     store = open_store(db_path)
     try:
         assert store.read_value("SELECT count(*) FROM schema_migrations") >= 4

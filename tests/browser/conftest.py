@@ -73,18 +73,21 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
         log.close()
 
 
-# What "the page has settled" looks like: the script's run is over, nothing is still a
-# placeholder, and the data grid has had time to paint its canvas just after mounting.
+# What "the page has settled" looks like, read off the page itself: the script's run is
+# over, no element is a placeholder or stale from the run before, and the browser has
+# painted two frames since (the data grid draws its canvas on the frame after it mounts).
 SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-SKELETON = '[data-testid="stSkeleton"]'
-GRID_PAINT_MS = 300
+STILL_DRAWING = '[data-testid="stSkeleton"], [data-testid="stElementContainer"][data-stale="true"]'
+TWO_FRAMES_PAINTED = (
+    "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+)
 
 
 def wait_until_idle(page: Page) -> None:
-    """Wait until the app's script has finished its run and every table has drawn."""
+    """Wait until the app's script has finished its run and every element has drawn."""
     page.locator(SCRIPT_FINISHED).wait_for()
-    page.locator(SKELETON).first.wait_for(state="detached")
-    page.wait_for_timeout(GRID_PAINT_MS)
+    page.locator(STILL_DRAWING).first.wait_for(state="detached")
+    page.evaluate(TWO_FRAMES_PAINTED)
 
 
 @pytest.fixture(scope="session")

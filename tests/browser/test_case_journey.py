@@ -106,7 +106,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
     # A new server on the same file: the case, its stage and its closing are still there.
     with running_app(db_path, free_port()) as base_url:
         page.goto(base_url + case_path)
-        page.wait_for_timeout(2000)
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         screenshot("restarted-server-asks-for-sign-in")
         sign_in(page)
         expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
