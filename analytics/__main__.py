@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.accounts import AUDIENCE_BY_ROLE
 from analytics.audit import command_line_actor, record_audit
 from analytics.backup import (
     BackupUnanswered,
@@ -27,8 +28,11 @@ from analytics.backup import (
 from analytics.bootstrap import open_dashboard_store
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.documents import render_document
+from analytics.figures.core import gather_overview_release
+from analytics.figures.disclosure import disclose
+from analytics.figures.frames import summarise
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
-from analytics.overview import Scope, summarise
+from analytics.overview import Scope
 from analytics.policies import load_policy_statuses
 from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
 from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
@@ -43,6 +47,9 @@ from analytics.terms import (
     parse_term,
 )
 from analytics.vocabulary import CATEGORIES, PLATFORMS
+
+# `summary --audience`: whose figures, by role.
+AUDIENCE_OPTIONS = {role: AUDIENCE_BY_ROLE[role] for role in ("headteacher", "governor")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument(
         "--platform", action="append", default=[], choices=list(PLATFORMS), metavar="CODE",
         help=f"only cases on this platform (repeatable): {', '.join(PLATFORMS)}",
+    )  # fmt: skip
+    summary.add_argument(
+        "--audience", choices=list(AUDIENCE_OPTIONS), default="headteacher",
+        help="whose figures: the headteacher's exact ones (default), or a governor's, "
+        "protected as on the governor's Overview",
     )  # fmt: skip
 
     report = commands.add_parser("report", help="the termly report to governors, as a document")
@@ -190,7 +202,10 @@ def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParse
     except (TermsInvalid, ValueError) as problem:
         parser.error(str(problem))
     scope = Scope(period, categories=tuple(args.category), platforms=tuple(args.platform))
-    print(json.dumps(summarise(store, scope), indent=2))
+    # The same release the Overview shows for this scope, so the two never differ.
+    release = gather_overview_release(store, scope, calendar, today=date.today())
+    disclosed = disclose(release, AUDIENCE_OPTIONS[args.audience], load_threshold(store))
+    print(json.dumps(summarise(disclosed), indent=2))
     return 0
 
 

@@ -35,6 +35,8 @@ PAGES_BY_ROLE = {
     "staff": {"overview", "incidents", "log_incident", "termly_report", "policies"},
     "governor": {"overview", "termly_report", "policies"},
 }  # fmt: skip
+# The figures each role is shown (analytics.figures.disclosure decides every cell).
+AUDIENCE_BY_ROLE = {"headteacher": "exact", "staff": "exact", "governor": "protected"}
 
 _HASHER = PasswordHasher()
 WRONG_CREDENTIALS = "The username or password is not right."
@@ -68,6 +70,11 @@ class Account:
 
     def may_open(self, page: str) -> bool:
         return self.active and page in PAGES_BY_ROLE[self.role]
+
+    @property
+    def audience(self) -> str:
+        """How figures are shown to this person: exactly, or protected."""
+        return AUDIENCE_BY_ROLE[self.role]
 
 
 def count_accounts(store: Store) -> int:

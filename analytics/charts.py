@@ -1,53 +1,54 @@
-"""Altair charts for the governors' figures: each takes a DataFrame and returns a chart."""
+"""Altair charts for the governors' figures: each takes a DataFrame and returns a chart.
+
+The frames come from analytics.figures.frames: a hidden count has no number (no bar is
+drawn) and keeps its printed marker, shown as the bar's label."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from analytics.vocabulary import ACTION_SHORT_LABELS, CATEGORY_SHORT_LABELS, PLATFORMS, STAGES
+from analytics.vocabulary import STAGES
 
 # The stages in the order governors read them, with colours that say settled / escalated / open.
-STAGE_CODES = ["settled_at_discussion", "escalated", "open"]
-STAGE_ORDER = [STAGES[code] for code in STAGE_CODES]
+STAGE_CODES = list(STAGES)
+STAGE_ORDER = list(STAGES.values())
 STAGE_COLOURS = ["#2e7d32", "#c62828", "#f9a825"]
 BAR_COLOUR = "#1f5f8b"
 
 
-def build_category_chart(by_category: pd.DataFrame, total_cases: int) -> alt.Chart:
-    """Cases per category (category, cases), saying that a case may count more than once."""
+def build_category_chart(by_category: pd.DataFrame, total: str) -> alt.Chart:
+    """Cases per category (label, cases, printed), saying that a case may count more than once."""
     return _horizontal_bars(
-        by_category.assign(label=by_category["category"].map(CATEGORY_SHORT_LABELS)),
+        by_category,
         title="Cases by category",
         subtitle=[
             "A case in several categories counts once in each;",
-            f"{total_cases} case{'s' if total_cases != 1 else ''} in all.",
+            f"{total} in all.",
         ],
     )
 
 
 def build_action_chart(by_action: pd.DataFrame) -> alt.Chart:
-    """Cases in which each escalation action was taken (action, cases)."""
+    """Cases in which each escalation action was taken (label, cases, printed)."""
     return _horizontal_bars(
-        by_action.assign(label=by_action["action"].map(ACTION_SHORT_LABELS)),
+        by_action,
         title="Escalation actions",
         subtitle="Cases in which each action was taken at least once.",
     )
 
 
 def build_platform_chart(by_platform: pd.DataFrame) -> alt.Chart:
-    """Cases per platform (platform, cases)."""
+    """Cases per platform (label, cases, printed)."""
     return _horizontal_bars(
-        by_platform.assign(label=by_platform["platform"].map(PLATFORMS)),
-        title="Platforms",
-        subtitle="Where the content was posted.",
+        by_platform, title="Platforms", subtitle="Where the content was posted."
     )
 
 
 def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
-    """Settled at discussion, escalated and open, stacked, for each term (period, stage, cases)."""
+    """Settled at discussion, escalated and open, stacked, for each term (period, stage,
+    stage_label, cases, printed). A hidden count is not drawn; the tooltip says so."""
     frame = stages_by_term.assign(
-        stage_label=stages_by_term["stage"].map(STAGES),
         stage_order=stages_by_term["stage"].map({code: n for n, code in enumerate(STAGE_CODES)}),
     )
     terms = list(dict.fromkeys(frame["period"]))
@@ -75,54 +76,66 @@ def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("period:N", title="Term"),
                 alt.Tooltip("stage_label:N", title="Stage"),
-                alt.Tooltip("cases:Q", title="Cases"),
+                alt.Tooltip("printed:N", title="Cases"),
             ],
         )
+        .properties(height=280)
     )
 
 
 def build_unclosed_age_chart(unclosed_by_age: pd.DataFrame) -> alt.Chart:
-    """Cases not yet closed by age (age, calendar_days, school_days), side by side."""
-    ages = list(unclosed_by_age["age"])
-    return (
-        alt.Chart(
-            unclosed_by_age,
-            title=alt.Title(
-                "Cases not yet closed, by age",
-                subtitle="Open and escalated cases still running, in calendar and school days.",
-            ),
-        )
-        .transform_fold(["calendar_days", "school_days"], as_=["measure", "cases"])
-        .transform_calculate(
-            counted_in="datum.measure == 'calendar_days' ? 'Calendar days' : 'School days'"
-        )
-        .mark_bar()
-        .encode(
-            x=alt.X("age:N", sort=ages, title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("counted_in:N"),
-            y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "counted_in:N", title="Age counted in", legend=alt.Legend(orient="bottom")
-            ),
-            tooltip=[
-                alt.Tooltip("age:N", title="Age"),
-                alt.Tooltip("counted_in:N", title="Counted in"),
-                alt.Tooltip("cases:Q", title="Cases"),
-            ],
+    """Cases not yet closed by age (label, measure, cases, printed), side by side."""
+    ages = list(dict.fromkeys(unclosed_by_age["label"]))
+    frame = unclosed_by_age.assign(
+        counted_in=unclosed_by_age["measure"].map(
+            {"calendar_days": "Calendar days", "school_days": "School days"}
         )
     )
+    base = alt.Chart(
+        frame,
+        title=alt.Title(
+            "Cases not yet closed, by age",
+            subtitle="Open and escalated cases still running, in calendar and school days.",
+        ),
+    ).encode(
+        x=alt.X("label:N", sort=ages, title=None, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("counted_in:N"),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("counted_in:N", title="Age counted in", legend=alt.Legend(orient="bottom")),
+        tooltip=[
+            alt.Tooltip("label:N", title="Age"),
+            alt.Tooltip("counted_in:N", title="Counted in"),
+            alt.Tooltip("printed:N", title="Cases"),
+        ],
+    )
+    labels = (
+        base.mark_text(dy=-8, fontSize=13)
+        .encode(y=alt.Y("shown_at:Q"), text="printed:N")
+        .transform_calculate(shown_at="datum.cases === null ? 0 : datum.cases")
+    )
+    return (bars + labels).properties(height=260)
 
 
 def _horizontal_bars(frame: pd.DataFrame, *, title: str, subtitle: str | list[str]) -> alt.Chart:
-    """One bar per row of frame (label, cases), in the frame's order."""
-    return (
-        alt.Chart(frame, title=alt.Title(title, subtitle=subtitle))
-        .mark_bar(color=BAR_COLOUR)
-        .encode(
-            x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y(
-                "label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=320)
-            ),
-            tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("cases:Q", title="Cases")],
+    """One bar per row of frame (label, cases, printed), in the frame's order, each with its
+    printed figure beside it; a hidden count has no bar, only its marker."""
+    base = alt.Chart(frame, title=alt.Title(title, subtitle=subtitle)).encode(
+        y=alt.Y(
+            "label:N",
+            sort=list(frame["label"]),
+            title=None,
+            axis=alt.Axis(labelLimit=220, labelFontSize=13),
         )
     )
+    bars = base.mark_bar(color=BAR_COLOUR).encode(
+        x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("printed:N", title="Cases")],
+    )
+    labels = (
+        base.mark_text(align="left", dx=4, fontSize=13)
+        .encode(x=alt.X("shown_at:Q"), text="printed:N")
+        .transform_calculate(shown_at="datum.cases === null ? 0 : datum.cases")
+    )
+    return (bars + labels).properties(height=28 * len(frame))

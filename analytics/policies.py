@@ -16,17 +16,13 @@ import pandas as pd
 
 from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
-from analytics.overview import (
-    Scope,
-    count_by_action,
-    count_by_category,
-    count_headline,
-    count_repeat_cases,
-    measure_removal_and_closing,
-)
+from analytics.figures.core import Release, gather_figures
+from analytics.figures.disclosure import disclose
+from analytics.interchange import protect_from_formulas
+from analytics.overview import Scope
 from analytics.store import PROJECT_ROOT, Store
 from analytics.terms import Period, Term, TermCalendar, TermsInvalid, parse_term
-from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS
+from analytics.vocabulary import ALL_CASES, CATEGORIES, ESCALATION_ACTIONS, HEADLINE
 
 SEED_FILE = PROJECT_ROOT / "data" / "policies.csv"
 DUE_SOON_DAYS = 90
@@ -252,55 +248,64 @@ def seed_policies(store: Store, calendar: TermCalendar, seed_file: Path = SEED_F
 
 
 def build_review_pack(
-    store: Store, policy: PolicyStatus, *, today: date
+    store: Store,
+    policy: PolicyStatus,
+    calendar: TermCalendar,
+    *,
+    today: date,
+    audience: str,
+    threshold: int,
 ) -> tuple[Period, pd.DataFrame]:
-    """What happened since the policy was last approved, for the governors reviewing it.
+    """What happened since the policy was last approved, for the governors reviewing it, as
+    the audience may see it (governors: protected, like every figure they are given).
 
-    Returns the period and a table of section, item, cases.
+    Returns the period and a table of section, item, value (each value as printed).
     """
     period = Period(policy.approved_on, today, f"since {policy.approved_on:%-d %b %Y}")
-    scope = Scope(period)
-    headline = count_headline(store, scope).iloc[0]
-    removal = measure_removal_and_closing(store, scope).iloc[0]
-    rows = [("Cases", label, int(headline[name])) for name, label in _HEADLINE_LABELS.items()]
-    rows += [
-        ("Cases per category", CATEGORIES[code], int(cases))
-        for code, cases in count_by_category(store, scope).itertuples(index=False)
+    release = Release(gather_figures(store, Scope(period), calendar, today=today))
+    disclosed = disclose(release, audience, threshold)
+    rows = [
+        ("Cases", label, disclosed.headline("this", figure).text)
+        for figure, label in HEADLINE.items()
     ]
     rows += [
-        ("Escalation actions (cases)", ESCALATION_ACTIONS[code], int(cases))
-        for code, cases in count_by_action(store, scope).itertuples(index=False)
+        ("Cases per category", label, disclosed[("category", code, ALL_CASES)].text)
+        for code, label in CATEGORIES.items()
+    ]
+    rows += [
+        ("Escalation actions (cases)", label, disclosed[("action", code)].text)
+        for code, label in ESCALATION_ACTIONS.items()
     ]
     rows.append(
-        ("Repeat cases", "Cases by someone with an earlier case", count_repeat_cases(store, scope))
+        ("Repeat cases", "Cases by someone with an earlier case", disclosed[("repeat_cases",)].text)
     )
     rows.append(
-        ("Content removal", "Cases where the content came down", int(removal["content_removed"]))
+        (
+            "Content removal",
+            "Cases where the content came down",
+            disclosed[("content_removed",)].text,
+        )
     )
-    median = removal["median_days_to_removal"]
+    median = disclosed.medians["median_days_to_removal"]
     rows.append(
         (
             "Content removal",
             "Median days from report to removal",
-            None if pd.isna(median) else float(median),
+            "–" if median is None else f"{median:g}",
         )
     )
-    # Object values keep counts whole beside a median that may be missing.
-    return period, pd.DataFrame(rows, columns=["section", "item", "value"], dtype=object)
+    return period, pd.DataFrame(rows, columns=["section", "item", "value"])
+
+
+def review_pack_csv(pack: pd.DataFrame) -> str:
+    """The review pack as CSV, every cell safe to open in a spreadsheet."""
+    return pack.map(protect_from_formulas).to_csv(index=False)
 
 
 def unused_actions(pack: pd.DataFrame) -> list[str]:
     """The escalation actions never used in the pack's period."""
     actions = pack[pack["section"] == "Escalation actions (cases)"]
-    return actions.loc[actions["value"] == 0, "item"].tolist()
-
-
-_HEADLINE_LABELS = {
-    "incidents": "Incidents",
-    "settled_at_discussion": "Settled at discussion",
-    "escalated": "Escalated",
-    "open": "Open",
-}
+    return actions.loc[actions["value"] == "0", "item"].tolist()
 
 
 def _check_approval(approved_on, approved_by, next_review_term, calendar, today) -> Term:

@@ -2,42 +2,62 @@
 
 gather_report_figures() takes the exact figures for a term from the store (a plain dict,
 so a snapshot can freeze it). build_report() turns them into what is printed, for one
-mode: "circulation" hides small counts and any cell that would give one away, and gives
-no change or difference between terms; "confidential" shows exact figures. Neither ever
-holds a name, a summary, a reference or a person reference: the figures have none.
+mode: "circulation" is protected by the one disclosure rule (analytics.figures.disclosure),
+with earlier terms as their own circulated reports printed them, and gives no change
+between terms; "confidential" shows exact figures. Neither ever holds a name, a summary,
+a reference or a person reference: the figures have none.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from analytics.overview import (
-    HEADLINE_FIGURES,
-    Scope,
-    as_counts,
-    count_by_action,
-    count_by_platform,
-    count_earlier_cases,
-    count_headline,
-    count_repeat_cases,
-    count_stages_by_category,
-    count_unclosed_by_age,
-    measure_removal_and_closing,
+from analytics.figures.core import (
+    AGE_MEASURES,
+    gather_term_release,
+    headline_cell,
+    release_from_dict,
+    release_to_dict,
+)
+from analytics.figures.disclosure import (
+    COMPLEMENTARY,
+    COMPLEMENTARY_MARK,
+    EXACT,
+    PROTECTED,
+    SMALL,
+    Disclosed,
+    Published,
+    Shown,
+    disclose,
+    published_cells,
+    published_from_dict,
+    published_to_dict,
 )
 from analytics.policies import describe_overdue, load_policy_statuses
+from analytics.register import count_cases
 from analytics.store import Store
-from analytics.suppression import Relation, Suppressed, shown, suppress
 from analytics.terms import Term, TermCalendar
-from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
+from analytics.vocabulary import (
+    ALL_CASES,
+    CATEGORIES,
+    ESCALATION_ACTIONS,
+    HEADLINE,
+    PLATFORMS_COUNTED,
+    STAGES,
+    UNCLOSED_AGES,
+)
 
 MODES = {"circulation": "For circulation", "confidential": "Confidential (closed item)"}
-HEADLINE_LABELS = ("Incidents", "Settled at discussion", "Escalated", "Open")
-STAGE_COLUMNS = ("settled_at_discussion", "escalated", "open")
+# Who each mode is for: circulation is protected like everything a governor sees.
+MODE_AUDIENCE = {"circulation": PROTECTED, "confidential": EXACT}
 NOT_SHOWN = "–"
+DEMONSTRATION_MARK = "Demonstration data: not real"
+COMPARED = {"previous": "Previous term", "year_earlier": "A year earlier"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,10 @@ class Report:
     generated_on: date
     narrative: tuple[str, ...]
     tables: tuple[ReportTable, ...]
+    demonstration: bool = False
+    # What the report's readers are told of each figure, kept when it is frozen so that
+    # later releases of the same terms are audited against it.
+    published: Published | None = None
 
     @property
     def title(self) -> str:
@@ -78,7 +102,10 @@ class Report:
     @property
     def marking(self) -> str:
         """The line printed on every page of every document."""
-        return f"{self.mode_label} · For information · {self.generated_on:%-d %B %Y}"
+        parts = [self.mode_label, "For information", f"{self.generated_on:%-d %B %Y}"]
+        if self.demonstration:
+            parts.insert(0, DEMONSTRATION_MARK)
+        return " · ".join(parts)
 
     def table(self, key: str) -> ReportTable:
         return next(table for table in self.tables if table.key == key)
@@ -91,46 +118,33 @@ def last_complete_term(calendar: TermCalendar, today: date) -> Term:
 def gather_report_figures(
     store: Store, calendar: TermCalendar, term: Term, *, school: str, today: date
 ) -> dict[str, Any]:
-    """The exact figures of one term's report, as plain values."""
+    """The exact figures of one term's report, as plain values (a snapshot freezes them),
+    with what earlier circulated reports told their readers of these terms."""
+    release = gather_term_release(store, calendar, term, today=today)
     period = calendar.reporting_period(term)
-    scope = Scope(period)
-    comparisons = {
-        "this": term,
-        "previous": term.previous(),
-        "year_earlier": term.years_later(-1),
-    }
-    headline = {
-        name: {
-            figure: int(value)
-            for figure, value in count_headline(store, Scope(calendar.reporting_period(t)))
-            .iloc[0]
-            .items()
-        }
-        for name, t in comparisons.items()
-    }
-    removal = measure_removal_and_closing(store, scope).iloc[0]
-    by_platform = as_counts(count_by_platform(store, scope))
-    by_platform["not_recorded"] = headline["this"]["incidents"] - sum(by_platform.values())
-    median = removal["median_days_to_removal"]
     return {
         "school": school,
         "term": term.label,
         "period_from": period.start.isoformat(),
         "period_to": period.end.isoformat(),
-        "previous_term": comparisons["previous"].label,
-        "year_earlier_term": comparisons["year_earlier"].label,
+        "previous_term": term.previous().label,
+        "year_earlier_term": term.years_later(-1).label,
         "generated_on": today.isoformat(),
-        "earlier_cases": count_earlier_cases(store, period.start),
-        "headline": headline,
-        "stages_by_category": count_stages_by_category(store, scope).to_dict("records"),
-        "by_action": as_counts(count_by_action(store, scope)),
-        "by_platform": by_platform,
-        "repeat_cases": count_repeat_cases(store, scope),
-        "content_removed": int(removal["content_removed"]),
-        "median_days_to_removal": None if pd.isna(median) else float(median),
-        "unclosed_by_age": count_unclosed_by_age(store, scope, calendar, today=today).to_dict(
-            "records"
+        "earlier_cases": int(
+            store.read_value("SELECT count(*) FROM incidents WHERE reported_on < ?", [period.start])
         ),
+        "demonstration": count_cases(store, demo=True) > 0,
+        "release": release_to_dict(release),
+        # Each earlier term as its own circulated report printed it, where one was frozen.
+        "frozen_beside": {
+            name: load_circulated_headline(store, release.beside[name].period, label)
+            for name, label in (
+                ("previous", term.previous().label),
+                ("year_earlier", term.years_later(-1).label),
+            )
+        },
+        # Every circulated release of this same term so far: a reader may hold them all.
+        "earlier_releases": load_circulated_releases(store, term.label),
         "policies": [
             {
                 "title": policy.title,
@@ -147,25 +161,70 @@ def gather_report_figures(
     }
 
 
+def load_circulated_releases(store: Store, term_label: str) -> list[list]:
+    """What every frozen circulated report of a term told its readers, oldest first."""
+    rows = store.read_rows(
+        "SELECT figures FROM report_snapshots WHERE term = ? AND mode = 'circulation' "
+        "ORDER BY frozen_at, id",
+        [term_label],
+    )
+    published = [json.loads(figures).get("published") for (figures,) in rows]
+    return [cells for cells in published if cells]
+
+
+def load_circulated_headline(store: Store, period, term_label: str) -> list[list] | None:
+    """The headline of a term as its newest frozen circulated report printed it, if any."""
+    releases = load_circulated_releases(store, term_label)
+    if not releases:
+        return None
+    wanted = {headline_cell(period, figure) for figure in HEADLINE}
+    cells = [row for row in releases[-1] if tuple(row[0]) in wanted]
+    return cells if len(cells) == len(wanted) else None
+
+
 def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
     """The report as printed in mode ("circulation" or "confidential")."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    hide = mode == "circulation"
+    release = release_from_dict(figures["release"])
+    fixed = Published({}, {})
+    for rows in (figures.get("frozen_beside") or {}).values():
+        if rows:
+            frozen = published_from_dict(rows)
+            fixed = Published({**fixed.known, **frozen.known}, {**fixed.texts, **frozen.texts})
+    disclosed = disclose(
+        release,
+        MODE_AUDIENCE[mode],
+        threshold,
+        fixed=fixed,
+        earlier=[published_from_dict(rows) for rows in figures.get("earlier_releases", [])],
+    )
+    headline_periods = {name: h.period for name, h in release.headlines.items()}
     tables = (
-        _headline_table(figures, hide, threshold),
-        _category_table(figures, hide, threshold),
-        _count_table(
+        _headline_table(figures, disclosed, headline_periods),
+        _category_table(disclosed, headline_periods["this"]),
+        _printed(
             "actions",
             "Escalation actions",
-            [(ESCALATION_ACTIONS[code], n) for code, n in figures["by_action"].items()],
-            hide,
-            threshold,
+            ("", "Cases"),
+            [(ESCALATION_ACTIONS[code], (("action", code),)) for code in ESCALATION_ACTIONS],
+            disclosed,
             note="Cases in which each action was taken at least once; a case may have several.",
         ),
-        _platform_table(figures, hide, threshold),
-        _other_figures_table(figures, hide, threshold),
-        _unclosed_table(figures, hide, threshold),
+        _platform_table(release, disclosed, headline_periods["this"]),
+        _other_figures_table(disclosed),
+        _printed(
+            "unclosed",
+            "Cases not yet closed, by age",
+            ("Age", "In calendar days", "In school days"),
+            [
+                (label, tuple(("unclosed", age, measure) for measure in AGE_MEASURES))
+                for age, label in UNCLOSED_AGES.items()
+            ]
+            + [("All not yet closed", (("unclosed", "all", "total"),) * 2)],
+            disclosed,
+            note="Open and escalated cases still running at the date of the report.",
+        ),
         ReportTable(
             "policies",
             "Policy review status",
@@ -185,68 +244,76 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
         mode=mode,
         threshold=threshold,
         generated_on=date.fromisoformat(figures["generated_on"]),
-        narrative=tuple(_narrative(figures, tables, hide)),
+        narrative=tuple(_narrative(figures, disclosed, headline_periods, tables)),
         tables=tables,
+        demonstration=bool(figures.get("demonstration")),
+        published=published_cells(disclosed) if mode == "circulation" else None,
     )
 
 
+def published_figures(report: Report) -> list[list] | None:
+    """What a circulated report told its readers, as JSON-ready rows (None if confidential)."""
+    return None if report.published is None else published_to_dict(report.published)
+
+
 # ----------------------------------------------------------------------------- tables
+
+Row = tuple[str, tuple[tuple, ...]]  # a row's label and the cells of its columns
 
 
 def _printed(
     key: str,
     title: str,
     columns: tuple[str, ...],
-    labels: list[str],
-    values: list[list[int | None]],
-    relations: list[Relation],
-    hide: bool,
-    threshold: int,
+    rows: list[Row],
+    disclosed: Disclosed,
     note: str = "",
 ) -> ReportTable:
-    """A table of counts, suppressed when hide is set, as text."""
-    suppressed: Suppressed | None = suppress(values, relations, threshold) if hide else None
-    rows = tuple(
-        (label, *(shown(v, (r, c), suppressed, threshold) for c, v in enumerate(row)))
-        for r, (label, row) in enumerate(zip(labels, values, strict=True))
-    )
-    if suppressed is not None and suppressed.hidden:
-        note = " ".join(
-            part
-            for part in (
-                note,
-                f"<{threshold}: fewer than {threshold} cases.",
-                "*: hidden so that a small count cannot be worked out."
-                if suppressed.derivable
-                else "",
-            )
-            if part
+    """A table of disclosed cells as text, with each kind of hiding explained once below."""
+    printed = tuple((label, *(disclosed[cell].text for cell in cells)) for label, cells in rows)
+    kinds = disclosed.hidden_among([cell for _, cells in rows for cell in cells])
+    return ReportTable(key, title, columns, printed, _with_key(note, kinds, disclosed.threshold))
+
+
+def _with_key(note: str, kinds: set[str], threshold: int) -> str:
+    """The table's note, then what its markers mean (only the markers it uses)."""
+    parts = [note] if note else []
+    if SMALL in kinds:
+        parts.append(f"<{threshold}: fewer than {threshold} cases.")
+    if COMPLEMENTARY in kinds:
+        parts.append(
+            f"{COMPLEMENTARY_MARK}: not shown, so that a small count elsewhere cannot be "
+            "worked out from it."
         )
-    return ReportTable(key, title, columns, rows, note)
+    return " ".join(parts)
 
 
-def _headline_table(figures, hide, threshold) -> ReportTable:
-    periods = ("this", "previous", "year_earlier")
-    values = [[figures["headline"][p][f] for p in periods] for f in HEADLINE_FIGURES]
+def _headline_table(figures, disclosed: Disclosed, periods) -> ReportTable:
+    names = ("this", "previous", "year_earlier")
     columns = (
         "",
         figures["term"],
         f"Previous term ({figures['previous_term']})",
         f"A year earlier ({figures['year_earlier_term']})",
     )
-    # Incidents are settled + escalated + open, in each term's column.
-    relations = [Relation((0, c), ((1, c), (2, c), (3, c))) for c in range(3)]
-    table = _printed(
-        "headline", "Headline figures", columns, list(HEADLINE_LABELS), values, relations,
-        hide, threshold,
-    )  # fmt: skip
-    if hide:
-        return table
-    # Confidential: the changes too (never in circulation, where they could reveal a count).
-    changes = [
-        (*row, _signed(v[0] - v[1]), _signed(v[0] - v[2]))
-        for row, v in zip(table.rows, values, strict=True)
+    rows = [
+        (label, tuple(headline_cell(periods[name], figure) for name in names))
+        for figure, label in HEADLINE.items()
     ]
+    frozen = [name for name in names[1:] if (figures.get("frozen_beside") or {}).get(name)]
+    note = (
+        "Earlier terms as printed in their own circulated reports."
+        if frozen and disclosed.audience == PROTECTED
+        else ""
+    )
+    table = _printed("headline", "Headline figures", columns, rows, disclosed, note)
+    if disclosed.audience == PROTECTED:
+        return table
+    # Exact figures also get the changes (never in circulation, where they could reveal a count).
+    changes = []
+    for row, (_, cells) in zip(table.rows, rows, strict=True):
+        this, before, year = (disclosed[cell].value for cell in cells)
+        changes.append((*row, _signed(this - before), _signed(this - year)))
     return ReportTable(
         table.key,
         table.title,
@@ -256,135 +323,102 @@ def _headline_table(figures, hide, threshold) -> ReportTable:
     )
 
 
-def _category_table(figures, hide, threshold) -> ReportTable:
-    rows = figures["stages_by_category"]
-    values = [
-        [sum(row[s] for s in STAGE_COLUMNS), *(row[s] for s in STAGE_COLUMNS)] for row in rows
-    ]
-    relations = [Relation((r, 0), ((r, 1), (r, 2), (r, 3))) for r in range(len(rows))]
+def _category_table(disclosed: Disclosed, this) -> ReportTable:
     return _printed(
         "categories",
         "Cases by category: settled at discussion and escalated",
-        ("Category", "Cases", *HEADLINE_LABELS[1:]),
-        [CATEGORIES[row["category"]] for row in rows],
-        values,
-        relations,
-        hide,
-        threshold,
+        ("Category", "Cases", *STAGES.values()),
+        [
+            (label, tuple(("category", code, figure) for figure in HEADLINE))
+            for code, label in CATEGORIES.items()
+        ],
+        disclosed,
         note="A case in several categories counts once in each, so the rows add up to more "
         "than the cases.",
     )
 
 
-def _count_table(
-    key, title, labelled: list[tuple[str, int]], hide, threshold, note=""
-) -> ReportTable:
-    return _printed(
-        key, title, ("", "Cases"), [label for label, _ in labelled],
-        [[n] for _, n in labelled], [], hide, threshold, note,
-    )  # fmt: skip
+def _platform_table(release, disclosed: Disclosed, this) -> ReportTable:
+    rows = [
+        (PLATFORMS_COUNTED[code], (("platform", code),)) for code in release.figures.by_platform
+    ]
+    rows.append(("All cases", (headline_cell(this, ALL_CASES),)))
+    return _printed("platforms", "Platforms", ("", "Cases"), rows, disclosed)
 
 
-def _platform_table(figures, hide, threshold) -> ReportTable:
-    counts = figures["by_platform"]
-    labels = [PLATFORMS.get(code, "Not recorded") for code in counts] + ["All cases"]
-    values = [[n] for n in counts.values()] + [[figures["headline"]["this"]["incidents"]]]
-    total_row = len(values) - 1
-    relation = Relation((total_row, 0), tuple((r, 0) for r in range(total_row)))
-    return _printed(
-        "platforms", "Platforms", ("", "Cases"), labels, values, [relation], hide, threshold
-    )
-
-
-def _other_figures_table(figures, hide, threshold) -> ReportTable:
-    table = _count_table(
+def _other_figures_table(disclosed: Disclosed) -> ReportTable:
+    table = _printed(
         "other",
         "Repeat cases and content removal",
+        ("", "Figure"),
         [
-            ("Repeat cases (by someone with an earlier case)", figures["repeat_cases"]),
-            ("Cases where the content came down", figures["content_removed"]),
+            ("Repeat cases (by someone with an earlier case)", (("repeat_cases",),)),
+            ("Cases where the content came down", (("content_removed",),)),
         ],
-        hide,
-        threshold,
+        disclosed,
     )
-    median = figures["median_days_to_removal"]
-    removal_hidden = hide and 1 <= figures["content_removed"] < threshold
-    median_text = NOT_SHOWN if median is None or removal_hidden else f"{median:g}"
+    median = disclosed.medians["median_days_to_removal"]
     note = table.note
-    if removal_hidden:
-        note = f"{note} The median is not shown where it rests on fewer than {threshold} cases."
+    if "median_days_to_removal" in disclosed.medians_withheld:
+        note = (
+            f"{note} {NOT_SHOWN}: the median is not shown where it rests on fewer than "
+            f"{disclosed.threshold} cases."
+        )
+    median_text = NOT_SHOWN if median is None else f"{median:g}"
     return ReportTable(
         table.key,
         table.title,
-        ("", "Figure"),
+        table.columns,
         (*table.rows, ("Median days from report to removal", median_text)),
         note.strip(),
-    )
-
-
-def _unclosed_table(figures, hide, threshold) -> ReportTable:
-    ages = figures["unclosed_by_age"]
-    values = [[row["calendar_days"], row["school_days"]] for row in ages]
-    values.append([sum(v[0] for v in values), sum(v[1] for v in values)])
-    total = len(values) - 1
-    relations = [Relation((total, c), tuple((r, c) for r in range(total))) for c in range(2)]
-    return _printed(
-        "unclosed",
-        "Cases not yet closed, by age",
-        ("Age", "In calendar days", "In school days"),
-        [row["age"].capitalize() for row in ages] + ["All not yet closed"],
-        values,
-        relations,
-        hide,
-        threshold,
-        note="Open and escalated cases still running at the date of the report.",
     )
 
 
 # -------------------------------------------------------------------------- narrative
 
 
-def _narrative(figures, tables: tuple[ReportTable, ...], hide: bool) -> list[str]:
-    """Plain sentences written only from what the tables print, so they reveal nothing more."""
-    by_key = {table.key: table for table in tables}
-    headline = {row[0]: row[1:] for row in by_key["headline"].rows}
-    exact = figures["headline"]
+def _narrative(figures, disclosed: Disclosed, periods, tables) -> list[str]:
+    """Plain sentences written only from what the audience is shown, so they reveal no more."""
+
+    def headline(name: str, figure: str) -> Shown:
+        return disclosed[headline_cell(periods[name], figure)]
+
     term = figures["term"]
+    incidents = headline("this", ALL_CASES)
     sentences = []
-    if exact["this"]["incidents"] == 0:
+    if incidents.value == 0:
         sentences.append(f"No incidents were reported in {term}.")
     else:
-        sentences.append(
-            f"{_cases_phrase(headline['Incidents'][0], 'incident')} reported in {term}."
-        )
+        sentences.append(f"{_were(incidents, 'incident')} reported in {term}.")
     if figures["earlier_cases"] == 0:
         sentences.append(
             "This is the first term on record, so there is no earlier term to compare with."
         )
     else:
-        this, before, year = (headline["Incidents"][i] for i in range(3))
+        before, year = headline("previous", ALL_CASES), headline("year_earlier", ALL_CASES)
         comparison = (
-            f"In {figures['previous_term']} there were {_plain(before)}, and in "
-            f"{figures['year_earlier_term']} {_plain(year)}."
+            f"In {figures['previous_term']} there were {before.words('incident')}, and in "
+            f"{figures['year_earlier_term']} {year.words('incident')}."
         )
-        if _is_count(this) and _is_count(before):
-            change = int(this) - int(before)
+        if incidents.value is not None and before.value is not None:
+            change = incidents.value - before.value
             trend = (
                 "the same number as" if change == 0 else "more than" if change > 0 else "fewer than"
             )
             comparison += f" This term saw {trend} the term before."
         sentences.append(comparison)
-    if exact["this"]["incidents"]:
-        settled, escalated, still_open = (headline[label][0] for label in HEADLINE_LABELS[1:])
-        if settled == still_open == "0":
+    if incidents.value != 0:
+        settled, escalated, still_open = (headline("this", stage) for stage in STAGES)
+        if settled.value == still_open.value == 0:
             sentences.append("Every case this term went beyond the discussion stage.")
         else:
             sentences.append(
-                f"{_plain(settled).capitalize()} settled at the discussion stage, "
-                f"{_plain(escalated)} escalated and {_plain(still_open)} still open."
+                f"{_capital(settled.words('case'))} settled at the discussion stage, "
+                f"{escalated.words('case')} escalated and {still_open.words('case')} "
+                "still open."
             )
-        sentences.extend(_most_common_category(by_key["categories"]))
-        sentences.append(_escalation_sentence(by_key["actions"]))
+        sentences.extend(_most_common_category(disclosed))
+        sentences.append(_escalation_sentence(disclosed))
     for policy in figures["policies"]:
         if not policy["governs_incidents"]:
             continue
@@ -401,47 +435,43 @@ def _narrative(figures, tables: tuple[ReportTable, ...], hide: bool) -> list[str
     return sentences
 
 
-def _most_common_category(table: ReportTable) -> list[str]:
-    counted = [(row[0], int(row[1])) for row in table.rows if _is_count(row[1]) and row[1] != "0"]
+def _most_common_category(disclosed: Disclosed) -> list[str]:
+    counted = [
+        (CATEGORIES[code], disclosed[("category", code, ALL_CASES)].value) for code in CATEGORIES
+    ]
+    counted = [(label, n) for label, n in counted if n]
     if not counted:
         return []
     most = max(n for _, n in counted)
     leaders = [label for label, n in counted if n == most]
+    cases = f"{most} case{'' if most == 1 else 's'}"
     if len(leaders) == 1:
-        return [f"The most common kind was {leaders[0].lower()} ({_plain(str(most), 'case')})."]
+        return [f"The most common kind was {leaders[0].lower()} ({cases})."]
     named = ", ".join(label.lower() for label in leaders[:-1]) + f" and {leaders[-1].lower()}"
-    return [f"The most common kinds were {named} ({_plain(str(most), 'case')} each)."]
+    return [f"The most common kinds were {named} ({cases} each)."]
 
 
-def _escalation_sentence(table: ReportTable) -> str:
-    used = [(label, cases) for label, cases in table.rows if cases != "0"]
+def _escalation_sentence(disclosed: Disclosed) -> str:
+    # An action is named only where the reader can tell it was taken at least once.
+    used = [
+        (label, disclosed[("action", code)])
+        for code, label in ESCALATION_ACTIONS.items()
+        if disclosed[("action", code)].low > 0
+    ]
     if not used:
         return "No escalation action was taken."
-    listed = "; ".join(f"{label.lower()} ({_plain(cases, 'case')})" for label, cases in used)
+    listed = "; ".join(f"{label.lower()} ({cell.words('case')})" for label, cell in used)
     return f"Escalation actions taken: {listed}."
 
 
-def _cases_phrase(printed: str, noun: str) -> str:
+def _were(shown: Shown, noun: str) -> str:
     """ "12 incidents were", "1 incident was", "Fewer than 5 incidents were"."""
-    if printed.startswith("<"):
-        return f"Fewer than {printed[1:]} {noun}s were"
-    if printed == "*":
-        return f"A number of {noun}s not shown here were"
-    return f"{printed} {noun}{'' if printed == '1' else 's'} {'was' if printed == '1' else 'were'}"
+    verb = "was" if shown.value == 1 else "were"
+    return f"{_capital(shown.words(noun))} {verb}"
 
 
-def _plain(printed: str, noun: str = "") -> str:
-    """A printed count in words: "<5" as "fewer than 5", "*" as "a number not shown"."""
-    suffix = f" {noun}{'' if printed == '1' else 's'}" if noun else ""
-    if printed.startswith("<"):
-        return f"fewer than {printed[1:]}{suffix}"
-    if printed == "*":
-        return f"a number not shown{suffix and ' of' + suffix}"
-    return f"{printed}{suffix}"
-
-
-def _is_count(printed: str) -> bool:
-    return printed.isdigit()
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _signed(number: int) -> str:

@@ -6,11 +6,15 @@ from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
 from analytics.store import Store
 
+# The thresholds the disclosure rule (analytics.figures.disclosure) allows.
+THRESHOLDS = range(3, 11)
+
 SUPPRESSION_THRESHOLD = "suppression_threshold"
 SCHOOL_NAME = "school_name"
 RETENTION_YEARS = "retention_years"
 DEFAULTS = {
-    # Counts from 1 to one less than this are hidden in reports for circulation.
+    # Counts from 1 to one less than this are hidden from governors and in everything
+    # circulated (analytics.figures.disclosure); a whole number from 3 to 10.
     SUPPRESSION_THRESHOLD: "5",
     # Printed on every report; the policy's own heading.
     SCHOOL_NAME: "All Saints' CE Primary School",
@@ -30,7 +34,9 @@ def load_setting(store: Store, name: str) -> str:
 
 
 def load_threshold(store: Store) -> int:
-    return int(load_setting(store, SUPPRESSION_THRESHOLD))
+    """The threshold in force; one stored before the rule was 3 to 10 is raised to 3."""
+    stored = int(load_setting(store, SUPPRESSION_THRESHOLD))
+    return min(max(stored, THRESHOLDS[0]), THRESHOLDS[-1])
 
 
 def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
@@ -38,8 +44,10 @@ def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
     value = (value or "").strip()
     if name not in DEFAULTS:
         raise SettingInvalid([Problem(name, "is not a setting")])
-    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and 2 <= int(value) <= 20):
-        raise SettingInvalid([Problem(name, "must be a whole number from 2 to 20")])
+    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and int(value) in THRESHOLDS):
+        raise SettingInvalid(
+            [Problem(name, f"must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}")]
+        )
     if name == RETENTION_YEARS and not (value.isdigit() and 1 <= int(value) <= 50):
         raise SettingInvalid([Problem(name, "must be a whole number of years from 1 to 50")])
     if name == SCHOOL_NAME and not 1 <= len(value) <= 120:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analytics.audit import record_audit
 from analytics.documents import render_csv, render_docx, render_pdf
-from analytics.report import build_report
+from analytics.report import Report, build_report, published_figures
 from analytics.store import Store
 
 FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
@@ -24,16 +24,20 @@ class ReportDocuments:
     csv: str
 
 
-def render_documents(figures: dict, mode: str, threshold: int) -> ReportDocuments:
-    report = build_report(figures, mode, threshold)
+def render_documents(report: Report) -> ReportDocuments:
     return ReportDocuments(render_pdf(report), render_docx(report), render_csv(report))
 
 
 def freeze_report(
     store: Store, figures: dict, mode: str, threshold: int, meeting_on: date, *, actor: str
 ) -> int:
-    """Store the report as it will be presented on meeting_on; returns the snapshot's id."""
-    documents = render_documents(figures, mode, threshold)
+    """Store the report as it will be presented on meeting_on; returns the snapshot's id.
+
+    A circulated report keeps what it told its readers of each figure, so that later
+    reports print these terms as this one did and are audited against it."""
+    report = build_report(figures, mode, threshold)
+    documents = render_documents(report)
+    figures = figures | {"published": published_figures(report)}
     with store.transaction() as cursor:
         ((snapshot_id,),) = cursor.execute(
             """

@@ -99,11 +99,42 @@ ACTION_SHORT_LABELS = MappingProxyType(
 )
 
 # The rule is analytics.cases.stage_of; the register stores its answer with each case.
+# In the order governors read them: settled at discussion, escalated, still open.
 STAGES = MappingProxyType(
     {
-        "open": "Open",
         "settled_at_discussion": "Settled at discussion",
         "escalated": "Escalated",
+        "open": "Open",
+    }
+)
+
+# The governors' headline figures: every case, then each stage (a case is in exactly one).
+ALL_CASES = "incidents"
+HEADLINE = MappingProxyType({ALL_CASES: "Incidents", **STAGES})
+
+# A case's platform may be left blank; figures by platform count those cases under this key.
+PLATFORM_NOT_RECORDED = "not_recorded"
+PLATFORM_NOT_RECORDED_LABEL = "Not recorded"
+PLATFORMS_COUNTED = MappingProxyType(
+    {**PLATFORMS, PLATFORM_NOT_RECORDED: PLATFORM_NOT_RECORDED_LABEL}
+)
+
+# How long a case not yet closed has run, as the figures group them (calendar days, then
+# school days, each from the day it was reported); the SQL receives the same bounds.
+UNCLOSED_AGES = MappingProxyType(
+    {
+        "under_2_weeks": "Under 2 weeks",
+        "2_to_6_weeks": "2 to 6 weeks",
+        "over_6_weeks": "Over 6 weeks",
+    }
+)
+
+# Who a figure is shown to decides how: exactly, or protected so that no small count can be
+# worked out (analytics.figures.disclosure). Each role's audience is beside PAGES_BY_ROLE.
+AUDIENCES = MappingProxyType(
+    {
+        "exact": "Exact figures (the headteacher and staff)",
+        "protected": "Protected figures (governors, and every output for circulation)",
     }
 )
 

@@ -37,6 +37,17 @@ def _fresh_streamlit_caches():
     st.cache_resource.clear()
 
 
+def summary_of_scope(store: Store, scope, *, today: date | None = None, audience="exact"):
+    """The Overview's figures for a scope as `summary` prints them, for an audience."""
+    from analytics.figures.core import gather_overview_release
+    from analytics.figures.disclosure import disclose
+    from analytics.figures.frames import summarise
+    from analytics.terms import TermCalendar
+
+    release = gather_overview_release(store, scope, TermCalendar(), today=today or date.today())
+    return summarise(disclose(release, audience, 5))
+
+
 def make_case(**changes) -> Case:
     """A valid open case reported on 2026-01-12, with any fields changed."""
     base = Case(

@@ -16,7 +16,9 @@ from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
-from analytics.overview import OverviewFigures, Scope, gather_overview
+from analytics.figures.core import gather_overview_release
+from analytics.figures.disclosure import Disclosed, disclose
+from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.store import Store, database_path
 from analytics.terms import TermCalendar, load_term_calendar, terms_path
@@ -56,20 +58,33 @@ def _terms_stamp() -> tuple[str, float]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _overview_at(
-    path: str, version: int, terms: tuple, scope: Scope, today: date, _store: Store, _calendar
-) -> OverviewFigures:
-    return gather_overview(_store, scope, _calendar, today=today)
+    path: str,
+    version: int,
+    terms: tuple,
+    scope: Scope,
+    today: date,
+    audience: str,
+    threshold: int,
+    _store: Store,
+    _calendar,
+) -> Disclosed:
+    release = gather_overview_release(_store, scope, _calendar, today=today)
+    return disclose(release, audience, threshold)
 
 
-def cached_overview(store: Store, scope: Scope, calendar: TermCalendar, today: date):
-    """The overview's figures, computed once per scope and day until the next write.
+def cached_overview(
+    store: Store, scope: Scope, calendar: TermCalendar, today: date, audience: str, threshold: int
+) -> Disclosed:
+    """The overview's figures as the audience may see them, computed once per scope, day
+    and audience until the next write.
 
     Only this process writes to the store (DuckDB lets one process open it), and every
     committed write moves store.version on, so a cached figure is never out of date.
     """
     return _overview_at(
-        str(store.path), store.version, _terms_stamp(), scope, today, store, calendar
-    )
+        str(store.path), store.version, _terms_stamp(), scope, today, audience, threshold,
+        store, calendar,
+    )  # fmt: skip
 
 
 def render_demo_banner(store: Store, account: Account) -> None:

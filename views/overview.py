@@ -5,7 +5,6 @@ Every choice on the page is kept in the URL, so the view can be bookmarked and s
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from analytics.charts import (
@@ -14,6 +13,14 @@ from analytics.charts import (
     build_platform_chart,
     build_stage_trend_chart,
     build_unclosed_age_chart,
+)
+from analytics.figures.frames import (
+    all_hidden,
+    frame_by_action,
+    frame_by_category,
+    frame_by_platform,
+    frame_stages_by_term,
+    frame_unclosed_by_age,
 )
 from analytics.overview import (
     PERIOD_KINDS,
@@ -25,7 +32,8 @@ from analytics.overview import (
 )
 from analytics.policies import describe_overdue, describe_policy_statuses, load_policy_statuses
 from analytics.register import count_cases
-from analytics.vocabulary import CATEGORIES, PLATFORMS
+from analytics.settings import load_threshold
+from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS
 from ui.auth import require_page
 from ui.shared import (
     UrlState,
@@ -84,61 +92,67 @@ if kind == "range" and not (start and end and start <= end):
     st.info("Choose a first and last day (the first on or before the last); until then, this term.")
 st.caption(f"{describe_period(period)}, compared with {describe_period(earlier.period)}.")
 
-figures = cached_overview(store, scope, calendar, today)
-headline, headline_before = figures.headline, figures.headline_before
+disclosed = cached_overview(store, scope, calendar, today, account.audience, load_threshold(store))
 metric_columns = st.columns(4)
-for column, (name, label, colour) in zip(
-    metric_columns,
-    [
-        ("incidents", "Incidents", "inverse"),
-        ("settled_at_discussion", "Settled at discussion", "off"),
-        ("escalated", "Escalated", "inverse"),
-        ("open", "Open", "inverse"),
-    ],
-    strict=True,
-):
+for column, (figure, label) in zip(metric_columns, HEADLINE.items(), strict=True):
+    now, before = disclosed.headline("this", figure), disclosed.headline("before", figure)
     column.metric(
         label,
-        int(headline[name]),
-        delta=int(headline[name] - headline_before[name]),
-        delta_color=colour,
-        help=f"Change against {earlier.period.label}: {int(headline_before[name])} then.",
+        now.short,
+        delta=None if now.value is None or before.value is None else now.value - before.value,
+        delta_color="off" if figure == "settled_at_discussion" else "inverse",
+        help=f"{earlier.period.label}: {before.words('case')}.",
     )
-if headline["incidents"] == 0:
+if disclosed.headline("this", ALL_CASES).value == 0:
     st.info(f"No incidents were reported in {describe_period(period)}.")
+if disclosed.any_hidden:
+    st.caption(
+        f"Counts under {disclosed.threshold} are shown as “fewer than {disclosed.threshold}”, "
+        "and some other figures are left out, so that no small count can be worked out."
+    )
 
-st.altair_chart(build_stage_trend_chart(figures.stages_by_term), width="stretch")
-left, middle, right = st.columns(3)
-left.altair_chart(
-    build_category_chart(figures.by_category, int(headline["incidents"])),
-    width="stretch",
-)
-middle.altair_chart(build_action_chart(figures.by_action), width="stretch")
-right.altair_chart(build_platform_chart(figures.by_platform), width="stretch")
+trend = frame_stages_by_term(disclosed)
+if not all_hidden(trend):
+    st.altair_chart(build_stage_trend_chart(trend), width="stretch")
+left, right = st.columns(2)
+charts = [
+    build_category_chart(
+        frame_by_category(disclosed), disclosed.headline("this", ALL_CASES).words("case")
+    ),
+    build_action_chart(frame_by_action(disclosed)),
+    build_platform_chart(frame_by_platform(disclosed)),
+]
+frames = [frame_by_category(disclosed), frame_by_action(disclosed), frame_by_platform(disclosed)]
+drawn = [chart for chart, frame in zip(charts, frames, strict=True) if not all_hidden(frame)]
+for index, chart in enumerate(drawn):
+    (left if index % 2 == 0 else right).altair_chart(chart, width="stretch")
 
-removal = figures.removal
 columns = st.columns(4)
+repeat, removed = disclosed[("repeat_cases",)], disclosed[("content_removed",)]
 columns[0].metric(
     "Repeat cases",
-    figures.repeat_cases,
+    repeat.short,
     help="Cases whose person reference already had an earlier case, at any time.",
 )
-columns[1].metric("Content removed", int(removal["content_removed"]))
+columns[1].metric(
+    "Content removed",
+    removed.short,
+)
 for column, name, label in [
     (columns[2], "median_days_to_removal", "Median days to removal"),
     (columns[3], "median_days_to_close", "Median days to close"),
 ]:
-    value = removal[name]
+    value = disclosed.medians[name]
     column.metric(
         label,
-        "–" if pd.isna(value) else f"{value:g}",
-        help="Calendar days from the report; – where no case has the date yet.",
+        "–" if value is None else f"{value:g}",
+        help=f"Calendar days from the report; – where no case has the date yet, or fewer than "
+        f"{disclosed.threshold} cases have it.",
     )
 
-st.altair_chart(
-    build_unclosed_age_chart(figures.unclosed_by_age),
-    width="stretch",
-)
+unclosed = frame_unclosed_by_age(disclosed)
+if not all_hidden(unclosed):
+    st.altair_chart(build_unclosed_age_chart(unclosed), width="stretch")
 
 st.subheader("Policy review status")
 st.dataframe(describe_policy_statuses(policies), hide_index=True)

@@ -15,8 +15,10 @@ from analytics.policies import (
     proposed_review_term,
     record_policy,
     record_review,
+    review_pack_csv,
     unused_actions,
 )
+from analytics.settings import load_threshold
 from analytics.terms import TERM_NAMES
 from ui.auth import require_page
 from ui.shared import (
@@ -106,7 +108,10 @@ with pack_tab:
     if not policy.governs_incidents:
         st.info("The review pack covers the incidents policy: this policy has no cases.")
     else:
-        period, pack = build_review_pack(store, policy, today=today)
+        period, pack = build_review_pack(
+            store, policy, calendar, today=today, audience=account.audience,
+            threshold=load_threshold(store),
+        )  # fmt: skip
         st.markdown(f"What happened **{period.label}** (the last approval), to {today:%-d %b %Y}.")
         never = unused_actions(pack)
         if never:
@@ -114,7 +119,7 @@ with pack_tab:
         st.dataframe(pack, hide_index=True)
         st.download_button(
             "Download the review pack (CSV)",
-            pack.to_csv(index=False),
+            review_pack_csv(pack),
             file_name=f"review-pack-{today.isoformat()}.csv",
             mime="text/csv",
             on_click=record_pack_download,

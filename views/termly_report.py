@@ -11,6 +11,7 @@ from analytics.report import MODES, build_report, gather_report_figures, last_co
 from analytics.settings import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,
+    THRESHOLDS,
     load_setting,
     load_threshold,
     record_setting,
@@ -74,7 +75,11 @@ def record_download(format_name: str) -> None:
 columns = st.columns(3)
 for column, (format_name, label) in zip(
     columns,
-    [("pdf", "PDF (to circulate)"), ("docx", "Word (to add commentary)"), ("csv", "CSV")],
+    [
+        ("pdf", "PDF (to circulate)" if mode == "circulation" else "PDF (confidential)"),
+        ("docx", "Word (to add commentary)"),
+        ("csv", "CSV"),
+    ],
     strict=True,
 ):
     column.download_button(
@@ -146,8 +151,11 @@ if may_manage:
             "School name", value=load_setting(store, SCHOOL_NAME), key="setting_school"
         )
         new_threshold = st.number_input(
-            "Hide counts below", min_value=2, max_value=20, value=threshold, step=1,
-            help="In reports for circulation, counts from 1 to one below this are shown as <N.",
+            "Hide counts below", min_value=THRESHOLDS[0], max_value=THRESHOLDS[-1],
+            value=threshold, step=1,
+            help="For governors and in everything circulated, counts from 1 to one below this "
+            "are shown as “fewer than N”, and other figures are hidden where they would give "
+            "one away.",
             key="setting_threshold",
         )  # fmt: skip
         if st.form_submit_button("Save the settings"):

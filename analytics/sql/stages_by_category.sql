@@ -1,7 +1,12 @@
--- For each category (every code, in the vocabulary's order): its cases by stage. A case
--- with several categories counts once in each, so the rows do not add up to all cases.
+-- For each category (every code in $codes, in that order) and each stage in $stages: its
+-- cases. A case with several categories counts once in each, so the categories add up to
+-- more than the cases.
 WITH codes AS (
     SELECT unnest($codes) AS category, generate_subscripts($codes, 1) AS position
+),
+
+stages AS (
+    SELECT unnest($stages) AS stage, generate_subscripts($stages, 1) AS stage_position
 ),
 
 case_categories AS (
@@ -10,20 +15,13 @@ case_categories AS (
 ),
 
 counted AS (
-    SELECT
-        category,
-        count(*) FILTER (WHERE stage = 'settled_at_discussion') AS settled_at_discussion,
-        count(*) FILTER (WHERE stage = 'escalated') AS escalated,
-        count(*) FILTER (WHERE stage = 'open') AS open
+    SELECT category, stage, count(*) AS cases
     FROM case_categories
-    GROUP BY category
+    GROUP BY category, stage
 )
 
-SELECT
-    codes.category,
-    coalesce(counted.settled_at_discussion, 0) AS settled_at_discussion,
-    coalesce(counted.escalated, 0) AS escalated,
-    coalesce(counted.open, 0) AS open
+SELECT codes.category, stages.stage, coalesce(counted.cases, 0) AS cases
 FROM codes
-LEFT JOIN counted USING (category)
-ORDER BY codes.position
+CROSS JOIN stages
+LEFT JOIN counted ON counted.category = codes.category AND counted.stage = stages.stage
+ORDER BY codes.position, stages.stage_position

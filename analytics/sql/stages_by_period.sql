@@ -1,5 +1,5 @@
--- Settled at discussion, escalated and open for each period given (terms, say), oldest
--- first, every period and stage listed. The periods arrive as three parallel lists.
+-- Cases by stage for each period given (terms, say), oldest first, every period and
+-- every stage in $stages listed. The periods arrive as three parallel lists.
 WITH periods AS (
     SELECT
         unnest($labels) AS period,
@@ -9,8 +9,7 @@ WITH periods AS (
 ),
 
 stages AS (
-    SELECT unnest(['settled_at_discussion', 'escalated', 'open']) AS stage,
-        generate_subscripts(['settled_at_discussion', 'escalated', 'open'], 1) AS stage_position
+    SELECT unnest($stages) AS stage, generate_subscripts($stages, 1) AS stage_position
 ),
 
 in_scope AS (

@@ -1,5 +1,6 @@
 -- Cases in scope not yet closed (open or escalated and still running), by age on $today:
--- under 2 weeks, 2 to 6 weeks, over 6 weeks, in calendar days and in school days.
+-- under 2 weeks, 2 to 6 weeks, over 6 weeks ($ages names them), in calendar days and in
+-- school days.
 -- School days are weekdays inside a term's first and last day ($term_firsts/$term_lasts).
 WITH days AS (
     SELECT CAST(day AS DATE) AS day
@@ -33,9 +34,9 @@ unclosed AS (
 
 buckets AS (
     SELECT * FROM (VALUES
-        (1, 'under 2 weeks', 0, 13, 0, 9),
-        (2, '2 to 6 weeks', 14, 42, 10, 30),
-        (3, 'over 6 weeks', 43, NULL, 31, NULL)
+        (1, $ages[1], 0, 13, 0, 9),
+        (2, $ages[2], 14, 42, 10, 30),
+        (3, $ages[3], 43, NULL, 31, NULL)
     ) AS b(position, age, calendar_from, calendar_to, school_from, school_to)
 )
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analytics.overview import Scope, summarise
+from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.store import open_store
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import SAMPLE_CSV, summary_of_scope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +157,7 @@ def test_summary_agrees_with_the_functions_the_page_calls(db_path):
     store = open_store(db_path)
     try:
         period = TermCalendar().reporting_period(parse_term("Spring 2026"))
-        computed = summarise(store, Scope(period, platforms=("tiktok",)))
+        computed = summary_of_scope(store, Scope(period, platforms=("tiktok",)))
     finally:
         store.close()
     assert printed == computed
@@ -212,7 +212,7 @@ def test_report_csv_gives_the_hand_worked_figures_in_each_mode(db_path, tmp_path
         "Incidents": "15", "Settled at discussion": "12", "Escalated": "3", "Open": "0",
     }  # fmt: skip
     assert headline(circulation) == {
-        "Incidents": "15", "Settled at discussion": "*", "Escalated": "<5", "Open": "0",
+        "Incidents": "*", "Settled at discussion": "12", "Escalated": "<5", "Open": "0",
     }  # fmt: skip
 
 

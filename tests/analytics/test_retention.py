@@ -8,7 +8,7 @@ import pytest
 
 from analytics.cases import CaseInvalid
 from analytics.interchange import import_cases_file
-from analytics.overview import Scope, summarise
+from analytics.overview import Scope
 from analytics.register import find_case_id, load_case, record_edit
 from analytics.retention import (
     REMOVED,
@@ -19,7 +19,7 @@ from analytics.retention import (
 )
 from analytics.settings import RETENTION_YEARS, record_setting
 from analytics.terms import TermCalendar, parse_term
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import SAMPLE_CSV, summary_of_scope
 
 LATER = date(2032, 1, 1)  # 2025-001 (closed 2025-09-19) and 2025-003 (2025-12-01) are due
 
@@ -62,7 +62,7 @@ def test_anonymising_removes_free_text_and_keeps_every_figure(sample):
     scopes = [
         Scope(calendar.reporting_period(parse_term(t))) for t in ("Autumn 2025", "Spring 2026")
     ]
-    before = [summarise(sample, scope) for scope in scopes]
+    before = [summary_of_scope(sample, scope, today=LATER) for scope in scopes]
     ids = [find_case_id(sample, ref) for ref in ("2025-001", "2025-003", "2026-001")]
     assert anonymise_cases(sample, ids, actor="head", today=LATER) == 2  # 2026-001 is open
     forum = load_case(sample, ids[1])
@@ -73,7 +73,7 @@ def test_anonymising_removes_free_text_and_keeps_every_figure(sample):
         forum.categories == ("threats_of_violence",) and forum.platform == "school_website_or_forum"
     )
     assert {step.action for step in forum.actions} == {"police", "access_blocked"}
-    assert [summarise(sample, scope) for scope in scopes] == before
+    assert [summary_of_scope(sample, scope, today=LATER) for scope in scopes] == before
     audited = sample.read_value("SELECT count(*) FROM audit_log WHERE action = 'case anonymised'")
     assert audited == 2
 

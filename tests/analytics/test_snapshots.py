@@ -6,7 +6,7 @@ from datetime import date
 
 from analytics.interchange import import_cases
 from analytics.policies import seed_policies
-from analytics.report import gather_report_figures
+from analytics.report import build_report, gather_report_figures
 from analytics.snapshots import (
     freeze_report,
     load_snapshot_document,
@@ -30,15 +30,17 @@ def test_a_frozen_report_is_unchanged_after_more_cases_arrive(store):
     seed_policies(store, CALENDAR)
     fill_report_store(store)
     figures = autumn_figures(store)
-    first = render_documents(figures, "circulation", 5)
+    first = render_documents(build_report(figures, "circulation", 5))
     snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
     import_cases(
         store,
         "reference,reported_on,categories\nLATE-1,2025-10-01,racist\nLATE-2,2025-10-02,complaints\n",
         actor="t", source="late.csv", today=REPORT_DAY,
     )  # fmt: skip
-    assert autumn_figures(store)["headline"]["this"]["incidents"] == 17  # the live figure moved
-    assert load_snapshot_figures(store, snapshot_id) == figures
+    live = autumn_figures(store)["release"]["headline"]["incidents"]
+    assert live == 17  # the live figure moved
+    frozen = load_snapshot_figures(store, snapshot_id)
+    assert frozen["release"] == figures["release"]
     assert load_snapshot_document(store, snapshot_id, "pdf") == first.pdf
     assert load_snapshot_document(store, snapshot_id, "docx") == first.docx
     assert load_snapshot_document(store, snapshot_id, "csv").decode() == first.csv

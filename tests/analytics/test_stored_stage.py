@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from analytics.cases import Case, CaseInvalid, EscalationStep, stage_of
 from analytics.demo import load_demo_data, remove_demo_data
+from analytics.figures.core import gather_figures
 from analytics.interchange import import_cases_file
-from analytics.overview import Scope, count_repeat_cases
+from analytics.overview import Scope
 from analytics.register import (
     count_cases,
     record_case,
@@ -26,7 +27,7 @@ from analytics.register import (
     record_escalation,
 )
 from analytics.store import Store, apply_migrations, migration_files, open_store
-from analytics.terms import Period
+from analytics.terms import Period, TermCalendar
 from tests.conftest import SAMPLE_CSV, TODAY, make_case
 
 # The policy's rule, written here independently of the code under test.
@@ -160,5 +161,5 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
     # A case logged now is a repeat of the same person's case logged before the migration.
     record_case(store, make_case(reference="E", person_ref="F-01"), actor="head", today=TODAY)
     period = Period(date(2026, 1, 1), date(2026, 1, 31), "January")
-    assert count_repeat_cases(store, Scope(period)) == 1
+    assert gather_figures(store, Scope(period), TermCalendar(), today=TODAY).repeat_cases == 1
     store.close()

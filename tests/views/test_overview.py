@@ -11,10 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.cases import Case
 from analytics.interchange import import_cases_file
-from analytics.overview import Scope, summarise
+from analytics.overview import Scope
 from analytics.register import record_case
 from analytics.terms import Period, TermCalendar
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import SAMPLE_CSV, summary_of_scope
 from tests.views.conftest import app_as, app_store, seeded
 
 PAGE = "views/overview.py"
@@ -77,7 +77,7 @@ def test_a_date_range_from_the_url_includes_both_ends(db_path):
 )  # fmt: skip
 def test_the_page_and_the_summary_agree(db_path, query, scope):
     app = overview(db_path, **query)
-    summary = summarise(app_store(), scope)
+    summary = summary_of_scope(app_store(), scope)
     shown = metrics(app)
     assert headline(app) == [
         summary[k] for k in ("incidents", "settled_at_discussion", "escalated", "open")
@@ -160,3 +160,58 @@ def test_a_new_case_shows_at_once_although_figures_are_cached(db_path):
     )  # fmt: skip
     app.run()
     assert headline(app) == [4, 1, 2, 1]
+
+
+def governor_overview(db_path, **query_params) -> AppTest:
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = app_as(db_path, "governor")
+    for name, value in query_params.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def drawn_counts(app: AppTest) -> list[int]:
+    """Every number a chart on the page would draw (each chart's data, as sent)."""
+    numbers = []
+    for chart in app.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            table = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            if "cases" in table:
+                numbers += [int(n) for n in table["cases"].dropna()]
+    return numbers
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # One day with exactly one case (2025-003, the forum post, police and blocking).
+        {"period": "range", "from": "2025-11-20", "to": "2025-11-20"},
+        {"period": "term", "term": "Autumn 2025"},
+        {"period": "term", "term": "Autumn 2025", "category": "threats_of_violence"},
+        {"period": "year", "year": "2025/26", "platform": "school_website_or_forum"},
+    ],
+)
+def test_a_governor_sees_no_figure_under_the_threshold_however_narrow_the_view(db_path, query):
+    app = governor_overview(db_path, **query)
+    for label, value in metrics(app).items():
+        assert value not in ("1", "2", "3", "4"), (label, value)
+    assert not [n for n in drawn_counts(app) if 1 <= n < 5]
+    # A median over fewer than five cases is not shown.
+    assert metrics(app)["Median days to close"] == "–"
+    assert metrics(app)["Median days to removal"] == "–"
+
+
+def test_a_governor_is_told_once_why_figures_are_hidden(db_path):
+    app = governor_overview(db_path, period="term", term="Autumn 2025")
+    captions = [caption.value for caption in app.caption]
+    assert sum("fewer than 5" in caption for caption in captions) == 1
+    assert metrics(app)["Escalated"] == "Fewer than 5"
+
+
+def test_the_headteacher_sees_the_same_view_exactly(db_path):
+    """The check above reads what charts draw: for the headteacher it finds the small counts."""
+    app = overview(db_path, period="range", **{"from": "2025-11-20", "to": "2025-11-20"})
+    assert metrics(app)["Incidents"] == "1"
+    assert 1 in drawn_counts(app)

@@ -75,9 +75,20 @@ def test_the_review_pack_counts_cases_since_the_last_approval(db_path):
     app = open_page(app_as(db_path).run(), PAGE)
     pack = app.dataframe[-1].value
     values = {(s, i): v for s, i, v in pack.itertuples(index=False)}
-    assert values[("Cases", "Incidents")] == 5
-    assert values[("Escalation actions (cases)", "Legal action")] == 0
+    assert values[("Cases", "Incidents")] == "5"
+    assert values[("Escalation actions (cases)", "Legal action")] == "0"
     assert "Escalation actions never used: Legal action." in " ".join(m.value for m in app.markdown)
+
+
+def test_a_governor_gets_the_review_pack_protected(db_path):
+    """The same five cases: every count under 5 is hidden (the CSV is made from this table)."""
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    app = open_page(app_as(db_path, "governor").run(), PAGE)
+    assert not app.exception
+    pack = app.dataframe[-1].value
+    printed = list(pack["value"])
+    assert not set(printed) & {"1", "2", "3", "4"}
+    assert "<5" in printed
 
 
 def test_downloading_the_review_pack_is_on_the_audit_trail(app):

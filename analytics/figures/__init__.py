@@ -1,0 +1,1 @@
+"""The governors figures: one core for a scope, the disclosure rule, and its interval audit."""

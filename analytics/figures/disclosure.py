@@ -1,0 +1,284 @@
+"""The one disclosure rule: what each audience is shown of a release, cell by cell.
+
+The headteacher and staff see exact figures. Governors, and everything marked for
+circulation, see protected figures: a count from 1 to threshold-1 is shown as "<threshold"
+(zeros too where that alone would leave fewer than three possible values), and further
+cells are hidden ("*") until the interval audit finds that no hidden cell can be narrowed
+to fewer than three values by every figure of the release, every relation between them
+(analytics.figures.core.relations_of) and every earlier release of the same scope. A
+median is shown only over at least threshold cases. docs/disclosure.md states the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from analytics.figures.core import (
+    MEDIAN_BASES,
+    Release,
+    cells_of,
+    headline_cell,
+    relations_of,
+)
+from analytics.figures.interval_audit import (
+    MIN_POSSIBLE_VALUES,
+    CellKey,
+    Constraint,
+    Known,
+    at_most,
+    protect,
+)
+from analytics.settings import DEFAULTS, SUPPRESSION_THRESHOLD, THRESHOLDS
+from analytics.terms import Period
+from analytics.vocabulary import ALL_CASES, AUDIENCES, ESCALATION_ACTIONS
+
+EXACT, PROTECTED = AUDIENCES  # the two audiences, in vocabulary order
+DEFAULT_THRESHOLD = int(DEFAULTS[SUPPRESSION_THRESHOLD])
+SMALL, COMPLEMENTARY = "small", "complementary"
+COMPLEMENTARY_MARK = "*"
+
+# Figures that only grow as a term's late cases arrive and cases escalate: an earlier
+# release of the same scope bounds them from below.
+_NEVER_FALL = (ALL_CASES, "escalated")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One cell as an audience sees it: the count, or a marker and what a reader can tell."""
+
+    value: int | None  # None when hidden
+    hidden: str | None = None  # SMALL or COMPLEMENTARY
+    low: int = 0  # the least and greatest the cell can be, from everything published
+    high: int | None = None
+    threshold: int = DEFAULT_THRESHOLD
+
+    @property
+    def text(self) -> str:
+        """As printed in a table: "12", "<5" or "*"."""
+        if self.value is not None:
+            return str(self.value)
+        return f"<{self.threshold}" if self.hidden == SMALL else COMPLEMENTARY_MARK
+
+    @property
+    def short(self) -> str:
+        """On its own, as a metric: "12", "Fewer than 5", "Between 3 and 9"."""
+        if self.value is not None:
+            return str(self.value)
+        words = self.words("", "").strip()
+        return words[:1].upper() + words[1:]
+
+    def words(self, noun: str, plural: str | None = None) -> str:
+        """In a sentence: "12 cases", "1 case", "fewer than 5 cases", "between 3 and 9 cases"."""
+        plural = f"{noun}s" if plural is None else plural
+        if self.value is not None:
+            return f"{self.value} {noun if self.value == 1 else plural}"
+        if self.hidden == SMALL:
+            return f"fewer than {self.threshold} {plural}"
+        if self.high is None:
+            return f"at least {self.low} {plural}" if self.low else f"an unknown number of {plural}"
+        return f"between {self.low} and {self.high} {plural}"
+
+    @property
+    def chartable(self) -> bool:
+        """A chart may draw it: it is shown exactly."""
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """A release as one audience sees it: every cell, and the medians shown."""
+
+    audience: str
+    threshold: int
+    cells: Mapping[CellKey, Shown]
+    medians: Mapping[str, float | None]  # None: not shown (no case has the date, or too few)
+    medians_withheld: frozenset[str] = field(default_factory=frozenset)
+    periods: Mapping[str, Period] = field(default_factory=dict)  # each headline's, by name
+
+    def __getitem__(self, key: CellKey) -> Shown:
+        return self.cells[key]
+
+    def headline(self, name: str, figure: str) -> Shown:
+        """A headline figure of the named period ("this", "before", ...)."""
+        return self.cells[headline_cell(self.periods[name], figure)]
+
+    @property
+    def any_hidden(self) -> bool:
+        return any(cell.hidden for cell in self.cells.values())
+
+    def hidden_among(self, keys: Sequence[CellKey]) -> set[str]:
+        """Which kinds of hiding (SMALL, COMPLEMENTARY) the given cells use."""
+        return {self.cells[key].hidden for key in keys if self.cells[key].hidden}
+
+
+@dataclass(frozen=True)
+class Published:
+    """Cells of an earlier release as its audience was shown them, for later audits."""
+
+    known: Mapping[CellKey, Known]
+    texts: Mapping[CellKey, str]
+
+
+def disclose(
+    release: Release,
+    audience: str,
+    threshold: int,
+    *,
+    fixed: Published | None = None,
+    earlier: Sequence[Published] = (),
+) -> Disclosed:
+    """Every cell of the release as audience may see it.
+
+    fixed: cells already published elsewhere and shown again exactly as then (a comparison
+    column taken from a frozen report). earlier: earlier releases of the same scope, which
+    a reader may hold beside this one.
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+    check_threshold(threshold)
+    values = cells_of(release)
+    medians = dict(release.figures.medians)
+    periods = {name: headline.period for name, headline in release.headlines.items()}
+    if audience == EXACT:
+        return Disclosed(
+            audience,
+            threshold,
+            {key: Shown(v, low=v, high=v, threshold=threshold) for key, v in values.items()},
+            medians,
+            periods=periods,
+        )
+    fixed = fixed or Published({}, {})
+    held, constraints = what_a_reader_holds(release, fixed, earlier)
+    protection = protect(
+        {key: v for key, v in values.items() if key not in fixed.known},
+        constraints,
+        threshold,
+        fixed=held,
+        cost=_cost_of_hiding(release),
+    )
+    cells = {}
+    for key, value in values.items():
+        if key in fixed.known:
+            cells[key] = _shown_as_published(fixed, key, threshold)
+        elif key in protection.small:
+            low, high = protection.intervals[key]
+            cells[key] = Shown(None, SMALL, low, high, threshold)
+        elif key in protection.complementary:
+            low, high = protection.intervals[key]
+            cells[key] = Shown(None, COMPLEMENTARY, low, high, threshold)
+        else:
+            cells[key] = Shown(value, low=value, high=value, threshold=threshold)
+    bases = {"content_removed": release.figures.content_removed, "closed": release.figures.closed}
+    withheld = {name for name, base in MEDIAN_BASES.items() if bases[base] < threshold}
+    for name in withheld:
+        medians[name] = None
+    return Disclosed(audience, threshold, cells, medians, frozenset(withheld), periods)
+
+
+def what_a_reader_holds(
+    release: Release, fixed: Published, earlier: Sequence[Published] = ()
+) -> tuple[dict[CellKey, Known], list[Constraint]]:
+    """Everything a reader of the release already holds besides it (cells published before,
+    here and in earlier releases of the same scope) and every relation they can use."""
+    held: dict[CellKey, Known] = dict(fixed.known)
+    constraints = list(relations_of(release))
+    relations = list(constraints)
+    for number, release_before in enumerate(earlier):
+
+        def then(key: CellKey, number: int = number) -> CellKey:
+            return ("earlier", str(number), *key)
+
+        for key, known in release_before.known.items():
+            held[then(key)] = known
+        # The earlier release kept the same relations among its own cells.
+        constraints += [
+            Constraint(tuple((then(cell), c) for cell, c in r.terms), r.lower, r.upper)
+            for r in relations
+            if all(cell in release_before.known for cell, _ in r.terms)
+        ]
+        constraints += _growth_since(release, number, release_before)
+    return held, constraints
+
+
+def published_cells(disclosed: Disclosed, keys: Sequence[CellKey] | None = None) -> Published:
+    """What the audience was told of the given cells (all by default), for later audits."""
+    keys = list(disclosed.cells) if keys is None else keys
+    known = {}
+    for key in keys:
+        cell = disclosed.cells[key]
+        known[key] = Known(cell.low, cell.high) if cell.hidden else Known(cell.value, cell.value)
+    return Published(known, {key: disclosed.cells[key].text for key in keys})
+
+
+def published_to_dict(published: Published) -> list[list]:
+    """Published cells as JSON-ready rows: [key parts, low, high, text]."""
+    return [
+        [list(key), known.low, known.high, published.texts[key]]
+        for key, known in published.known.items()
+    ]
+
+
+def published_from_dict(rows: Sequence[Sequence]) -> Published:
+    known, texts = {}, {}
+    for key, low, high, text in rows:
+        known[tuple(key)] = Known(low, high)
+        texts[tuple(key)] = text
+    return Published(known, texts)
+
+
+def check_threshold(threshold: int) -> None:
+    if threshold not in THRESHOLDS:
+        raise ValueError(
+            f"the threshold must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}"
+        )
+
+
+def _shown_as_published(published: Published, key: CellKey, threshold: int) -> Shown:
+    known, text = published.known[key], published.texts[key]
+    if known.low == known.high:
+        return Shown(known.low, low=known.low, high=known.high, threshold=threshold)
+    if text.startswith("<"):
+        return Shown(None, SMALL, known.low, known.high, int(text[1:]))
+    return Shown(None, COMPLEMENTARY, known.low, known.high, threshold)
+
+
+def _growth_since(release: Release, number: int, before: Published) -> list[Constraint]:
+    """The release's scope had at least as many cases, escalations and actions as before."""
+    period = release.figures.headline.period
+    keys = [headline_cell(period, figure) for figure in _NEVER_FALL]
+    keys += [("action", code) for code in ESCALATION_ACTIONS]
+    return [at_most(("earlier", str(number), *key), key) for key in keys if key in before.known]
+
+
+def _cost_of_hiding(release: Release):
+    """How much a reader loses when a cell is hidden: the question governors ask is how many
+    cases were settled at discussion and how many escalated, so those go last."""
+    this = release.figures.headline.period
+    dearest = {
+        headline_cell(this, "settled_at_discussion"): 100.0,
+        headline_cell(this, "escalated"): 100.0,
+        headline_cell(this, ALL_CASES): 60.0,
+        headline_cell(this, "open"): 30.0,
+    }
+
+    def cost(key: CellKey) -> float:
+        if key in dearest:
+            return dearest[key]
+        return 10.0 if key[0] == "headline" else 1.0
+
+    return cost
+
+
+__all__ = [
+    "COMPLEMENTARY",
+    "EXACT",
+    "MIN_POSSIBLE_VALUES",
+    "PROTECTED",
+    "SMALL",
+    "Disclosed",
+    "Published",
+    "Shown",
+    "disclose",
+    "published_cells",
+]

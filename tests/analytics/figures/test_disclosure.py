@@ -1,0 +1,251 @@
+"""The disclosure rule, attacked: every way a small count was worked out before, and random
+small stores, audited afresh from what each audience is shown."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.cases import Case, EscalationStep
+from analytics.figures.core import cells_of, gather_overview_release, release_from_dict
+from analytics.figures.disclosure import (
+    EXACT,
+    PROTECTED,
+    Published,
+    disclose,
+    published_from_dict,
+    what_a_reader_holds,
+)
+from analytics.figures.interval_audit import Known, audit_intervals
+from analytics.overview import Scope
+from analytics.register import record_case
+from analytics.report import build_report, gather_report_figures
+from analytics.snapshots import freeze_report
+from analytics.store import open_store
+from analytics.terms import Period, TermCalendar, parse_term
+from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
+
+CALENDAR = TermCalendar()
+SUMMER_2025 = parse_term("Summer 2025")
+SPRING_2025 = parse_term("Spring 2025")
+TODAY = date(2025, 9, 20)
+
+
+def settled(ref, day, category="complaints", platform="facebook") -> Case:
+    return Case(
+        ref, day, (category,), platform=platform, discussion_on=day,
+        discussion_outcome="removed", content_removed_on=day, closed_on=day + timedelta(days=2),
+        outcome="Removed", rationale="Settled",
+    )  # fmt: skip
+
+
+def escalated(ref, day, category="complaints", action="police", platform="facebook") -> Case:
+    return Case(
+        ref, day, (category,), platform=platform, discussion_outcome="not_held",
+        actions=(EscalationStep(action, day),),
+    )  # fmt: skip
+
+
+def opened(ref, day, category="complaints", platform="facebook") -> Case:
+    return Case(ref, day, (category,), platform=platform)
+
+
+def log(store, cases) -> None:
+    for case in cases:
+        record_case(store, case, actor="t", today=TODAY)
+
+
+def assert_protected(known: dict, constraints, exact: dict | None = None) -> None:
+    """The attack: every hidden cell keeps three possible values, and holds its true value."""
+    for key, (low, high) in audit_intervals(known, constraints).items():
+        assert high is None or high - low + 1 >= 3, (key, low, high)
+        if exact is not None and key in exact:
+            assert low <= exact[key] and (high is None or exact[key] <= high), key
+
+
+def shown_as_known(disclosed) -> dict:
+    return {
+        key: Known(cell.low, cell.high) if cell.hidden else Known(cell.value, cell.value)
+        for key, cell in disclosed.cells.items()
+    }
+
+
+def report_release(store, term, threshold=5):
+    figures = gather_report_figures(store, CALENDAR, term, school="S", today=TODAY)
+    return figures, build_report(figures, "circulation", threshold)
+
+
+# ------------------------------------------------------------- the attacks that worked
+
+
+def test_two_small_cells_that_must_each_be_one_are_not_left_as_the_only_hidden_ones(store):
+    """Summer 2025: complaints 10 = 8 settled + <5 escalated + <5 open gave 1 and 1; the
+    headline 17 = 15 + <5 + <5 gave escalated = 1, and so police contacted = 1."""
+    day = date(2025, 5, 5)
+    log(store, [settled(f"S{n}", day) for n in range(8)])
+    log(store, [settled(f"T{n}", day, "defamatory") for n in range(7)])
+    log(store, [escalated("E1", day), opened("O1", day)])
+    figures, report = report_release(store, SUMMER_2025)
+    release = release_from_dict(figures["release"])
+    _, constraints = what_a_reader_holds(release, Published({}, {}))
+    assert_protected(report.published.known, constraints, cells_of(release))
+    police = report.published.known[("action", "police")]
+    assert police.low != police.high
+
+
+@pytest.mark.parametrize("size", [17, 18, 19, 20])
+def test_relations_across_tables_pin_nothing_in_crafted_stores(store, size):
+    """Each category is part of the headline, actions are part of escalated, platforms add
+    up to the incidents and the unclosed lie between open and open + escalated."""
+    day = date(2025, 6, 2)
+    log(store, [settled(f"S{n}", day, "complaints", "facebook") for n in range(size - 3)])
+    log(store, [escalated("E1", day, "racist", "police", "whatsapp")])
+    log(store, [opened("O1", day, "racist", "tiktok"), opened("O2", day, "complaints")])
+    figures, report = report_release(store, SUMMER_2025)
+    release = release_from_dict(figures["release"])
+    _, constraints = what_a_reader_holds(release, Published({}, {}))
+    assert_protected(report.published.known, constraints, cells_of(release))
+
+
+def test_a_late_case_does_not_reopen_a_hidden_figure_of_an_earlier_term(store):
+    """Spring's report printed 20 / 14 / 6 / 0; one late case came back in Summer's report as
+    21 / 14 / * / <5, so Open = 1. Summer's report now prints Spring as Spring's did."""
+    spring_day = date(2025, 2, 3)
+    log(store, [settled(f"S{n}", spring_day) for n in range(14)])
+    log(store, [escalated(f"E{n}", spring_day) for n in range(6)])
+    spring_figures, spring_report = report_release(store, SPRING_2025)
+    freeze_report(store, spring_figures, "circulation", 5, date(2025, 4, 1), actor="head")
+    log(store, [opened("LATE", date(2025, 3, 20))])  # a late case, in Spring
+    log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
+    _, summer_report = report_release(store, parse_term("Summer 2025"))
+    printed_then = [row[1] for row in spring_report.table("headline").rows]
+    printed_now = [row[2] for row in summer_report.table("headline").rows]
+    assert printed_now == printed_then == ["20", "14", "6", "0"]
+    assert "as printed in their own circulated reports" in summer_report.table("headline").note
+
+
+def test_a_term_released_again_after_a_late_case_is_audited_with_its_first_release(store):
+    day = date(2025, 5, 5)
+    log(store, [settled(f"S{n}", day) for n in range(14)])
+    log(store, [escalated(f"E{n}", day) for n in range(6)])
+    first_figures, _ = report_release(store, SUMMER_2025)
+    freeze_report(store, first_figures, "circulation", 5, date(2025, 7, 1), actor="head")
+    log(store, [opened("LATE", date(2025, 6, 30))])
+    figures, report = report_release(store, SUMMER_2025)
+    assert len(figures["earlier_releases"]) == 1
+    release = release_from_dict(figures["release"])
+    earlier = [published_from_dict(rows) for rows in figures["earlier_releases"]]
+    held, constraints = what_a_reader_holds(release, Published({}, {}), earlier)
+    assert_protected({**held, **report.published.known}, constraints, cells_of(release))
+
+
+def test_the_headteacher_and_staff_see_exact_figures_and_governors_protected_ones(store):
+    log(store, [escalated("E1", date(2025, 5, 5))])
+    release = gather_overview_release(
+        store, Scope(CALENDAR.reporting_period(SUMMER_2025)), CALENDAR, today=TODAY
+    )
+    assert disclose(release, EXACT, 5).headline("this", "escalated").text == "1"
+    assert disclose(release, PROTECTED, 5).headline("this", "escalated").text == "<5"
+
+
+@pytest.mark.parametrize("threshold", [2, 11])
+def test_the_threshold_must_be_from_3_to_10(store, threshold):
+    release = gather_overview_release(
+        store, Scope(CALENDAR.reporting_period(SUMMER_2025)), CALENDAR, today=TODAY
+    )
+    with pytest.raises(ValueError, match="from 3 to 10"):
+        disclose(release, PROTECTED, threshold)
+
+
+# ------------------------------------------------------------------ random small stores
+
+TERMS = [parse_term(t) for t in ("Autumn 2024", "Spring 2025", "Summer 2025")]
+FIRST_DAY, DAYS = date(2024, 9, 1), 364
+
+
+@st.composite
+def small_cases(draw, prefix: str, most: int) -> list[Case]:
+    """0 to `most` cases, skewed to few categories, platforms and days, so cells are tiny."""
+    cases = []
+    for n in range(draw(st.integers(0, most))):
+        day = FIRST_DAY + timedelta(days=draw(st.integers(0, DAYS)))
+        category = draw(st.sampled_from(list(CATEGORIES)[:3]))
+        platform = draw(st.sampled_from([*list(PLATFORMS)[:2], None]))
+        kind = draw(st.sampled_from(["open", "settled", "escalated"]))
+        if kind == "open":
+            cases.append(Case(f"{prefix}{n}", day, (category,), platform=platform))
+        elif kind == "settled":
+            cases.append(
+                settled(f"{prefix}{n}", day, category, platform) if platform else
+                Case(f"{prefix}{n}", day, (category,), discussion_on=day,
+                     discussion_outcome="removed", closed_on=day, outcome="o", rationale="r")
+            )  # fmt: skip
+        else:
+            action = draw(st.sampled_from(list(ESCALATION_ACTIONS)[:3]))
+            closed = draw(st.booleans())
+            cases.append(
+                Case(f"{prefix}{n}", day, (category,), platform=platform,
+                     discussion_outcome="not_held", actions=(EscalationStep(action, day),),
+                     closed_on=day + timedelta(days=3) if closed else None,
+                     outcome="o" if closed else None, rationale="r" if closed else None)
+            )  # fmt: skip
+    return cases
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)  # fmt: skip
+@given(
+    before=small_cases("A", 25),
+    late=small_cases("L", 4),
+    threshold=st.sampled_from([3, 5, 7]),
+    term=st.sampled_from(TERMS),
+    narrow_day=st.integers(0, DAYS),
+)
+def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed(
+    before, late, threshold, term, narrow_day
+):
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "random.duckdb")
+        try:
+            log(store, before)
+            # A circulated report, frozen; then late cases; then the same term's report again
+            # and the next term's, each audited with everything released before.
+            figures = gather_report_figures(store, CALENDAR, term, school="S", today=TODAY)
+            freeze_report(store, figures, "circulation", threshold, TODAY, actor="head")
+            log(store, late)
+            for reported in (term, term.next()):
+                figures = gather_report_figures(store, CALENDAR, reported, school="S", today=TODAY)
+                report = build_report(figures, "circulation", threshold)
+                release = release_from_dict(figures["release"])
+                earlier = [published_from_dict(r) for r in figures["earlier_releases"]]
+                held, constraints = what_a_reader_holds(release, Published({}, {}), earlier)
+                known = {**held, **report.published.known}
+                assert_protected(known, constraints)
+                # Zeros are shown only where "<threshold" alone leaves three values (1 to t-1).
+                lowest_shown = 1 if threshold - 1 >= 3 else 0
+                for key, cell in report.published.known.items():
+                    if cell.low == cell.high:
+                        assert not lowest_shown <= cell.low < threshold, key
+            # The governor's Overview: the term, one category of it, and a single day.
+            day = FIRST_DAY + timedelta(days=narrow_day)
+            for scope in (
+                Scope(CALENDAR.reporting_period(term)),
+                Scope(CALENDAR.reporting_period(term), categories=("complaints",)),
+                Scope(Period(day, day, "one day")),
+            ):
+                release = gather_overview_release(store, scope, CALENDAR, today=TODAY)
+                shown = disclose(release, PROTECTED, threshold)
+                exact = cells_of(release)
+                for key, cell in shown.cells.items():
+                    assert cell.hidden or not 1 <= cell.value < threshold, key
+                _, constraints = what_a_reader_holds(release, Published({}, {}))
+                assert_protected(shown_as_known(shown), constraints, exact)
+        finally:
+            store.close()
