@@ -22,11 +22,12 @@ from docx.shared import Cm, Pt
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from analytics.interchange import protect_from_formulas
 from analytics.report import Report, ReportTable
 
 FONT_FAMILY = "DejaVu"
 CHART_TABLES = {"categories": "Cases by category", "actions": "Escalation actions"}
-CSV_COLUMNS = ("term", "mode", "table", "row", "column", "value")
+CSV_COLUMNS = ("term", "mode", "table", "row", "column", "value", "marking")
 
 
 def build_report_charts(report: Report) -> dict[str, alt.Chart]:
@@ -69,14 +70,16 @@ def render_document(report: Report, format_name: str) -> bytes:
 
 
 def render_csv(report: Report) -> str:
-    """Every table in long form, one printed cell a row, with the mode on every row."""
+    """Every table in long form, one printed cell a row, with the mode and the report's
+    marking on every row; every cell safe to open in a spreadsheet."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for table in report.tables:
         for row in table.rows:
             for column, value in zip(table.columns[1:], row[1:], strict=True):
-                writer.writerow((report.term, report.mode, table.title, row[0], column, value))
+                cells = (report.term, report.mode, table.title, row[0], column, value)
+                writer.writerow([protect_from_formulas(cell) for cell in (*cells, report.marking)])
     return buffer.getvalue()
 
 

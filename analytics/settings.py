@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
+from analytics.figures.interval_audit import MAX_THRESHOLD, MIN_THRESHOLD
 from analytics.store import Store
 
-# The thresholds the disclosure rule (analytics.figures.disclosure) allows.
-THRESHOLDS = range(3, 11)
+# The thresholds the disclosure rule allows (its audit can honour no other).
+THRESHOLDS = range(MIN_THRESHOLD, MAX_THRESHOLD + 1)
 
 SUPPRESSION_THRESHOLD = "suppression_threshold"
 SCHOOL_NAME = "school_name"

@@ -22,21 +22,23 @@ from analytics.figures.core import (
     relations_of,
 )
 from analytics.figures.interval_audit import (
+    HIDDEN_MARK,
     MIN_POSSIBLE_VALUES,
     CellKey,
     Constraint,
     Known,
     at_most,
+    check_threshold,
     protect,
 )
-from analytics.settings import DEFAULTS, SUPPRESSION_THRESHOLD, THRESHOLDS
+from analytics.settings import DEFAULTS, SUPPRESSION_THRESHOLD
 from analytics.terms import Period
 from analytics.vocabulary import ALL_CASES, AUDIENCES, ESCALATION_ACTIONS
 
 EXACT, PROTECTED = AUDIENCES  # the two audiences, in vocabulary order
 DEFAULT_THRESHOLD = int(DEFAULTS[SUPPRESSION_THRESHOLD])
 SMALL, COMPLEMENTARY = "small", "complementary"
-COMPLEMENTARY_MARK = "*"
+COMPLEMENTARY_MARK = HIDDEN_MARK
 
 # Figures that only grow as a term's late cases arrive and cases escalate: an earlier
 # release of the same scope bounds them from below.
@@ -225,13 +227,6 @@ def published_from_dict(rows: Sequence[Sequence]) -> Published:
         known[tuple(key)] = Known(low, high)
         texts[tuple(key)] = text
     return Published(known, texts)
-
-
-def check_threshold(threshold: int) -> None:
-    if threshold not in THRESHOLDS:
-        raise ValueError(
-            f"the threshold must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}"
-        )
 
 
 def _shown_as_published(published: Published, key: CellKey, threshold: int) -> Shown:

@@ -286,8 +286,8 @@ def check_threshold(threshold: int) -> None:
     """Raise ValueError unless the threshold is one protect can honour."""
     if not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
         raise ValueError(
-            f"the small-number threshold must be {MIN_THRESHOLD} to {MAX_THRESHOLD}, "
-            f"not {threshold}"
+            f"the small-number threshold must be a whole number from {MIN_THRESHOLD} to "
+            f"{MAX_THRESHOLD}, not {threshold}"
         )
 
 

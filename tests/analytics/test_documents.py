@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from analytics.documents import build_report_charts, render_csv, render_docx, render_pdf
+from analytics.interchange import read_as_typed
 from analytics.policies import seed_policies
 from analytics.report import build_report, gather_report_figures
 from analytics.terms import TermCalendar, parse_term
@@ -80,8 +81,20 @@ def test_the_csv_holds_every_printed_cell_with_the_mode(report):
         for row in table.rows
         for column, value in zip(table.columns[1:], row[1:], strict=True)
     ]
-    assert [(r["table"], r["row"], r["column"], r["value"]) for r in rows] == expected
+    as_typed = [
+        tuple(read_as_typed(r[name]) for name in ("table", "row", "column", "value")) for r in rows
+    ]
+    assert as_typed == expected
     assert {r["mode"] for r in rows} == {report.mode}
+    assert {r["marking"] for r in rows} == {report.marking}
+
+
+def test_no_csv_cell_starts_a_spreadsheet_formula(figures):
+    """A policy title such as "=1+2", and "+9" in a change column, are kept inert."""
+    policies = [p | {"title": "=1+2"} for p in figures["policies"]]
+    report = build_report(figures | {"policies": policies}, "confidential", 5)
+    for row in csv.reader(io.StringIO(render_csv(report))):
+        assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
 
 
 def test_documents_are_byte_for_byte_repeatable(report):
@@ -107,3 +120,30 @@ def test_no_private_text_reaches_any_document(report):
         assert private not in everything
     assert not re.search(r"\b[QR]\d+\b|X-B\d", everything)  # person references
     assert not re.search(r"\b[ASB]\d+\b", everything)  # case references
+
+
+def test_documents_from_demonstration_data_say_so_on_every_page(figures):
+    demonstration = build_report(figures | {"demonstration": True}, "circulation", 5)
+    pages = pdf_pages(render_pdf(demonstration))
+    assert len(pages) > 1
+    assert all("DEMONSTRATION DATA: NOT REAL" in page for page in pages)
+    word = docx.Document(io.BytesIO(render_docx(demonstration)))
+    assert all("Demonstration data: not real" in s.header.paragraphs[0].text for s in word.sections)
+    assert "Demonstration data: not real" in render_csv(demonstration)
+    real = build_report(figures, "circulation", 5)
+    assert not any("NOT REAL" in page for page in pdf_pages(render_pdf(real)))
+
+
+def test_the_report_knows_when_the_store_holds_demonstration_cases(tmp_path):
+    from analytics.demo import load_demo_data
+    from analytics.store import open_store
+
+    store = open_store(tmp_path / "demo.duckdb")
+    load_demo_data(store, 40, actor="t", today=REPORT_DAY)
+    figures = gather_report_figures(
+        store, TermCalendar(), parse_term("Autumn 2025"), school=SCHOOL, today=REPORT_DAY
+    )
+    store.close()
+    assert build_report(figures, "confidential", 5).marking.startswith(
+        "Demonstration data: not real · Confidential"
+    )

@@ -30,6 +30,8 @@ def test_a_change_is_kept_and_audited(store):
     ("name", "value"),
     [
         (SUPPRESSION_THRESHOLD, "1"),
+        (SUPPRESSION_THRESHOLD, "2"),  # "<2" would print every 1: no protection at all
+        (SUPPRESSION_THRESHOLD, "11"),
         (SUPPRESSION_THRESHOLD, "five"),
         (SCHOOL_NAME, " "),
         ("colour", "red"),
@@ -40,3 +42,17 @@ def test_a_bad_value_names_the_rule_and_writes_nothing(store, name, value):
         record_setting(store, name, value, actor="head")
     assert load_threshold(store) == 5
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
+
+
+def test_the_threshold_rule_is_named_in_the_message(store):
+    with pytest.raises(SettingInvalid, match="from 3 to 10"):
+        record_setting(store, SUPPRESSION_THRESHOLD, "2", actor="head")
+
+
+def test_a_threshold_stored_under_the_old_rule_is_raised_to_3(store):
+    """Before the rule was 3 to 10, 2 could be saved; such a store is read as 3."""
+    with store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO settings (name, value) VALUES (?, '2')", [SUPPRESSION_THRESHOLD]
+        )
+    assert load_threshold(store) == 3

@@ -82,3 +82,16 @@ def test_the_threshold_setting_is_saved_and_used(db_path):
     assert load_threshold(app_store()) == 3
     headline = app.dataframe[0].value.set_index("")
     assert headline.loc["Escalated", "Autumn 2025"] == "3"
+
+
+def test_each_download_is_labelled_for_its_mode(db_path):
+    circulation = report_page(db_path, term="Autumn 2025", mode="circulation")
+    labels = [button.label for button in circulation.get("download_button")]
+    assert "Download PDF (to circulate)" in labels
+    app = app_as(db_path).run()
+    for name in list(app.query_params):
+        del app.query_params[name]
+    confidential = open_page(app, PAGE, term="Autumn 2025", mode="confidential")
+    labels = [button.label for button in confidential.get("download_button")]
+    assert "Download PDF (confidential)" in labels
+    assert not any("circulate" in label for label in labels)
