@@ -19,10 +19,13 @@ from analytics.vocabulary import (
     BLOCKABLE_PLATFORM,
     CATEGORIES,
     DISCUSSION_OUTCOMES,
+    ESCALATED,
     ESCALATION_ACTIONS,
     NO_DISCUSSION,
+    OPEN,
     PLATFORMS,
     POSTED_BY,
+    SETTLED,
 )
 
 MAX_REFERENCE_LENGTH = 40
@@ -173,10 +176,10 @@ def stage_of(case: Case) -> str:
     settled at discussion when it closed without one, open otherwise. The register stores
     it with every write of a case or its actions, so figures need not join the actions."""
     if case.actions:
-        return "escalated"
+        return ESCALATED
     if case.closed_on is not None:
-        return "settled_at_discussion"
-    return "open"
+        return SETTLED
+    return OPEN
 
 
 def clean_step(step: EscalationStep) -> EscalationStep:

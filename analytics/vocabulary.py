@@ -99,14 +99,10 @@ ACTION_SHORT_LABELS = MappingProxyType(
 )
 
 # The rule is analytics.cases.stage_of; the register stores its answer with each case.
-# In the order governors read them: settled at discussion, escalated, still open.
-STAGES = MappingProxyType(
-    {
-        "settled_at_discussion": "Settled at discussion",
-        "escalated": "Escalated",
-        "open": "Open",
-    }
-)
+# Where a case stands (analytics.cases.stage_of is the rule), in the order governors read
+# them: settled at discussion, escalated, still open.
+SETTLED, ESCALATED, OPEN = "settled_at_discussion", "escalated", "open"
+STAGES = MappingProxyType({SETTLED: "Settled at discussion", ESCALATED: "Escalated", OPEN: "Open"})
 
 # The governors' headline figures: every case, then each stage (a case is in exactly one).
 ALL_CASES = "incidents"

@@ -33,7 +33,7 @@ from analytics.overview import (
 from analytics.policies import describe_overdue, describe_policy_statuses, load_policy_statuses
 from analytics.register import count_cases
 from analytics.settings import load_threshold
-from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS
+from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS, SETTLED
 from ui.auth import require_page
 from ui.shared import (
     UrlState,
@@ -100,7 +100,7 @@ for column, (figure, label) in zip(metric_columns, HEADLINE.items(), strict=True
         label,
         now.short,
         delta=None if now.value is None or before.value is None else now.value - before.value,
-        delta_color="off" if figure == "settled_at_discussion" else "inverse",
+        delta_color="off" if figure == SETTLED else "inverse",
         help=f"{earlier.period.label}: {before.words('case')}.",
     )
 if disclosed.headline("this", ALL_CASES).value == 0:

@@ -24,8 +24,10 @@ from analytics.terms import Period, Term, TermCalendar
 from analytics.vocabulary import (
     ALL_CASES,
     CATEGORIES,
+    ESCALATED,
     ESCALATION_ACTIONS,
     HEADLINE,
+    OPEN,
     PLATFORM_NOT_RECORDED,
     PLATFORMS,
     STAGES,
@@ -226,7 +228,7 @@ def relations_of(release: Release) -> list[Constraint]:
         for category in CATEGORIES
     ]
     # Every escalated case took at least one action, and only escalated cases take any.
-    escalated = headline_cell(this, "escalated")
+    escalated = headline_cell(this, ESCALATED)
     relations += [at_most(("action", code), escalated) for code in ESCALATION_ACTIONS]
     relations.append(at_most(escalated, [("action", code) for code in ESCALATION_ACTIONS]))
     # Each case is on one platform or none recorded; under a platform filter, on a chosen one.
@@ -239,8 +241,8 @@ def relations_of(release: Release) -> list[Constraint]:
     total = ("unclosed", "all", "total")
     for measure in AGE_MEASURES:
         relations.append(sum_of(total, [("unclosed", age, measure) for age in UNCLOSED_AGES]))
-    relations.append(at_most(headline_cell(this, "open"), total))
-    relations.append(at_most(total, [headline_cell(this, "open"), escalated]))
+    relations.append(at_most(headline_cell(this, OPEN), total))
+    relations.append(at_most(total, [headline_cell(this, OPEN), escalated]))
     relations.append(at_most(("repeat_cases",), headline_cell(this, ALL_CASES)))
     relations.append(at_most(("content_removed",), headline_cell(this, ALL_CASES)))
     return relations

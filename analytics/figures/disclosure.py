@@ -33,7 +33,14 @@ from analytics.figures.interval_audit import (
 )
 from analytics.settings import DEFAULTS, SUPPRESSION_THRESHOLD
 from analytics.terms import Period
-from analytics.vocabulary import ALL_CASES, AUDIENCES, ESCALATION_ACTIONS
+from analytics.vocabulary import (
+    ALL_CASES,
+    AUDIENCES,
+    ESCALATED,
+    ESCALATION_ACTIONS,
+    OPEN,
+    SETTLED,
+)
 
 EXACT, PROTECTED = AUDIENCES  # the two audiences, in vocabulary order
 DEFAULT_THRESHOLD = int(DEFAULTS[SUPPRESSION_THRESHOLD])
@@ -42,7 +49,7 @@ COMPLEMENTARY_MARK = HIDDEN_MARK
 
 # Figures that only grow as a term's late cases arrive and cases escalate: an earlier
 # release of the same scope bounds them from below.
-_NEVER_FALL = (ALL_CASES, "escalated")
+_NEVER_FALL = (ALL_CASES, ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,15 @@ class Shown:
 
     @property
     def short(self) -> str:
-        """On its own, as a metric: "12", "Fewer than 5", "Between 3 and 9"."""
+        """On its own, as a metric, short enough for one: "12", "Fewer than 5", "37–40",
+        "3 or more"."""
         if self.value is not None:
             return str(self.value)
-        words = self.words("", "").strip()
-        return words[:1].upper() + words[1:]
+        if self.hidden == SMALL:
+            return f"Fewer than {self.threshold}"
+        if self.high is None:
+            return f"{self.low} or more" if self.low else "Not shown"
+        return f"{self.low}–{self.high}"
 
     def words(self, noun: str, plural: str | None = None) -> str:
         """In a sentence: "12 cases", "1 case", "fewer than 5 cases", "between 3 and 9 cases"."""
@@ -251,10 +262,10 @@ def _cost_of_hiding(release: Release):
     cases were settled at discussion and how many escalated, so those go last."""
     this = release.figures.headline.period
     dearest = {
-        headline_cell(this, "settled_at_discussion"): 100.0,
-        headline_cell(this, "escalated"): 100.0,
+        headline_cell(this, SETTLED): 100.0,
+        headline_cell(this, ESCALATED): 100.0,
         headline_cell(this, ALL_CASES): 60.0,
-        headline_cell(this, "open"): 30.0,
+        headline_cell(this, OPEN): 30.0,
     }
 
     def cost(key: CellKey) -> float:

@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 from analytics.cases import Case, EscalationStep
 from analytics.figures.core import cells_of, gather_overview_release, release_from_dict
 from analytics.figures.disclosure import (
+    COMPLEMENTARY,
     EXACT,
     PROTECTED,
+    SMALL,
     Published,
+    Shown,
     disclose,
     published_from_dict,
     what_a_reader_holds,
@@ -249,3 +252,21 @@ def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed(
                 assert_protected(shown_as_known(shown), constraints, exact)
         finally:
             store.close()
+
+
+# ------------------------------------------------------------------ how a cell is worded
+
+
+@pytest.mark.parametrize(
+    ("shown", "text", "short", "words"),
+    [
+        (Shown(12, low=12, high=12), "12", "12", "12 cases"),
+        (Shown(1, low=1, high=1), "1", "1", "1 case"),
+        (Shown(None, SMALL, 1, 4, threshold=5), "<5", "Fewer than 5", "fewer than 5 cases"),
+        (Shown(None, COMPLEMENTARY, 37, 40), "*", "37–40", "between 37 and 40 cases"),
+        (Shown(None, COMPLEMENTARY, 3, None), "*", "3 or more", "at least 3 cases"),
+    ],
+)
+def test_a_cell_reads_naturally_whatever_is_hidden(shown, text, short, words):
+    assert (shown.text, shown.short, shown.words("case")) == (text, short, words)
+    assert "not shown" not in shown.words("case")
