@@ -15,6 +15,14 @@ STAGE_CODES = list(STAGES)
 STAGE_ORDER = list(STAGES.values())
 STAGE_COLOURS = ["#2e7d32", "#c62828", "#f9a825"]
 BAR_COLOUR = "#1f5f8b"
+# Pixels a chart needs beyond its plot: title, subtitle, axis, legend.
+CHART_FRAME_PX = 130
+
+
+def display_height(chart: alt.TopLevelMixin) -> int:
+    """The height to give Streamlit for a chart: a layered chart drawn at "content" height
+    is squashed to Streamlit's default, so the page passes this instead."""
+    return int(chart.height) + CHART_FRAME_PX
 
 
 def build_category_chart(by_category: pd.DataFrame, total: str) -> alt.Chart:
@@ -65,7 +73,7 @@ def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
             x=alt.X(
                 "period:N", sort=terms, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False)
             ),
-            y=alt.Y("sum(cases):Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("sum(cases):Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "stage_label:N",
                 title="Stage",
@@ -102,7 +110,7 @@ def build_unclosed_age_chart(unclosed_by_age: pd.DataFrame) -> alt.Chart:
         xOffset=alt.XOffset("counted_in:N"),
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("counted_in:N", title="Age counted in", legend=alt.Legend(orient="bottom")),
         tooltip=[
             alt.Tooltip("label:N", title="Age"),
@@ -130,7 +138,7 @@ def _horizontal_bars(frame: pd.DataFrame, *, title: str, subtitle: str | list[st
         )
     )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
-        x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("printed:N", title="Cases")],
     )
     labels = (

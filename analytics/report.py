@@ -111,6 +111,11 @@ class Report:
         return next(table for table in self.tables if table.key == key)
 
 
+def report_modes_for(audience: str) -> list[str]:
+    """The report modes an audience may open: protected figures only ever for circulation."""
+    return [mode for mode in MODES if audience == EXACT or MODE_AUDIENCE[mode] == audience]
+
+
 def last_complete_term(calendar: TermCalendar, today: date) -> Term:
     return calendar.term_of(today).previous()
 

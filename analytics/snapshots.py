@@ -58,16 +58,19 @@ def freeze_report(
     return snapshot_id
 
 
-def load_snapshots(store: Store) -> pd.DataFrame:
-    """Every snapshot, newest meeting first, with a label; the documents stay in the store."""
+def load_snapshots(store: Store, modes: list[str]) -> pd.DataFrame:
+    """Every snapshot in one of the modes, newest meeting first, with a label; the documents
+    stay in the store."""
     return store.read(
         """
         SELECT id, meeting_on, term, mode, threshold, frozen_at, frozen_by,
             'Snapshot ' || id || ': meeting of ' || strftime(meeting_on, '%-d %b %Y')
                 || ', ' || term || ', ' || mode AS label
         FROM report_snapshots
+        WHERE list_contains($modes, mode)
         ORDER BY meeting_on DESC, id DESC
-        """
+        """,
+        {"modes": modes},
     )
 
 

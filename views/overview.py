@@ -13,6 +13,7 @@ from analytics.charts import (
     build_platform_chart,
     build_stage_trend_chart,
     build_unclosed_age_chart,
+    display_height,
 )
 from analytics.figures.frames import (
     all_hidden,
@@ -21,6 +22,8 @@ from analytics.figures.frames import (
     frame_by_platform,
     frame_stages_by_term,
     frame_unclosed_by_age,
+    nothing_to_draw,
+    table_unclosed_by_age,
 )
 from analytics.overview import (
     PERIOD_KINDS,
@@ -113,7 +116,8 @@ if disclosed.any_hidden:
 
 trend = frame_stages_by_term(disclosed)
 if not all_hidden(trend):
-    st.altair_chart(build_stage_trend_chart(trend), width="stretch")
+    chart = build_stage_trend_chart(trend)
+    st.altair_chart(chart, width="stretch", height=display_height(chart))
 left, right = st.columns(2)
 charts = [
     build_category_chart(
@@ -125,7 +129,9 @@ charts = [
 frames = [frame_by_category(disclosed), frame_by_action(disclosed), frame_by_platform(disclosed)]
 drawn = [chart for chart, frame in zip(charts, frames, strict=True) if not all_hidden(frame)]
 for index, chart in enumerate(drawn):
-    (left if index % 2 == 0 else right).altair_chart(chart, width="stretch")
+    (left if index % 2 == 0 else right).altair_chart(
+        chart, width="stretch", height=display_height(chart)
+    )
 
 columns = st.columns(4)
 repeat, removed = disclosed[("repeat_cases",)], disclosed[("content_removed",)]
@@ -151,8 +157,12 @@ for column, name, label in [
     )
 
 unclosed = frame_unclosed_by_age(disclosed)
-if not all_hidden(unclosed):
-    st.altair_chart(build_unclosed_age_chart(unclosed), width="stretch")
+if nothing_to_draw(unclosed):
+    st.markdown("**Cases not yet closed, by age**")
+    st.dataframe(table_unclosed_by_age(disclosed), hide_index=True)
+else:
+    chart = build_unclosed_age_chart(unclosed)
+    st.altair_chart(chart, width="stretch", height=display_height(chart))
 
 st.subheader("Policy review status")
 st.dataframe(describe_policy_statuses(policies), hide_index=True)

@@ -5,9 +5,16 @@ from datetime import date
 import streamlit as st
 
 from analytics.audit import record_audit
+from analytics.charts import display_height
 from analytics.documents import build_report_charts, render_document
 from analytics.overview import available_terms
-from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
+from analytics.report import (
+    MODES,
+    build_report,
+    gather_report_figures,
+    last_complete_term,
+    report_modes_for,
+)
 from analytics.settings import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,
@@ -43,11 +50,10 @@ show_flash()
 terms = [term.label for term in available_terms(store, calendar, today)]
 url = UrlState("report")
 url.seed("term", last_complete_term(calendar, today).label, one_of(terms))
-url.seed("mode", "circulation", one_of(MODES if account.role != "governor" else ["circulation"]))
+modes = report_modes_for(account.audience)
+url.seed("mode", "circulation", one_of(modes))
 term_column, mode_column = st.columns([1, 2])
 term_label = term_column.selectbox("Term", terms, key=url.key("term"))
-# A governor may only ever see the report for circulation.
-modes = list(MODES) if account.role != "governor" else ["circulation"]
 mode = mode_column.radio(
     "Mode", modes, format_func=MODES.get, key=url.key("mode"), horizontal=True,
     help="For circulation hides counts under the threshold and any figure that would give "
@@ -106,7 +112,7 @@ with st.container(border=True):
         if table.note:
             st.caption(table.note)
         if table.key in charts:
-            st.altair_chart(charts[table.key])
+            st.altair_chart(charts[table.key], height=display_height(charts[table.key]))
 
 may_manage = account.role == "headteacher"
 if may_manage:
@@ -124,9 +130,7 @@ if may_manage:
             f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
         )
 
-snapshots = load_snapshots(store)
-if account.role == "governor":
-    snapshots = snapshots[snapshots["mode"] == "circulation"]
+snapshots = load_snapshots(store, modes)
 if len(snapshots):
     st.dataframe(snapshots, hide_index=True)
     labels = dict(zip(snapshots["id"], snapshots["label"], strict=True))

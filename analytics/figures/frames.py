@@ -109,6 +109,26 @@ def all_hidden(frame: pd.DataFrame) -> bool:
     return bool(frame["cases"].isna().all())
 
 
+def nothing_to_draw(frame: pd.DataFrame) -> bool:
+    """No bar would show: every value is hidden or zero (a table says it better)."""
+    return bool(frame["cases"].fillna(0).eq(0).all())
+
+
+def table_unclosed_by_age(disclosed: Disclosed) -> pd.DataFrame:
+    """The unclosed cases by age as a printed table: Age, in calendar days, in school days."""
+    return pd.DataFrame(
+        [
+            (
+                label,
+                disclosed[("unclosed", age, "calendar_days")].text,
+                disclosed[("unclosed", age, "school_days")].text,
+            )
+            for age, label in UNCLOSED_AGES.items()
+        ],
+        columns=["Age", "In calendar days", "In school days"],
+    )
+
+
 def summarise(disclosed: Disclosed) -> dict[str, Any]:
     """Every figure of a scope as the audience may see it, in the shape `summary` prints:
     counts as numbers, hidden counts as their printed marker ("<5", "*")."""

@@ -236,3 +236,20 @@ def test_backup_then_restore_from_the_command_line(db_path, tmp_path):
     assert cases_in(target) == 5
     again = run_cli(target, "restore", str(tmp_path / "backups"))
     assert again.returncode == 1 and "not empty" in again.stderr
+
+
+def test_summary_for_a_governor_shows_no_count_under_the_threshold(db_path):
+    run_cli(db_path, "import", str(SAMPLE_CSV))
+    one_day = ("--from", "2025-11-20", "--to", "2025-11-20")  # one case: 2025-003
+    exact = summary_of(db_path, *one_day)
+    assert exact["incidents"] == 1 and exact["audience"] == "exact"
+    protected = summary_of(db_path, *one_day, "--audience", "governor")
+    assert protected["audience"] == "protected"
+    assert protected["incidents"] == "<5"
+
+    def counts(summary):
+        for value in summary.values():
+            yield from counts(value) if isinstance(value, dict) else [value]
+
+    assert not [n for n in counts(protected) if isinstance(n, int) and 1 <= n < 5]
+    assert protected["median_days_to_close"] is None

@@ -11,7 +11,12 @@ from analytics.figures.core import relations_of, release_from_dict
 from analytics.figures.interval_audit import audit_intervals
 from analytics.policies import seed_policies
 from analytics.register import record_case
-from analytics.report import build_report, gather_report_figures, last_complete_term
+from analytics.report import (
+    build_report,
+    gather_report_figures,
+    last_complete_term,
+    report_modes_for,
+)
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
 
@@ -190,3 +195,8 @@ def test_the_figures_hold_no_free_text_references_or_person_references(figures):
         assert private not in text
     for private in (PRIVATE, "Jane Doe", "example.invalid", "X-B"):
         assert private not in text
+
+
+def test_protected_figures_only_ever_open_the_report_for_circulation():
+    assert report_modes_for("protected") == ["circulation"]
+    assert report_modes_for("exact") == ["circulation", "confidential"]

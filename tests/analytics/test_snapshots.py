@@ -51,7 +51,7 @@ def test_snapshots_are_listed_with_their_meeting_dates_and_audited(store):
     figures = autumn_figures(store)
     freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
     freeze_report(store, figures, "confidential", 5, date(2026, 2, 3), actor="head")
-    listed = load_snapshots(store)
+    listed = load_snapshots(store, ["circulation", "confidential"])
     assert listed["label"].tolist() == [
         "Snapshot 2: meeting of 3 Feb 2026, Autumn 2025, confidential",
         "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation",

@@ -68,7 +68,7 @@ def test_freezing_stores_a_snapshot_for_the_meeting(db_path):
     app.date_input(key="freeze_meeting_on").set_value(date(2026, 1, 20)).run()
     press(app, "Freeze for the meeting on 20 January 2026")
     assert app.success[0].value == "Frozen: the Autumn 2025 report (for circulation) as snapshot 1."
-    snapshots = load_snapshots(app_store())
+    snapshots = load_snapshots(app_store(), ["circulation", "confidential"])
     assert snapshots["label"].tolist() == [
         "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation"
     ]
