@@ -8,6 +8,7 @@ The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DAS
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import date
@@ -15,7 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.accounts import AUDIENCE_BY_ROLE
+from analytics.accounts import (
+    AUDIENCE_BY_ROLE,
+    ROLES,
+    find_account_id,
+    record_account,
+    record_password,
+)
 from analytics.audit import command_line_actor, record_audit
 from analytics.backup import (
     BackupUnanswered,
@@ -26,6 +33,7 @@ from analytics.backup import (
     write_backup,
 )
 from analytics.bootstrap import open_dashboard_store
+from analytics.cases import RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.documents import render_document
 from analytics.figures.core import gather_overview_release
@@ -106,6 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore a backup into a new or empty store")
     restore.add_argument("source", type=Path, help="a backup file, or a folder of them")
 
+    accounts = commands.add_parser(
+        "accounts", help="add an account, or reset a forgotten password, on the server"
+    )
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    add = account_commands.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--name", help="the person's name (default: the username)")
+    reset = account_commands.add_parser(
+        "reset-password", help="set a new password (the way back for a forgotten one)"
+    )
+    reset.add_argument("username")
+    for command in (add, reset):
+        command.add_argument(
+            "--password-stdin", action="store_true",
+            help="read the password from standard input instead of asking for it twice",
+        )  # fmt: skip
+
     policies = commands.add_parser(
         "policies", help="the policy register and review status, as JSON"
     )
@@ -146,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             return _summary(store, args, calendar, parser)
         if args.command == "policies":
             return _policies(store, args, calendar)
+        if args.command == "accounts":
+            return _accounts(store, args, actor)
         if args.command == "report":
             return _report(store, args, calendar, parser, actor)
         if args.command == "backup":
@@ -243,6 +271,43 @@ def _report(store, args, calendar, parser, actor: str) -> int:
         f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}."
     )
     return 0
+
+
+def _accounts(store, args, actor: str) -> int:
+    """`accounts add` and `accounts reset-password`, audited under the operating-system user."""
+    password = _read_password(args.password_stdin)
+    if password is None:
+        print("Nothing changed: the two passwords are not the same.", file=sys.stderr)
+        return 1
+    try:
+        if args.accounts_command == "add":
+            account = record_account(
+                store, args.username, args.name or args.username, args.role, password,
+                actor=actor,
+            )  # fmt: skip
+            print(f"Added {account.username} ({ROLES[account.role]}).")
+            return 0
+        account_id = find_account_id(store, args.username)
+        if account_id is None:
+            print(f"No account is named {args.username!r}.", file=sys.stderr)
+            return 1
+        record_password(store, account_id, password, actor=actor)
+        print(f"Set a new password for {args.username.strip().lower()}.")
+        return 0
+    except RulesBroken as broken:
+        print("Nothing changed; fix these and try again:", file=sys.stderr)
+        for problem in broken.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """The new password: one line of standard input, or typed twice at a prompt (None when
+    the two differ)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    return first if getpass.getpass("The same password again: ") == first else None
 
 
 def _backup_through_the_app(out_dir: Path, actor: str) -> int:

@@ -7,7 +7,10 @@ role may open is declared here once (PAGES_BY_ROLE); the views and navigation re
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -101,18 +104,75 @@ def describe_accounts(accounts: list[Account]) -> pd.DataFrame:
     )
 
 
+# The one-time code a new store's first-run screen asks for: kept only as a hash, in the
+# settings table, until it is used (or the server starts again and prints a new one).
+SETUP_CODE_SETTING = "setup_code_hash"
+_SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+SETUP_CODE_PATTERN = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
+
+
+def issue_setup_code(store: Store) -> str | None:
+    """On a store with no account, a new one-time setup code for the first-run screen (any
+    earlier one is void); None once an account exists. The caller prints it on the server."""
+    code = "-".join("".join(secrets.choice(_SETUP_ALPHABET) for _ in range(4)) for _ in range(4))
+    with store.transaction() as cursor:
+        ((existing,),) = cursor.execute("SELECT count(*) FROM accounts").fetchall()
+        if existing:
+            cursor.execute("DELETE FROM settings WHERE name = ?", [SETUP_CODE_SETTING])
+            return None
+        cursor.execute(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
+            [SETUP_CODE_SETTING, _digest(code)],
+        )
+    return code
+
+
 def record_first_headteacher(
-    store: Store, username: str, display_name: str, password: str, email: str | None = None
+    store: Store,
+    username: str,
+    display_name: str,
+    password: str,
+    email: str | None = None,
+    *,
+    setup_code: str | None,
 ) -> Account:
-    """Create the headteacher's account on a store that has none; refused once any exists."""
+    """Create the headteacher's account on a store that has none, given the setup code the
+    server printed; the code is void once used. Refused once any account exists."""
+    typed = (setup_code or "").strip().upper()
     with store.transaction() as cursor:
         ((existing,),) = cursor.execute("SELECT count(*) FROM accounts").fetchall()
         if existing:
             raise AccountInvalid([Problem("username", "the headteacher's account already exists")])
+        stored = cursor.execute(
+            "SELECT value FROM settings WHERE name = ?", [SETUP_CODE_SETTING]
+        ).fetchall()
+        if not stored or not hmac.compare_digest(stored[0][0], _digest(typed)):
+            raise AccountInvalid(
+                [
+                    Problem(
+                        "setup_code",
+                        "is not the code the server printed when it started (ask whoever "
+                        "runs the server; a new code is printed at each start)",
+                    )
+                ]
+            )
         account_id = _insert_account(cursor, username, display_name, "headteacher", password, email)
+        cursor.execute("DELETE FROM settings WHERE name = ?", [SETUP_CODE_SETTING])
         record_audit(cursor, username, "account created", "account", account_id,
-                     detail="headteacher (first account)")  # fmt: skip
+                     detail="headteacher (first account, with the setup code)")  # fmt: skip
     return load_account(store, account_id)
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def find_account_id(store: Store, username: str) -> int | None:
+    """The id of the account with this username, if any."""
+    return store.read_value(
+        "SELECT id FROM accounts WHERE username = ?", [(username or "").strip().lower()]
+    )
 
 
 def record_account(

@@ -7,8 +7,9 @@ verify_audit_chain says where.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
+import os
+import pwd
 from datetime import date, datetime
 
 import duckdb
@@ -70,8 +71,9 @@ def _link(previous: str, fields: list) -> str:
 
 
 def command_line_actor() -> str:
-    """Who a command-line write is by: the operating-system user."""
-    return f"os:{getpass.getuser()}"
+    """Who a command-line write is by: the operating-system account the process runs as,
+    from its user id (an environment variable such as LOGNAME could name anyone)."""
+    return f"os:{pwd.getpwuid(os.getuid()).pw_name}"
 
 
 def load_audit_trail(

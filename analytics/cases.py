@@ -117,6 +117,7 @@ FIELD_LABELS = {
     "display_name": "Name",
     "email": "Email",
     "password": "Password",
+    "setup_code": "Setup code",
     "role": "Role",
 } | {f"{code}_on": f"{label} (date)" for code, label in ESCALATION_ACTIONS.items()}
 

@@ -40,7 +40,7 @@ def median_ms(action, repeats: int = REPEATS) -> float:
 
 
 def generate(path: str, count: int) -> dict:
-    from analytics.accounts import record_first_headteacher
+    from analytics.accounts import record_account
     from analytics.bootstrap import open_dashboard_store
     from analytics.demo import load_demo_data
     from analytics.terms import TermCalendar
@@ -49,7 +49,7 @@ def generate(path: str, count: int) -> dict:
     start = time.perf_counter()
     load_demo_data(store, count, actor="bench")
     seconds = time.perf_counter() - start
-    record_first_headteacher(store, "bench", "Bench", "bench password 1")
+    record_account(store, "bench", "Bench", "headteacher", "bench password 1", actor="bench")
     store.close()
     return {"generate_s": round(seconds, 2), "generate_peak_mb": round(peak_mb())}
 

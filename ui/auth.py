@@ -83,6 +83,11 @@ def _render_first_run(store: Store) -> None:
         "then adds accounts for staff and governors. There is no default password."
     )
     with st.form("first_headteacher"):
+        setup_code = st.text_input(
+            "Setup code",
+            help="Printed in the server's console when it started, for example "
+            "ABCD-EFGH-JKLM-NPQR. Whoever runs the server can read it to you.",
+        )
         username = st.text_input("Username", help="Lower-case letters, digits, '.', '_' or '-'.")
         display_name = st.text_input("Your name")
         email = st.text_input("Email (optional, for signing in with Microsoft or Google)")
@@ -93,7 +98,9 @@ def _render_first_run(store: Store) -> None:
                 st.error("Nothing was saved. The two passwords are not the same.")
                 return
             try:
-                account = record_first_headteacher(store, username, display_name, password, email)
+                account = record_first_headteacher(
+                    store, username, display_name, password, email, setup_code=setup_code
+                )
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics.accounts import Account
+from analytics.accounts import Account, issue_setup_code
 from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
@@ -29,11 +30,25 @@ DEMO_CASES_OFFERED = 300
 @st.cache_resource(show_spinner=False, on_release=lambda store: store.close())
 def _store_at(path: str) -> Store:
     store = open_dashboard_store(get_calendar(), path)
+    announce_setup_code(store)
     # While the app holds the file, command-line backups are made here, on request.
     serve_backup_requests(store)
     # Close (and checkpoint) on the way out, even though the backup thread still holds it.
     atexit.register(store.close)
     return store
+
+
+def announce_setup_code(store: Store) -> None:
+    """On a store with no account, print the one-time setup code on the server's console,
+    as Jupyter prints its token: only someone who can see the server can take the store."""
+    code = issue_setup_code(store)
+    if code:
+        print(
+            f"\n  This store has no account yet. To create the headteacher's account, open the "
+            f"app and enter this one-time setup code:\n\n      {code}\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def get_store() -> Store:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 
 from analytics.accounts import (
     PAGES_BY_ROLE,
+    SETUP_CODE_PATTERN,
     AccountInvalid,
     SignInRefused,
     count_accounts,
+    issue_setup_code,
     load_account,
     record_account,
     record_active,
@@ -27,7 +30,10 @@ NOW = datetime(2026, 11, 24, 9, 0)
 
 @pytest.fixture
 def head(store):
-    return record_first_headteacher(store, "head", "Ms Head", PASSWORD, "Head@School.example")
+    code = issue_setup_code(store)
+    return record_first_headteacher(
+        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code
+    )
 
 
 def audit(store) -> list[tuple[str, str]]:
@@ -43,7 +49,29 @@ def test_a_new_store_has_no_account_at_all(store):
 def test_the_first_account_is_the_headteachers_and_only_once(store, head):
     assert (head.username, head.role) == ("head", "headteacher")
     with pytest.raises(AccountInvalid, match="already exists"):
-        record_first_headteacher(store, "other", "Other", PASSWORD)
+        record_first_headteacher(store, "other", "Other", PASSWORD, setup_code="ANY")
+
+
+def test_the_first_account_needs_the_setup_code_and_the_code_is_used_once(store):
+    with pytest.raises(AccountInvalid, match="setup_code"):
+        record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=None)
+    first = issue_setup_code(store)
+    second = issue_setup_code(store)  # a restart prints a new code: the old one is void
+    assert re.fullmatch(SETUP_CODE_PATTERN, second) and first != second
+    for wrong in (first, "", second[:-1] + ("A" if second[-1] != "A" else "B")):
+        with pytest.raises(AccountInvalid, match="setup_code"):
+            record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=wrong)
+    assert count_accounts(store) == 0
+    assert store.read_value("SELECT count(*) FROM audit_log") == 0
+    # Typed in lower case with spaces around it, the right code works, once.
+    record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=f" {second.lower()} ")
+    assert store.read_value("SELECT count(*) FROM settings WHERE name = 'setup_code_hash'") == 0
+    assert issue_setup_code(store) is None
+
+
+def test_the_setup_code_is_kept_only_as_a_hash(store):
+    code = issue_setup_code(store)
+    assert code not in str(store.read_rows("SELECT * FROM settings"))
 
 
 def test_passwords_are_stored_as_argon2_hashes(store, head):

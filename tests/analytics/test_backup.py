@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.accounts import record_first_headteacher
+from analytics.accounts import record_account
 from analytics.backup import (
     TABLES,
     BackupUnanswered,
@@ -31,7 +31,7 @@ def everything(store) -> dict[str, list[tuple]]:
 def full_store(store):
     seed_policies(store, TermCalendar())
     load_demo_data(store, 150, actor="test", today=TODAY)
-    record_first_headteacher(store, "head", "Ms Head", "correct horse battery")
+    record_account(store, "head", "Ms Head", "headteacher", "correct horse battery", actor="setup")
     return store
 
 

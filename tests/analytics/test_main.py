@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from analytics.accounts import sign_in
 from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.store import open_store
@@ -26,12 +28,18 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "cli.duckdb"
 
 
-def run_cli(db_path: Path, *args: str) -> subprocess.CompletedProcess:
-    environment = os.environ | {"DASHBOARD_DB": str(db_path)}
+PASSWORD = "correct horse battery"
+
+
+def run_cli(
+    db_path: Path, *args: str, stdin: str = "", environment: dict | None = None
+) -> subprocess.CompletedProcess:
+    environment = os.environ | {"DASHBOARD_DB": str(db_path)} | (environment or {})
     return subprocess.run(
         [sys.executable, "-m", "analytics", *args],
         cwd=PROJECT_ROOT,
         env=environment,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -253,3 +261,45 @@ def test_summary_for_a_governor_shows_no_count_under_the_threshold(db_path):
 
     assert not [n for n in counts(protected) if isinstance(n, int) and 1 <= n < 5]
     assert protected["median_days_to_close"] is None
+
+
+def test_accounts_are_added_and_passwords_reset_on_the_server_under_its_own_user(db_path):
+    """The way in for a new store, and the way back for a forgotten password."""
+    new_password = "a different long passphrase"
+    added = run_cli(
+        db_path, "accounts", "add", "Head", "--role", "headteacher", "--name", "Ms Head",
+        "--password-stdin", stdin=f"{PASSWORD}\n", environment={"LOGNAME": "someone-else"},
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "Added head (Headteacher)." in added.stdout
+    reset = run_cli(
+        db_path, "accounts", "reset-password", "head", "--password-stdin",
+        stdin=f"{new_password}\n",
+    )  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    store = open_store(db_path)
+    try:
+        assert sign_in(store, "head", new_password).role == "headteacher"
+        actors = store.read_rows(
+            "SELECT actor, action FROM audit_log WHERE action IN ('account created', "
+            "'password reset') ORDER BY id"
+        )
+    finally:
+        store.close()
+    me = f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    assert actors == [(me, "account created"), (me, "password reset")]
+
+
+def test_accounts_commands_name_what_is_wrong_and_change_nothing(db_path):
+    unknown = run_cli(db_path, "accounts", "reset-password", "nobody", "--password-stdin",
+                      stdin=f"{PASSWORD}\n")  # fmt: skip
+    assert unknown.returncode == 1 and "No account is named 'nobody'" in unknown.stderr
+    short = run_cli(db_path, "accounts", "add", "gov", "--role", "governor", "--password-stdin",
+                    stdin="short\n")  # fmt: skip
+    assert short.returncode == 1 and "password:" in short.stderr
+    assert "Traceback" not in unknown.stderr + short.stderr
+    store = open_store(db_path)
+    try:
+        assert store.read_value("SELECT count(*) FROM accounts") == 0
+    finally:
+        store.close()

@@ -131,13 +131,13 @@ PASSWORD = "correct horse battery"
 
 def seed_headteacher(db_path: Path) -> None:
     """The store at db_path with the headteacher's account (username "head")."""
-    from analytics.accounts import count_accounts, record_first_headteacher
+    from analytics.accounts import count_accounts, record_account
     from analytics.store import open_store
 
     store = open_store(db_path)
     try:
         if count_accounts(store) == 0:
-            record_first_headteacher(store, "head", "Ms Head", PASSWORD)
+            record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
     finally:
         store.close()
 

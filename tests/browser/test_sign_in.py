@@ -5,15 +5,19 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from analytics.accounts import record_account
+from analytics.accounts import SETUP_CODE_PATTERN, record_account
+from analytics.interchange import import_cases_file
 from analytics.store import open_store
 from tests.browser.conftest import (
+    ARTIFACTS,
+    PASSWORD,
     free_port,
     running_app,
     sample_store,
     sign_in,
     wait_until_idle,
 )
+from tests.conftest import SAMPLE_CSV
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +82,39 @@ def test_a_governor_session_sees_figures_and_no_case(browser: Browser, tmp_path)
             assert not any(text in body for text in CASE_TEXT[:3]), path
             assert page.get_by_test_id("stDataFrame").filter(has_text="2025-003").count() == 0
         page.context.close()
+
+
+def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, tmp_path):
+    """The first visitor of a store made on the command line is no headteacher by default."""
+    db_path = tmp_path / "first-run.duckdb"
+    store = open_store(db_path)
+    import_cases_file(store, SAMPLE_CSV, actor="os:admin")  # history imported first
+    store.close()
+    port = free_port()
+    with running_app(db_path, port) as base_url:
+        page = browser.new_context().new_page()
+        page.goto(base_url + "/incidents")
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+        printed = SETUP_CODE_PATTERN.search((ARTIFACTS / f"server-{port}.log").read_text())
+        assert printed, "the server printed a setup code"
+
+        def create(setup_code: str) -> None:
+            page.get_by_role("textbox", name="Setup code").fill(setup_code)
+            page.get_by_role("textbox", name="Username").fill("head")
+            page.get_by_role("textbox", name="Your name").fill("Ms Head")
+            page.get_by_role("textbox", name="Password (at least 10 characters)").fill(PASSWORD)
+            page.get_by_role("textbox", name="Password again").fill(PASSWORD)
+            page.get_by_role("button", name="Create the headteacher's account").click()
+
+        create("ABCD-EFGH-JKLM-NPQR")  # a stranger's guess
+        expect(page.get_by_text("Setup code: is not the code the server printed")).to_be_visible()
+        wait_until_idle(page)
+        assert not any(text in page.locator("body").inner_text() for text in CASE_TEXT)
+        create(printed.group(0))
+        expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Audit trail")
+        page.context.close()
+    store = open_store(db_path)
+    try:
+        assert store.read_rows("SELECT username, role FROM accounts") == [("head", "headteacher")]
+    finally:
+        store.close()

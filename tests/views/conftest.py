@@ -12,7 +12,6 @@ from analytics.accounts import (
     count_accounts,
     load_accounts,
     record_account,
-    record_first_headteacher,
 )
 from analytics.store import Store, open_store
 
@@ -35,7 +34,7 @@ def account_in(db_path: Path, role: str = "headteacher") -> int:
     store = open_store(db_path)
     try:
         if count_accounts(store) == 0:
-            record_first_headteacher(store, "head", "Ms Head", PASSWORD)
+            record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
         existing = [a for a in load_accounts(store) if a.role == role]
         if existing:
             return existing[0].id

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import PAGES_BY_ROLE, count_accounts, record_active
+from analytics.accounts import (
+    PAGES_BY_ROLE,
+    AccountInvalid,
+    count_accounts,
+    issue_setup_code,
+    record_active,
+    record_first_headteacher,
+)
 from analytics.interchange import import_cases_file
 from analytics.report import gather_report_figures
 from analytics.snapshots import freeze_report
@@ -53,17 +60,33 @@ def everything_shown(app: AppTest) -> str:
     return "\n".join(str(part) for part in parts)
 
 
-def test_a_new_store_asks_for_the_headteachers_account_first(db_path):
+def fill_first_run(app: AppTest, setup_code: str) -> AppTest:
+    app.text_input[0].input(setup_code)
+    app.text_input[1].input("head")
+    app.text_input[2].input("Ms Head")
+    app.text_input[4].input(PASSWORD)
+    app.text_input[5].input(PASSWORD)
+    return next(b for b in app.button if b.label.startswith("Create")).click().run()
+
+
+def test_a_new_store_needs_the_servers_setup_code_for_the_first_account(db_path):
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert app.title[0].value == "Welcome"
     assert not app.dataframe and not app.metric
-    app.text_input[0].input("head")
-    app.text_input[1].input("Ms Head")
-    app.text_input[3].input(PASSWORD)
-    app.text_input[4].input(PASSWORD)
-    next(b for b in app.button if b.label.startswith("Create")).click().run()
+    # A stranger who never saw the server's console: nothing is created.
+    fill_first_run(app, "ABCD-EFGH-JKLM-NPQR")
+    assert count_accounts(app_store()) == 0
+    assert any("Setup code" in error.value for error in app.error)
+    assert app.title[0].value == "Welcome"
+    # The code the server prints (a new one voids the one printed at start).
+    code = issue_setup_code(app_store())
+    fill_first_run(app, code.lower())
     assert app.title[0].value == "Overview"
     assert count_accounts(app_store()) == 1
+    # Used once, the code is void: no second "first" account, and no new code is printed.
+    assert issue_setup_code(app_store()) is None
+    with pytest.raises(AccountInvalid, match="already exists"):
+        record_first_headteacher(app_store(), "other", "Other", PASSWORD, setup_code=code)
 
 
 def test_without_signing_in_there_is_only_the_sign_in_form(db_path):
