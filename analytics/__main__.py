@@ -36,9 +36,8 @@ from analytics.bootstrap import open_dashboard_store
 from analytics.cases import RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.documents import render_document
-from analytics.figures.core import gather_overview_release
-from analytics.figures.disclosure import disclose
 from analytics.figures.frames import summarise
+from analytics.figures.releases import disclose_overview
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
 from analytics.overview import Scope
 from analytics.policies import load_policy_statuses
@@ -231,8 +230,10 @@ def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParse
         parser.error(str(problem))
     scope = Scope(period, categories=tuple(args.category), platforms=tuple(args.platform))
     # The same release the Overview shows for this scope, so the two never differ.
-    release = gather_overview_release(store, scope, calendar, today=date.today())
-    disclosed = disclose(release, AUDIENCE_OPTIONS[args.audience], load_threshold(store))
+    disclosed = disclose_overview(
+        store, scope, calendar, today=date.today(), audience=AUDIENCE_OPTIONS[args.audience],
+        threshold=load_threshold(store),
+    )  # fmt: skip
     print(json.dumps(summarise(disclosed), indent=2))
     return 0
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from analytics.vocabulary import (
     ABOUT,
     BLOCKABLE_PLATFORM,
+    BLOCKING_ACTION,
     CATEGORIES,
     DISCUSSION_OUTCOMES,
     ESCALATED,
@@ -343,7 +344,7 @@ def _discussion_problems(case: Case) -> Iterable[Problem]:
 
 
 def _escalation_problems(case: Case) -> Iterable[Problem]:
-    blocked = any(step.action == "access_blocked" for step in case.actions)
+    blocked = any(step.action == BLOCKING_ACTION for step in case.actions)
     if blocked and case.platform != BLOCKABLE_PLATFORM:
         yield Problem(
             "access_blocked_on",

@@ -16,8 +16,7 @@ import pandas as pd
 
 from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
-from analytics.figures.core import Release, gather_figures
-from analytics.figures.disclosure import disclose
+from analytics.figures.releases import disclose_overview
 from analytics.interchange import protect_from_formulas
 from analytics.overview import Scope
 from analytics.store import PROJECT_ROOT, Store
@@ -262,8 +261,10 @@ def build_review_pack(
     Returns the period and a table of section, item, value (each value as printed).
     """
     period = Period(policy.approved_on, today, f"since {policy.approved_on:%-d %b %Y}")
-    release = Release(gather_figures(store, Scope(period), calendar, today=today))
-    disclosed = disclose(release, audience, threshold)
+    # The Overview's release for the same dates, so the pack and the page agree cell by cell.
+    disclosed = disclose_overview(
+        store, Scope(period), calendar, today=today, audience=audience, threshold=threshold
+    )
     rows = [
         ("Cases", label, disclosed.headline("this", figure).text)
         for figure, label in HEADLINE.items()

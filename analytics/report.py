@@ -10,7 +10,6 @@ a reference or a person reference: the figures have none.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 
 from analytics.figures.core import (
     AGE_MEASURES,
+    Release,
     gather_term_release,
     headline_cell,
     release_from_dict,
@@ -31,13 +31,16 @@ from analytics.figures.disclosure import (
     PROTECTED,
     SMALL,
     Disclosed,
+    EarlierRelease,
     Published,
     Shown,
     disclose,
     published_cells,
     published_from_dict,
     published_to_dict,
+    shown_as_published,
 )
+from analytics.figures.releases import load_circulated_releases
 from analytics.policies import describe_overdue, load_policy_statuses
 from analytics.register import count_cases
 from analytics.store import Store
@@ -140,16 +143,12 @@ def gather_report_figures(
         ),
         "demonstration": count_cases(store, demo=True) > 0,
         "release": release_to_dict(release),
-        # Each earlier term as its own circulated report printed it, where one was frozen.
-        "frozen_beside": {
-            name: load_circulated_headline(store, release.beside[name].period, label)
-            for name, label in (
-                ("previous", term.previous().label),
-                ("year_earlier", term.years_later(-1).label),
-            )
-        },
-        # Every circulated release of this same term so far: a reader may hold them all.
-        "earlier_releases": load_circulated_releases(store, term.label),
+        # Every circulated report frozen for these three terms: a reader may hold them all,
+        # and the earlier terms are printed as their own newest report printed them.
+        "earlier_releases": [
+            {"release": release_to_dict(r.release), "published": published_to_dict(r.published)}
+            for r in load_circulated_releases(store, release)
+        ],
         "policies": [
             {
                 "title": policy.title,
@@ -166,25 +165,20 @@ def gather_report_figures(
     }
 
 
-def load_circulated_releases(store: Store, term_label: str) -> list[list]:
-    """What every frozen circulated report of a term told its readers, oldest first."""
-    rows = store.read_rows(
-        "SELECT figures FROM report_snapshots WHERE term = ? AND mode = 'circulation' "
-        "ORDER BY frozen_at, id",
-        [term_label],
-    )
-    published = [json.loads(figures).get("published") for (figures,) in rows]
-    return [cells for cells in published if cells]
-
-
-def load_circulated_headline(store: Store, period, term_label: str) -> list[list] | None:
-    """The headline of a term as its newest frozen circulated report printed it, if any."""
-    releases = load_circulated_releases(store, term_label)
-    if not releases:
-        return None
-    wanted = {headline_cell(period, figure) for figure in HEADLINE}
-    cells = [row for row in releases[-1] if tuple(row[0]) in wanted]
-    return cells if len(cells) == len(wanted) else None
+def _comparison(disclosed: Disclosed, earlier, name: str, period) -> dict[str, Shown] | None:
+    """An earlier term's headline as this audience may see it beside the report's term:
+    exactly, or as that term's newest frozen circulated report printed it (None if none)."""
+    if disclosed.audience == EXACT:
+        return {figure: disclosed.headline(name, figure) for figure in HEADLINE}
+    for before in reversed(earlier):
+        if before.release.figures.scope.period == period:
+            return {
+                figure: shown_as_published(
+                    before.published, headline_cell(period, figure), disclosed.threshold
+                )
+                for figure in HEADLINE
+            }
+    return None
 
 
 def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
@@ -192,21 +186,23 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     release = release_from_dict(figures["release"])
-    fixed = Published({}, {})
-    for rows in (figures.get("frozen_beside") or {}).values():
-        if rows:
-            frozen = published_from_dict(rows)
-            fixed = Published({**fixed.known, **frozen.known}, {**fixed.texts, **frozen.texts})
-    disclosed = disclose(
-        release,
-        MODE_AUDIENCE[mode],
-        threshold,
-        fixed=fixed,
-        earlier=[published_from_dict(rows) for rows in figures.get("earlier_releases", [])],
-    )
+    earlier = [
+        EarlierRelease(release_from_dict(r["release"]), published_from_dict(r["published"]))
+        for r in figures.get("earlier_releases", [])
+    ]
     headline_periods = {name: h.period for name, h in release.headlines.items()}
+    audience = MODE_AUDIENCE[mode]
+    if audience == PROTECTED:
+        # An earlier term is printed for circulation only as its own frozen circulated report
+        # printed it: reprinted, it tells nothing new. Figures worked out afresh beside this
+        # term's, or beside what that term's own report prints, could be differenced.
+        release = Release(release.figures)
+    disclosed = disclose(release, audience, threshold, earlier=earlier)
+    comparisons = {
+        name: _comparison(disclosed, earlier, name, headline_periods[name]) for name in COMPARED
+    }
     tables = (
-        _headline_table(figures, disclosed, headline_periods),
+        _headline_table(figures, disclosed, comparisons),
         _category_table(disclosed, headline_periods["this"]),
         _printed(
             "actions",
@@ -249,7 +245,7 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
         mode=mode,
         threshold=threshold,
         generated_on=date.fromisoformat(figures["generated_on"]),
-        narrative=tuple(_narrative(figures, disclosed, headline_periods, tables)),
+        narrative=tuple(_narrative(figures, disclosed, comparisons)),
         tables=tables,
         demonstration=bool(figures.get("demonstration")),
         published=published_cells(disclosed) if mode == "circulation" else None,
@@ -293,32 +289,47 @@ def _with_key(note: str, kinds: set[str], threshold: int) -> str:
     return " ".join(parts)
 
 
-def _headline_table(figures, disclosed: Disclosed, periods) -> ReportTable:
-    names = ("this", "previous", "year_earlier")
+def _headline_table(figures, disclosed: Disclosed, comparisons) -> ReportTable:
     columns = (
         "",
         figures["term"],
         f"Previous term ({figures['previous_term']})",
         f"A year earlier ({figures['year_earlier_term']})",
     )
-    rows = [
-        (label, tuple(headline_cell(periods[name], figure) for name in names))
+    this = disclosed.periods["this"]
+    cells = [headline_cell(this, figure) for figure in HEADLINE]
+    rows = tuple(
+        (
+            label,
+            disclosed[headline_cell(this, figure)].text,
+            *(
+                NOT_SHOWN if comparisons[name] is None else comparisons[name][figure].text
+                for name in COMPARED
+            ),
+        )
         for figure, label in HEADLINE.items()
-    ]
-    frozen = [name for name in names[1:] if (figures.get("frozen_beside") or {}).get(name)]
-    note = (
-        "Earlier terms as printed in their own circulated reports."
-        if frozen and disclosed.audience == PROTECTED
-        else ""
     )
-    table = _printed("headline", "Headline figures", columns, rows, disclosed, note)
+    note = ""
+    if disclosed.audience == PROTECTED:
+        note = (
+            "Earlier terms as printed in their own circulated reports, frozen for a meeting; "
+            f"{NOT_SHOWN}: no such report was frozen."
+        )
+    kinds = disclosed.hidden_among(cells) | {
+        shown.hidden for c in comparisons.values() if c for shown in c.values() if shown.hidden
+    }
+    table = ReportTable(
+        "headline", "Headline figures", columns, rows,
+        _with_key(note, kinds, disclosed.threshold),
+    )  # fmt: skip
     if disclosed.audience == PROTECTED:
         return table
     # Exact figures also get the changes (never in circulation, where they could reveal a count).
     changes = []
-    for row, (_, cells) in zip(table.rows, rows, strict=True):
-        this, before, year = (disclosed[cell].value for cell in cells)
-        changes.append((*row, _signed(this - before), _signed(this - year)))
+    for row, figure in zip(table.rows, HEADLINE, strict=True):
+        now = disclosed[headline_cell(this, figure)].value
+        before, year = (comparisons[name][figure].value for name in COMPARED)
+        changes.append((*row, _signed(now - before), _signed(now - year)))
     return ReportTable(
         table.key,
         table.title,
@@ -382,11 +393,11 @@ def _other_figures_table(disclosed: Disclosed) -> ReportTable:
 # -------------------------------------------------------------------------- narrative
 
 
-def _narrative(figures, disclosed: Disclosed, periods, tables) -> list[str]:
+def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
     """Plain sentences written only from what the audience is shown, so they reveal no more."""
 
     def headline(name: str, figure: str) -> Shown:
-        return disclosed[headline_cell(periods[name], figure)]
+        return disclosed.headline(name, figure)
 
     term = figures["term"]
     incidents = headline("this", ALL_CASES)
@@ -399,8 +410,12 @@ def _narrative(figures, disclosed: Disclosed, periods, tables) -> list[str]:
         sentences.append(
             "This is the first term on record, so there is no earlier term to compare with."
         )
+    elif comparisons["previous"] is None or comparisons["year_earlier"] is None:
+        sentences.append(
+            "Earlier terms are compared here once their own reports have been frozen for a meeting."
+        )
     else:
-        before, year = headline("previous", ALL_CASES), headline("year_earlier", ALL_CASES)
+        before, year = (comparisons[name][ALL_CASES] for name in COMPARED)
         comparison = (
             f"In {figures['previous_term']} there were {before.words('incident')}, and in "
             f"{figures['year_earlier_term']} {year.words('incident')}."

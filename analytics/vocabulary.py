@@ -136,6 +136,7 @@ AUDIENCES = MappingProxyType(
 
 # The policy lets the school block access only where the comments were made on its own site.
 BLOCKABLE_PLATFORM = "school_website_or_forum"
+BLOCKING_ACTION = "access_blocked"
 
 # A discussion outcome that means no discussion took place, so it carries no date.
 NO_DISCUSSION = "not_held"

@@ -17,8 +17,8 @@ from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
-from analytics.figures.core import gather_overview_release
-from analytics.figures.disclosure import Disclosed, disclose
+from analytics.figures.disclosure import Disclosed
+from analytics.figures.releases import disclose_overview
 from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.store import Store, database_path
@@ -83,8 +83,9 @@ def _overview_at(
     _store: Store,
     _calendar,
 ) -> Disclosed:
-    release = gather_overview_release(_store, scope, _calendar, today=today)
-    return disclose(release, audience, threshold)
+    return disclose_overview(
+        _store, scope, _calendar, today=today, audience=audience, threshold=threshold
+    )
 
 
 def cached_overview(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from analytics.figures.interval_audit import CellKey, Constraint, at_most, sum_of
@@ -23,6 +23,8 @@ from analytics.store import Store
 from analytics.terms import Period, Term, TermCalendar
 from analytics.vocabulary import (
     ALL_CASES,
+    BLOCKABLE_PLATFORM,
+    BLOCKING_ACTION,
     CATEGORIES,
     ESCALATED,
     ESCALATION_ACTIONS,
@@ -243,6 +245,8 @@ def relations_of(release: Release) -> list[Constraint]:
         relations.append(sum_of(total, [("unclosed", age, measure) for age in UNCLOSED_AGES]))
     relations.append(at_most(headline_cell(this, OPEN), total))
     relations.append(at_most(total, [headline_cell(this, OPEN), escalated]))
+    # Access can be blocked only where the comments were made on the school's own site.
+    relations.append(at_most(("action", BLOCKING_ACTION), ("platform", BLOCKABLE_PLATFORM)))
     relations.append(at_most(("repeat_cases",), headline_cell(this, ALL_CASES)))
     relations.append(at_most(("content_removed",), headline_cell(this, ALL_CASES)))
     return relations
@@ -252,33 +256,42 @@ def _distinct_headlines(release: Release) -> list[Headline]:
     return list({h.period: h for h in release.headlines.values()}.values())
 
 
-def _period_relations(release: Release) -> list[Constraint]:
-    """A period's cases include those of every period inside it, and equal the sum of
-    periods that exactly tile it (a year and its terms)."""
+def atoms_of(release: Release) -> dict[CellKey, tuple[date, date]]:
+    """The stretches of days the release's periods are made of: every boundary of every
+    period cuts the calendar, and each piece inside some period is an atom. A reader knows
+    each period's figures are the sums of its atoms' (unknown) figures, which says all that
+    nesting, tiling and overlapping periods can tell together."""
     periods = [h.period for h in _distinct_headlines(release)]
-    relations = []
-    for outer in periods:
-        inner = sorted(
-            (p for p in periods if p != outer and outer.start <= p.start and p.end <= outer.end),
-            key=lambda p: p.start,
-        )
-        disjoint = all(a.end < b.start for a, b in itertools.pairwise(inner))
-        tiles = (
-            bool(inner)
-            and disjoint
-            and inner[0].start == outer.start
-            and inner[-1].end == outer.end
-            and all((b.start - a.end).days == 1 for a, b in itertools.pairwise(inner))
-        )
+    cuts = sorted({p.start for p in periods} | {p.end + timedelta(days=1) for p in periods})
+    atoms = {}
+    for start, after in itertools.pairwise(cuts):
+        end = after - timedelta(days=1)
+        if any(p.start <= start and end <= p.end for p in periods):
+            for figure in HEADLINE:
+                atoms[_atom_cell(start, end, figure)] = (start, end)
+    return atoms
+
+
+def _atom_cell(start: date, end: date, figure: str) -> CellKey:
+    return ("atom", f"{start.isoformat()}/{end.isoformat()}", figure)
+
+
+def _period_relations(release: Release) -> list[Constraint]:
+    """Each period's figures are the sums of its atoms', and each atom's stages add up."""
+    spans = sorted(set(atoms_of(release).values()))
+    relations = [
+        sum_of(_atom_cell(*span, ALL_CASES), [_atom_cell(*span, stage) for stage in STAGES])
+        for span in spans
+    ]
+    for headline in _distinct_headlines(release):
+        period = headline.period
+        inside = [span for span in spans if period.start <= span[0] and span[1] <= period.end]
         for figure in HEADLINE:
-            whole = headline_cell(outer, figure)
-            parts = [headline_cell(p, figure) for p in inner]
-            if tiles:
-                relations.append(sum_of(whole, parts))
-            elif disjoint and parts:
-                relations.append(at_most(parts, whole))
-            else:
-                relations += [at_most(part, whole) for part in parts]
+            relations.append(
+                sum_of(
+                    headline_cell(period, figure), [_atom_cell(*span, figure) for span in inside]
+                )
+            )
     return relations
 
 

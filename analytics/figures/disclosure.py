@@ -11,12 +11,13 @@ median is shown only over at least threshold cases. docs/disclosure.md states th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.figures.core import (
-    MEDIAN_BASES,
     Release,
+    atoms_of,
     cells_of,
     headline_cell,
     relations_of,
@@ -133,20 +134,24 @@ class Published:
     texts: Mapping[CellKey, str]
 
 
+@dataclass(frozen=True)
+class EarlierRelease:
+    """A release an audience was given before (a frozen circulated report): its exact
+    figures, for the relations among its cells, and what it told its readers."""
+
+    release: Release
+    published: Published
+
+
 def disclose(
     release: Release,
     audience: str,
     threshold: int,
     *,
-    fixed: Published | None = None,
-    earlier: Sequence[Published] = (),
+    earlier: Sequence[EarlierRelease] = (),
 ) -> Disclosed:
-    """Every cell of the release as audience may see it.
-
-    fixed: cells already published elsewhere and shown again exactly as then (a comparison
-    column taken from a frozen report). earlier: earlier releases of the same scope, which
-    a reader may hold beside this one.
-    """
+    """Every cell of the release as audience may see it, given the earlier releases (frozen
+    circulated reports) a reader may hold beside it."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
     check_threshold(threshold)
@@ -161,20 +166,19 @@ def disclose(
             medians,
             periods=periods,
         )
-    fixed = fixed or Published({}, {})
-    held, constraints = what_a_reader_holds(release, fixed, earlier)
+    unknown = set(unknowns_of(release, earlier))
+    held, constraints = what_a_reader_holds(release, earlier)
     protection = protect(
-        {key: v for key, v in values.items() if key not in fixed.known},
+        values,
         constraints,
         threshold,
-        fixed=held,
+        fixed={key: known for key, known in held.items() if key not in unknown},
         cost=_cost_of_hiding(release),
+        unknowns=[key for key in held if key in unknown],
     )
     cells = {}
     for key, value in values.items():
-        if key in fixed.known:
-            cells[key] = _shown_as_published(fixed, key, threshold)
-        elif key in protection.small:
+        if key in protection.small:
             low, high = protection.intervals[key]
             cells[key] = Shown(None, SMALL, low, high, threshold)
         elif key in protection.complementary:
@@ -182,36 +186,63 @@ def disclose(
             cells[key] = Shown(None, COMPLEMENTARY, low, high, threshold)
         else:
             cells[key] = Shown(value, low=value, high=value, threshold=threshold)
-    bases = {"content_removed": release.figures.content_removed, "closed": release.figures.closed}
-    withheld = {name for name, base in MEDIAN_BASES.items() if bases[base] < threshold}
-    for name in withheld:
-        medians[name] = None
+    # A median is shown over at least threshold cases, and only where the reader can already
+    # tell exactly how many from what is shown: its being shown or not then tells nothing
+    # more. Whole days: a half would tell that the count is even.
+    withheld = set()
+    for name, counted in _median_bases(cells, release).items():
+        if counted is None or counted < threshold:
+            withheld.add(name)
+            medians[name] = None
+        elif medians[name] is not None:
+            medians[name] = float(math.floor(medians[name] + 0.5))
     return Disclosed(audience, threshold, cells, medians, frozenset(withheld), periods)
 
 
 def what_a_reader_holds(
-    release: Release, fixed: Published, earlier: Sequence[Published] = ()
+    release: Release, earlier: Sequence[EarlierRelease] = ()
 ) -> tuple[dict[CellKey, Known], list[Constraint]]:
-    """Everything a reader of the release already holds besides it (cells published before,
-    here and in earlier releases of the same scope) and every relation they can use."""
-    held: dict[CellKey, Known] = dict(fixed.known)
+    """Everything a reader of the release already holds besides it (earlier releases), what
+    they know only exists (the counts of stretches of days, `atoms_of`), and every relation
+    they can use."""
+    held: dict[CellKey, Known] = {}
+    held |= dict.fromkeys(unknowns_of(release, earlier), Known(0, None))
     constraints = list(relations_of(release))
-    relations = list(constraints)
-    for number, release_before in enumerate(earlier):
+    for number, before in enumerate(earlier):
 
         def then(key: CellKey, number: int = number) -> CellKey:
             return ("earlier", str(number), *key)
 
-        for key, known in release_before.known.items():
+        for key, known in before.published.known.items():
             held[then(key)] = known
-        # The earlier release kept the same relations among its own cells.
+        # The earlier release kept the relations among its own cells.
         constraints += [
             Constraint(tuple((then(cell), c) for cell, c in r.terms), r.lower, r.upper)
-            for r in relations
-            if all(cell in release_before.known for cell, _ in r.terms)
+            for r in relations_of(before.release)
         ]
-        constraints += _growth_since(release, number, release_before)
+        constraints += _growth_since(release, before, then)
     return held, constraints
+
+
+def _median_bases(cells: Mapping[CellKey, Shown], release: Release) -> dict[str, int | None]:
+    """How many cases each median rests on, as a reader can tell from the cells shown (None
+    where they cannot tell exactly): content removed; closed = incidents - not yet closed."""
+    removed = cells[("content_removed",)].value
+    incidents = cells[headline_cell(release.figures.headline.period, ALL_CASES)].value
+    unclosed = cells[("unclosed", "all", "total")].value
+    closed = None if incidents is None or unclosed is None else incidents - unclosed
+    return {"median_days_to_removal": removed, "median_days_to_close": closed}
+
+
+def unknowns_of(release: Release, earlier: Sequence[EarlierRelease]) -> list[CellKey]:
+    """Counts no release prints but the relations name: stretches of days, and cells of an
+    earlier release it did not print (a report kept "closed" to itself, say)."""
+    names = list(atoms_of(release))
+    for number, before in enumerate(earlier):
+        unprinted = set(cells_of(before.release)) | set(atoms_of(before.release))
+        unprinted -= set(before.published.known)
+        names += [("earlier", str(number), *key) for key in sorted(unprinted)]
+    return names
 
 
 def published_cells(disclosed: Disclosed, keys: Sequence[CellKey] | None = None) -> Published:
@@ -240,7 +271,8 @@ def published_from_dict(rows: Sequence[Sequence]) -> Published:
     return Published(known, texts)
 
 
-def _shown_as_published(published: Published, key: CellKey, threshold: int) -> Shown:
+def shown_as_published(published: Published, key: CellKey, threshold: int) -> Shown:
+    """A cell as an earlier release printed it (a comparison column reprints it as it was)."""
     known, text = published.known[key], published.texts[key]
     if known.low == known.high:
         return Shown(known.low, low=known.low, high=known.high, threshold=threshold)
@@ -249,12 +281,23 @@ def _shown_as_published(published: Published, key: CellKey, threshold: int) -> S
     return Shown(None, COMPLEMENTARY, known.low, known.high, threshold)
 
 
-def _growth_since(release: Release, number: int, before: Published) -> list[Constraint]:
-    """The release's scope had at least as many cases, escalations and actions as before."""
-    period = release.figures.headline.period
-    keys = [headline_cell(period, figure) for figure in _NEVER_FALL]
-    keys += [("action", code) for code in ESCALATION_ACTIONS]
-    return [at_most(("earlier", str(number), *key), key) for key in keys if key in before.known]
+def _growth_since(release: Release, before: EarlierRelease, then) -> list[Constraint]:
+    """Between two releases, late cases only add: a period's incidents and escalated cases
+    under the same filters never fall, nor (for the same scope) each action's cases."""
+    same_filters = (
+        before.release.figures.scope.categories,
+        before.release.figures.scope.platforms,
+    ) == (
+        release.figures.scope.categories,
+        release.figures.scope.platforms,
+    )
+    if not same_filters:
+        return []
+    now = cells_of(release)
+    keys = [key for key in now if key[0] == "headline" and key[-1] in _NEVER_FALL]
+    if before.release.figures.scope == release.figures.scope:
+        keys += [("action", code) for code in ESCALATION_ACTIONS]
+    return [at_most(then(key), key) for key in keys if key in cells_of(before.release)]
 
 
 def _cost_of_hiding(release: Release):

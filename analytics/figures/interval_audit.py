@@ -168,6 +168,7 @@ def protect(
     fixed: Mapping[CellKey, Known] = _NOTHING_FIXED,
     keep_visible: Collection[CellKey] = (),
     cost: Callable[[CellKey], float] | None = None,
+    unknowns: Collection[CellKey] = (),
 ) -> Protection:
     """The cells of a release to hide so that no small count can be narrowed below
     MIN_POSSIBLE_VALUES values by a reader who knows everything published.
@@ -176,9 +177,13 @@ def protect(
     part in the constraints and are never hidden (a value for one in `values` is its true
     value, else its Known stands in). `keep_visible` cells are never chosen as complementary.
     `cost` ranks the complementary candidates (lowest first; default: all equal).
+    `unknowns` are counts no release tells (cases in a stretch of days that no period shown
+    covers alone): the relations may name them, the reader knows only that they are whole
+    and not negative, and they are not protected as published cells are.
     """
     check_threshold(threshold)
-    _check_inputs(values, constraints, fixed)
+    told_nothing = dict.fromkeys(unknowns, ANY_COUNT)
+    _check_inputs(values, constraints, {**fixed, **told_nothing})
     zeros_hidden = threshold - 1 < MIN_POSSIBLE_VALUES
     marker = Known(0 if zeros_hidden else 1, threshold - 1)
     own = {cell: value for cell, value in values.items() if cell not in fixed}
@@ -199,6 +204,7 @@ def protect(
     complementary: set[CellKey] = set()  # visible cells hidden as "*"
     unmarked: set[CellKey] = set()  # small cells shown as "*": their marker would give them away
     guarded = _find_guarded_earlier_cells(fixed, constraints, cap)
+    fixed = {**fixed, **told_nothing}
     neighbours = _find_neighbours(constraints)
     choosable = frozenset(cell for cell in own if cell not in keep_visible and cell not in small)
 

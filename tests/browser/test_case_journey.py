@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, free_port, running_app, sign_in
+from analytics.accounts import SETUP_CODE_PATTERN
+from tests.browser.conftest import ARTIFACTS, PASSWORD, free_port, running_app, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,15 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
 ):
     db_path = tmp_path / "journey.duckdb"
     today = date.today()
-    with running_app(db_path, free_port()) as base_url:
+    port = free_port()
+    with running_app(db_path, port) as base_url:
         page.goto(base_url)
-        # A new store: the first screen creates the headteacher's account, nothing else.
+        # A new store: the first screen creates the headteacher's account, nothing else,
+        # with the one-time code the server printed on its console.
         expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+        server_log = (ARTIFACTS / f"server-{port}.log").read_text()
+        setup_code = SETUP_CODE_PATTERN.search(server_log).group(0)
+        page.get_by_role("textbox", name="Setup code").fill(setup_code)
         page.get_by_role("textbox", name="Username").fill("head")
         page.get_by_role("textbox", name="Your name").fill("Ms Head")
         page.get_by_role("textbox", name="Password (at least 10 characters)").fill(PASSWORD)
