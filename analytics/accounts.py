@@ -42,7 +42,17 @@ PAGES_BY_ROLE = {
 AUDIENCE_BY_ROLE = {"headteacher": "exact", "staff": "exact", "governor": "protected"}
 
 _HASHER = PasswordHasher()
-WRONG_CREDENTIALS = "The username or password is not right."
+# One answer for every refused sign-in, so a stranger learns nothing of which accounts exist,
+# are active or are locked; the lock is told only to someone who then gives the password.
+WRONG_CREDENTIALS = "That username and password do not match an active account."
+# Stands in for an unknown username's hash, so every attempt costs one argon2 verification
+# and answers in the same time.
+_NO_ACCOUNTS_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+# Where a typed username is not a valid one (a password typed in the wrong box, say), the
+# audit trail records this instead of the text.
+NOT_A_USERNAME = "(not a username)"
+# After this many refused sign-ins in one browser session, each try waits longer.
+FAILURES_BEFORE_WAITING = 5
 _ACCOUNT_BY_ID = "SELECT id, username, display_name, email, role, active FROM accounts WHERE id = ?"
 _ACCOUNT_BY_EMAIL = (
     "SELECT id, username, display_name, email, role, active FROM accounts WHERE email = ?"
@@ -243,27 +253,35 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
 
 def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str | None:
     """Count and audit one attempt; the reason to refuse it, or None to let it in."""
-    rows = cursor.execute(
-        "SELECT id, password_hash, active, failed_sign_ins, locked_until FROM accounts "
-        "WHERE username = ?",
-        [username],
-    ).fetchall()
+    rows = (
+        cursor.execute(
+            "SELECT id, password_hash, active, failed_sign_ins, locked_until FROM accounts "
+            "WHERE username = ?",
+            [username],
+        ).fetchall()
+        if USERNAME_PATTERN.fullmatch(username)
+        else []
+    )
+    # Exactly one verification whatever the username: known and unknown answer alike.
+    matches = _password_matches(rows[0][1] if rows else _NO_ACCOUNTS_HASH, password)
     if not rows:
-        record_audit(cursor, username or "(blank)", "sign-in failed", detail="unknown username")
+        _record_failure(cursor, username, None, now, "unknown username")
         return WRONG_CREDENTIALS
-    account_id, password_hash, active, failures, locked_until = rows[0]
+    account_id, _, active, failures, locked_until = rows[0]
+    if not active:
+        _record_failure(cursor, username, account_id, now, "inactive")
+        return WRONG_CREDENTIALS
     if locked_until is not None and locked_until > now:
-        record_audit(cursor, username, "sign-in failed", "account", account_id, detail="locked")
+        _record_failure(cursor, username, account_id, now, "locked")
+        if not matches:
+            return WRONG_CREDENTIALS
         minutes = max(1, round((locked_until - now).total_seconds() / 60))
         return (
             f"This account is locked after {MAX_FAILED_SIGN_INS} failed sign-ins. Try again "
             f"in {minutes} minute{'s' if minutes != 1 else ''}, or ask the headteacher to "
             "reset the password."
         )
-    if not active:
-        record_audit(cursor, username, "sign-in failed", "account", account_id, detail="inactive")
-        return "This account is not active. Ask the headteacher."
-    if not _password_matches(password_hash, password):
+    if not matches:
         failures += 1
         lock = now + LOCK_PERIOD if failures >= MAX_FAILED_SIGN_INS else None
         cursor.execute(
@@ -271,13 +289,45 @@ def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str |
             [0 if lock else failures, lock, account_id],
         )
         detail = "locked for 15 minutes" if lock else "wrong password"
-        record_audit(cursor, username, "sign-in failed", "account", account_id, detail=detail)
+        _record_failure(cursor, username, account_id, now, detail)
         return WRONG_CREDENTIALS
     cursor.execute(
         "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [account_id]
     )
     record_audit(cursor, username, "signed in", "account", account_id)
     return None
+
+
+def _record_failure(cursor, typed: str, account_id: int | None, now: datetime, detail: str):
+    """Count a refused sign-in; the first for a username in a minute goes on the trail."""
+    name = audit_name(typed)
+    minute = now.replace(second=0, microsecond=0)
+    ((attempts,),) = cursor.execute(
+        "INSERT INTO sign_in_failures (username, minute, attempts) VALUES (?, ?, 1) "
+        "ON CONFLICT (username, minute) DO UPDATE SET attempts = attempts + 1 "
+        "RETURNING attempts",
+        [name, minute],
+    ).fetchall()
+    if attempts == 1:
+        record_audit(
+            cursor, name, "sign-in failed", "account" if account_id else None, account_id,
+            detail=f"{detail}; every failure this minute is counted with it",
+        )  # fmt: skip
+
+
+def audit_name(typed: str | None) -> str:
+    """A typed username as the audit trail may keep it: cut to 40 characters, and only if
+    it is a valid username at all (never a password typed in the wrong box)."""
+    cut = (typed or "").strip().lower()[:40]
+    return cut if USERNAME_PATTERN.fullmatch(cut) else NOT_A_USERNAME
+
+
+def wait_before_next_sign_in(failures: int) -> timedelta:
+    """How long one browser session waits before its next try, after this many refusals:
+    nothing for the first few, then 30 seconds doubling to 15 minutes."""
+    if failures < FAILURES_BEFORE_WAITING:
+        return timedelta(0)
+    return min(timedelta(seconds=30 * 2 ** (failures - FAILURES_BEFORE_WAITING)), LOCK_PERIOD)
 
 
 def sign_in_by_email(store: Store, email: str | None) -> Account:

@@ -89,8 +89,15 @@ def load_audit_trail(
     of which may be left out)."""
     return store.read(
         """
-        SELECT occurred_at, actor, action, record_type, record_id, reason, detail
+        SELECT occurred_at, actor, action, record_type, record_id, reason,
+            CASE WHEN failures.attempts IS NULL THEN detail
+                ELSE detail || ' (' || failures.attempts || ' in that minute)' END AS detail
         FROM audit_log
+        -- Failed sign-ins are on the trail once per username and minute, counted beside it.
+        LEFT JOIN sign_in_failures AS failures
+            ON audit_log.action = 'sign-in failed'
+            AND failures.username = audit_log.actor
+            AND failures.minute = date_trunc('minute', audit_log.occurred_at)
         WHERE ($actor IS NULL OR actor = $actor)
             AND ($actions IS NULL OR list_contains($actions, action))
             AND ($start IS NULL OR CAST(occurred_at AS DATE) >= $start)

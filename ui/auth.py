@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from analytics.accounts import (
@@ -14,12 +16,14 @@ from analytics.accounts import (
     record_sign_out,
     sign_in,
     sign_in_by_email,
+    wait_before_next_sign_in,
 )
 from analytics.cases import RulesBroken
 from analytics.store import Store
 from ui.shared import get_store, show_problems
 
 SESSION_ACCOUNT = "account_id"
+SIGN_IN_FAILURES, SIGN_IN_WAIT_UNTIL = "sign_in_failures", "sign_in_wait_until"
 PROVIDER_LABELS = {"microsoft": "Sign in with Microsoft", "google": "Sign in with Google"}
 
 
@@ -124,11 +128,23 @@ def _render_sign_in(store: Store) -> None:
         username = st.text_input("Username")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
+            # After a few refusals in this browser session, each try waits longer.
+            waiting = st.session_state.get(SIGN_IN_WAIT_UNTIL)
+            now = datetime.now()
+            if waiting is not None and now < waiting:
+                seconds = max(1, round((waiting - now).total_seconds()))
+                st.error(f"Too many tries. Wait {seconds} seconds, then sign in again.")
+                return
             try:
                 account = sign_in(store, username, password)
             except SignInRefused as refused:
+                failures = st.session_state.get(SIGN_IN_FAILURES, 0) + 1
+                st.session_state[SIGN_IN_FAILURES] = failures
+                st.session_state[SIGN_IN_WAIT_UNTIL] = now + wait_before_next_sign_in(failures)
                 st.error(str(refused))
             else:
+                st.session_state.pop(SIGN_IN_FAILURES, None)
+                st.session_state.pop(SIGN_IN_WAIT_UNTIL, None)
                 st.session_state[SESSION_ACCOUNT] = account.id
                 st.rerun()
     for provider in _configured_providers():

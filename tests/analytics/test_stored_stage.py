@@ -150,7 +150,8 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
             "(SELECT value FROM settings WHERE name = 'person_key_salt')) WHERE reference = 'A'"
         )
     monkeypatch.undo()
-    assert apply_migrations(store) == [len(migration_files())]
+    faster_figures = next(v for v, name, _ in migration_files() if name == "faster_figures")
+    assert faster_figures in apply_migrations(store)
     stages = store.read_rows("SELECT reference, stage FROM incidents ORDER BY reference")
     assert stages == [
         ("A", "open"),

@@ -97,7 +97,7 @@ def test_without_signing_in_there_is_only_the_sign_in_form(db_path):
     app.text_input[0].input("head")
     app.text_input[1].input("not the password")
     next(b for b in app.button if b.label == "Sign in").click().run()
-    assert app.error[0].value == "The username or password is not right."
+    assert app.error[0].value == "That username and password do not match an active account."
     app.text_input[1].input(PASSWORD)
     next(b for b in app.button if b.label == "Sign in").click().run()
     assert app.title[0].value == "Overview"
@@ -211,3 +211,19 @@ def test_single_sign_on_is_offered_only_where_auth_is_configured(db_path):
     assert [b.label for b in configured.button] == [
         "Sign in", "Sign in with Microsoft", "Sign in with Google",
     ]  # fmt: skip
+
+
+def test_a_browser_session_waits_after_five_refused_sign_ins(db_path):
+    account_in(db_path)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.text_input[0].input("head")
+    for _ in range(5):
+        app.text_input[1].input("not the password")
+        next(b for b in app.button if b.label == "Sign in").click().run()
+    tried = app_store().read_value("SELECT sum(attempts) FROM sign_in_failures")
+    # The sixth try, even with the right password, waits: nothing is checked or counted.
+    app.text_input[1].input(PASSWORD)
+    next(b for b in app.button if b.label == "Sign in").click().run()
+    assert app.error[0].value.startswith("Too many tries. Wait ")
+    assert app.title[0].value == "Sign in"
+    assert app_store().read_value("SELECT sum(attempts) FROM sign_in_failures") == tried == 5
