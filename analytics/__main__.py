@@ -292,7 +292,8 @@ def _accounts(store, args, actor: str) -> int:
         if account_id is None:
             print(f"No account is named {args.username!r}.", file=sys.stderr)
             return 1
-        record_password(store, account_id, password, actor=actor)
+        # Typed at the server by the person it is for: no need to change it again.
+        record_password(store, account_id, password, actor=actor, temporary=False)
         print(f"Set a new password for {args.username.strip().lower()}.")
         return 0
     except RulesBroken as broken:

@@ -17,15 +17,24 @@ from datetime import datetime, timedelta
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
+from analytics.settings import DEFAULTS, SCHOOL_NAME
 from analytics.store import Store
 
 ROLES = {"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"}
 MAX_FAILED_SIGN_INS = 5
 LOCK_PERIOD = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
+# The NCSC's advice: length, no composition rules, and no password that is easy to guess.
+MIN_PASSWORD_LENGTH = 12
+WEAKEST_SCORE_ALLOWED = 3  # zxcvbn's estimate, 0 (guessed at once) to 4 (very hard)
+# Words of a school's name too common to identify it ("St Mary's CE Primary School").
+_GENERIC_SCHOOL_WORDS = {
+    "school", "primary", "infant", "infants", "junior", "juniors", "academy", "ce", "c", "of",
+    "e", "church", "england", "rc", "catholic", "the", "and", "st", "saint", "community",
+}  # fmt: skip
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -53,10 +62,9 @@ _NO_ACCOUNTS_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 NOT_A_USERNAME = "(not a username)"
 # After this many refused sign-ins in one browser session, each try waits longer.
 FAILURES_BEFORE_WAITING = 5
-_ACCOUNT_BY_ID = "SELECT id, username, display_name, email, role, active FROM accounts WHERE id = ?"
-_ACCOUNT_BY_EMAIL = (
-    "SELECT id, username, display_name, email, role, active FROM accounts WHERE email = ?"
-)
+_ACCOUNT_COLUMNS = "id, username, display_name, email, role, active, must_change_password"
+_ACCOUNT_BY_ID = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"
+_ACCOUNT_BY_EMAIL = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE email = ?"
 
 
 class AccountInvalid(RulesBroken):
@@ -75,6 +83,7 @@ class Account:
     email: str | None
     role: str
     active: bool
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:
@@ -100,9 +109,7 @@ def load_account(store: Store, account_id: int) -> Account | None:
 
 
 def load_accounts(store: Store) -> list[Account]:
-    rows = store.read_rows(
-        "SELECT id, username, display_name, email, role, active FROM accounts ORDER BY username"
-    )
+    rows = store.read_rows(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY username")
     return [Account(*row) for row in rows]
 
 
@@ -194,10 +201,16 @@ def record_account(
     email: str | None = None,
     *,
     actor: str,
+    temporary: bool = False,
 ) -> Account:
-    """Add an account (the headteacher's task)."""
+    """Add an account (the headteacher's task, or the server's command line). A first
+    password given by someone else is temporary: changed at the first sign-in."""
     with store.transaction() as cursor:
         account_id = _insert_account(cursor, username, display_name, role, password, email)
+        if temporary:
+            cursor.execute(
+                "UPDATE accounts SET must_change_password = true WHERE id = ?", [account_id]
+            )
         record_audit(cursor, actor, "account created", "account", account_id, detail=role)
     return load_account(store, account_id)
 
@@ -223,16 +236,45 @@ def record_active(store: Store, account_id: int, active: bool, *, actor: str) ->
         )  # fmt: skip
 
 
-def record_password(store: Store, account_id: int, password: str, *, actor: str) -> None:
-    """Set a new password (a reset by the headteacher); it also lifts any lock."""
-    _check_password(password)
+def record_password(
+    store: Store, account_id: int, password: str, *, actor: str, temporary: bool = True
+) -> None:
+    """Set a new password for someone (the headteacher's reset, or the server's command
+    line); it lifts any lock. A password set by someone else is temporary: it must be
+    changed at the next sign-in."""
     with store.transaction() as cursor:
+        ((username, display_name),) = cursor.execute(
+            "SELECT username, display_name FROM accounts WHERE id = ?", [account_id]
+        ).fetchall()
+        _check_password(cursor, password, username, display_name)
         cursor.execute(
-            "UPDATE accounts SET password_hash = ?, failed_sign_ins = 0, locked_until = NULL "
-            "WHERE id = ?",
-            [_HASHER.hash(password), account_id],
+            "UPDATE accounts SET password_hash = ?, failed_sign_ins = 0, locked_until = NULL, "
+            "must_change_password = ? WHERE id = ?",
+            [_HASHER.hash(password), temporary, account_id],
         )
-        record_audit(cursor, actor, "password reset", "account", account_id)
+        record_audit(
+            cursor, actor, "password reset", "account", account_id,
+            detail="temporary: to be changed at next sign-in" if temporary else None,
+        )  # fmt: skip
+
+
+def record_own_password(store: Store, account: Account, current: str, new: str) -> None:
+    """Someone changes their own password, giving the current one first."""
+    with store.transaction() as cursor:
+        ((password_hash, username, display_name),) = cursor.execute(
+            "SELECT password_hash, username, display_name FROM accounts WHERE id = ?",
+            [account.id],
+        ).fetchall()
+        if not _password_matches(password_hash, current):
+            raise AccountInvalid([Problem("current_password", "is not your current password")])
+        if current == new:
+            raise AccountInvalid([Problem("password", "must differ from the current one")])
+        _check_password(cursor, new, username, display_name)
+        cursor.execute(
+            "UPDATE accounts SET password_hash = ?, must_change_password = false WHERE id = ?",
+            [_HASHER.hash(new), account.id],
+        )
+        record_audit(cursor, account.actor, "password changed", "account", account.id)
 
 
 def sign_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
@@ -371,10 +413,11 @@ def _insert_account(cursor, username, display_name, role, password, email) -> in
         problems.append(Problem("email", "must be an email address"))
     elif email and cursor.execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchall():
         problems.append(Problem("email", "belongs to another account"))
-    try:
-        _check_password(password)
-    except AccountInvalid as invalid:
-        problems.extend(invalid.problems)
+    problems.extend(
+        password_problems(
+            password, username=username, display_name=display_name, school=_school_name(cursor)
+        )
+    )
     if problems:
         raise AccountInvalid(problems)
     ((account_id,),) = cursor.execute(
@@ -385,11 +428,51 @@ def _insert_account(cursor, username, display_name, role, password, email) -> in
     return account_id
 
 
-def _check_password(password: str | None) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountInvalid(
-            [Problem("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")]
-        )
+def _check_password(cursor, password: str | None, username: str, display_name: str = "") -> None:
+    problems = password_problems(
+        password, username=username, display_name=display_name, school=_school_name(cursor)
+    )
+    if problems:
+        raise AccountInvalid(problems)
+
+
+def password_problems(
+    password: str | None, *, username: str, school: str, display_name: str = ""
+) -> list[Problem]:
+    """What is wrong with a new password, as the NCSC advises: at least 12 characters, not
+    only spaces, not the username or the school's name, and not easy to guess."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [Problem("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")]
+    if not password.strip():
+        return [Problem("password", "must not be only spaces")]
+    letters = _letters(password)
+    username_letters = _letters(username)
+    if len(username_letters) >= 3 and username_letters in letters:
+        return [Problem("password", "must not contain the username")]
+    school_words = [
+        w for w in re.findall(r"[a-z0-9]+", school.lower()) if w not in _GENERIC_SCHOOL_WORDS
+    ]
+    if len("".join(school_words)) >= 3 and "".join(school_words) in letters:
+        return [Problem("password", "must not contain the school's name")]
+    estimate = zxcvbn(password[:100], user_inputs=[username, display_name, school, *school_words])
+    if estimate["score"] < WEAKEST_SCORE_ALLOWED:
+        return [
+            Problem(
+                "password",
+                "is too easy to guess: three or four unrelated words make a strong one",
+            )
+        ]
+    return []
+
+
+def _letters(text: str) -> str:
+    return "".join(re.findall(r"[a-z0-9]", (text or "").lower()))
+
+
+def _school_name(cursor) -> str:
+    rows = cursor.execute("SELECT value FROM settings WHERE name = ?", [SCHOOL_NAME]).fetchall()
+    return rows[0][0] if rows else DEFAULTS[SCHOOL_NAME]
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

@@ -118,6 +118,7 @@ FIELD_LABELS = {
     "display_name": "Name",
     "email": "Email",
     "password": "Password",
+    "current_password": "Current password",
     "setup_code": "Setup code",
     "role": "Role",
 } | {f"{code}_on": f"{label} (date)" for code, label in ESCALATION_ACTIONS.items()}

@@ -16,6 +16,8 @@ import pandas as pd
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "dashboard.duckdb"
 DB_PATH_VARIABLE = "DASHBOARD_DB"
+# How every connection to a store is opened (the app, the command line, backup, restore).
+OFFLINE = {"autoinstall_known_extensions": False}
 
 
 def database_path() -> Path:
@@ -35,7 +37,10 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = duckdb.connect(str(self.path))
+        # Never fetch an extension: replaying a schema change from the write-ahead log after
+        # a crash would otherwise try to download one, and a school's server may be offline.
+        # The functions built into the Python package serve instead.
+        self._connection = duckdb.connect(str(self.path), config=OFFLINE)
         self._write_lock = threading.Lock()
         self.closed = False
         # Counts committed writes, so results computed before a write can be told apart.

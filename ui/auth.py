@@ -13,6 +13,7 @@ from analytics.accounts import (
     count_accounts,
     load_account,
     record_first_headteacher,
+    record_own_password,
     record_sign_out,
     sign_in,
     sign_in_by_email,
@@ -38,9 +39,13 @@ def current_account(store: Store) -> Account | None:
 
 
 def sign_in_gate(store: Store) -> Account:
-    """The signed-in account; until there is one, the first-run or sign-in screen, and stop."""
+    """The signed-in account; until there is one, the first-run or sign-in screen, and stop.
+    An account whose password is temporary first chooses its own."""
     account = current_account(store)
     if account is not None:
+        if account.must_change_password:
+            _render_password_change(store, account, first=True)
+            st.stop()
         return account
     if count_accounts(store) == 0:
         _render_first_run(store)
@@ -63,6 +68,9 @@ def require_page(page: str) -> Account:
         else:
             _render_first_run(store)
         st.stop()
+    if account.must_change_password:
+        _render_password_change(store, account, first=True)
+        st.stop()
     if not account.may_open(page):
         st.error("This page is not open to your role.")
         st.stop()
@@ -72,12 +80,40 @@ def require_page(page: str) -> Account:
 def render_account_bar(store: Store, account: Account) -> None:
     with st.sidebar:
         st.caption(f"Signed in as {account.display_name} ({ROLES[account.role]})")
+        with st.expander("Change your password"):
+            _render_password_change(store, account, first=False)
         if st.button("Sign out", key="sign_out"):
             record_sign_out(store, account)
             st.session_state.clear()
             if _signed_in_with_provider():
                 st.logout()
             st.rerun()
+
+
+def _render_password_change(store: Store, account: Account, *, first: bool) -> None:
+    """The form to choose one's own password, giving the current one first."""
+    if first:
+        st.title("Choose your password")
+        st.write(
+            "The password you signed in with was set for you. Choose your own: at least 12 "
+            "characters; three or four unrelated words make a strong one."
+        )
+    with st.form("own_password" if first else "own_password_sidebar"):
+        current = st.text_input("Current password", type="password")
+        new = st.text_input("New password (at least 12 characters)", type="password")
+        again = st.text_input("New password again", type="password")
+        if st.form_submit_button("Change the password", type="primary" if first else "secondary"):
+            if new != again:
+                st.error("Nothing was saved. The two new passwords are not the same.")
+                return
+            try:
+                record_own_password(store, account, current, new)
+            except RulesBroken as broken:
+                show_problems(broken.problems)
+            else:
+                st.success("Password changed.")
+                if first:
+                    st.rerun()
 
 
 def _render_first_run(store: Store) -> None:
@@ -95,7 +131,7 @@ def _render_first_run(store: Store) -> None:
         username = st.text_input("Username", help="Lower-case letters, digits, '.', '_' or '-'.")
         display_name = st.text_input("Your name")
         email = st.text_input("Email (optional, for signing in with Microsoft or Google)")
-        password = st.text_input("Password (at least 10 characters)", type="password")
+        password = st.text_input("Password (at least 12 characters)", type="password")
         confirm = st.text_input("Password again", type="password")
         if st.form_submit_button("Create the headteacher's account", type="primary"):
             if password != confirm:

@@ -31,13 +31,21 @@ with st.expander("Add an account"), st.form("new_account"):
         "Role", list(ROLES), format_func=ROLES.get, key=input_key("account", "role")
     )
     password = st.text_input(
-        "First password (at least 10 characters; give it to them in person)",
+        "First password (at least 12 characters; give it to them in person: they choose "
+        "their own at first sign-in)",
         type="password", key=input_key("account", "password"),
     )  # fmt: skip
     if st.form_submit_button("Add the account"):
         save(
             lambda: record_account(
-                store, username, display_name, role, password, email, actor=account.actor
+                store,
+                username,
+                display_name,
+                role,
+                password,
+                email,
+                actor=account.actor,
+                temporary=True,
             ),
             f"Added {username.strip().lower()}.",
             "account",
@@ -76,8 +84,9 @@ with active_column:
         )
 with password_column, st.form("reset_password"):
     new_password = st.text_input(
-        "New password", type="password", key=input_key("password", str(person.id))
-    )
+        "Temporary password (they choose their own at next sign-in)",
+        type="password", key=input_key("password", str(person.id)),
+    )  # fmt: skip
     if st.form_submit_button("Reset the password"):
         save(
             lambda: record_password(store, person.id, new_password, actor=account.actor),

@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.accounts import (
     NOT_A_USERNAME,
@@ -17,9 +19,11 @@ from analytics.accounts import (
     count_accounts,
     issue_setup_code,
     load_account,
+    password_problems,
     record_account,
     record_active,
     record_first_headteacher,
+    record_own_password,
     record_password,
     record_role,
     sign_in,
@@ -239,3 +243,45 @@ def test_no_text_but_a_valid_username_reaches_the_audit_trail(store, head):
 def test_one_browser_session_waits_longer_after_each_refusal_past_five():
     waits = [wait_before_next_sign_in(n).total_seconds() for n in range(1, 12)]
     assert waits == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
+
+
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [
+        ("password12", "at least 12 characters"),
+        (" " * 12, "only spaces"),
+        ("123456789012", "too easy to guess"),
+        ("passwordpassword", "too easy to guess"),
+        ("head horse battery staple", "the username"),
+        ("All Saints rocks forever!", "the school's name"),
+    ],
+)
+def test_a_weak_password_is_refused_with_its_rule(store, head, password, rule):
+    with pytest.raises(AccountInvalid, match=rule):
+        record_password(store, head.id, password, actor="head")
+    assert sign_in(store, "head", PASSWORD, now=NOW).id == head.id
+
+
+@settings(max_examples=40, deadline=None)
+@given(password=st.text(max_size=40))
+def test_any_password_is_either_refused_with_a_named_rule_or_strong(password):
+    problems = password_problems(password, username="head", school="St Mary's CE Primary")
+    if problems:
+        assert all(problem.field == "password" and problem.rule for problem in problems)
+    else:
+        assert len(password) >= 12 and password.strip()
+        assert "head" not in password.lower() and "mary" not in password.lower()
+
+
+def test_a_password_set_by_the_headteacher_must_be_changed_at_next_sign_in(store, head):
+    staff = record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
+    record_password(store, staff.id, "temporary lantern orchard", actor="head")
+    signed_in = sign_in(store, "teacher", "temporary lantern orchard", now=NOW)
+    assert signed_in.must_change_password
+    with pytest.raises(AccountInvalid, match="current_password"):
+        record_own_password(store, signed_in, "not it at all", "my own quiet meadow song")
+    record_own_password(store, signed_in, "temporary lantern orchard", "my own quiet meadow song")
+    again = sign_in(store, "teacher", "my own quiet meadow song", now=NOW)
+    assert not again.must_change_password
+    actions = [row[1] for row in audit(store)]
+    assert actions[-2:] == ["password changed", "signed in"]

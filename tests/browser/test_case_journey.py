@@ -46,7 +46,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
         page.get_by_role("textbox", name="Setup code").fill(setup_code)
         page.get_by_role("textbox", name="Username").fill("head")
         page.get_by_role("textbox", name="Your name").fill("Ms Head")
-        page.get_by_role("textbox", name="Password (at least 10 characters)").fill(PASSWORD)
+        page.get_by_role("textbox", name="Password (at least 12 characters)").fill(PASSWORD)
         page.get_by_role("textbox", name="Password again").fill(PASSWORD)
         screenshot("first-run")
         page.get_by_role("button", name="Create the headteacher's account").click()

@@ -102,7 +102,7 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
             page.get_by_role("textbox", name="Setup code").fill(setup_code)
             page.get_by_role("textbox", name="Username").fill("head")
             page.get_by_role("textbox", name="Your name").fill("Ms Head")
-            page.get_by_role("textbox", name="Password (at least 10 characters)").fill(PASSWORD)
+            page.get_by_role("textbox", name="Password (at least 12 characters)").fill(PASSWORD)
             page.get_by_role("textbox", name="Password again").fill(PASSWORD)
             page.get_by_role("button", name="Create the headteacher's account").click()
 

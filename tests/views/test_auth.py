@@ -15,6 +15,7 @@ from analytics.accounts import (
     issue_setup_code,
     record_active,
     record_first_headteacher,
+    record_password,
 )
 from analytics.interchange import import_cases_file
 from analytics.report import gather_report_figures
@@ -227,3 +228,17 @@ def test_a_browser_session_waits_after_five_refused_sign_ins(db_path):
     assert app.error[0].value.startswith("Too many tries. Wait ")
     assert app.title[0].value == "Sign in"
     assert app_store().read_value("SELECT sum(attempts) FROM sign_in_failures") == tried == 5
+
+
+def test_a_temporary_password_is_changed_before_any_page_opens(db_path):
+    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    account_id = account_in(db_path, "staff")
+    record_password(app_store(), account_id, "temporary lantern orchard", actor="head")
+    app = app_as(db_path, "staff").run()
+    assert app.title[0].value == "Choose your password"
+    assert not app.dataframe and not app.metric
+    app.text_input[0].input("temporary lantern orchard")
+    app.text_input[1].input("my own quiet meadow song")
+    app.text_input[2].input("my own quiet meadow song")
+    next(b for b in app.button if b.label == "Change the password").click().run()
+    assert app.title[0].value == "Overview"

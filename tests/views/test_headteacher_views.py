@@ -44,7 +44,7 @@ def test_a_short_password_is_refused_and_nothing_is_added(db_path):
     app.text_input(key="account_name_0").input("Someone")
     app.text_input(key="account_password_0").input("short")
     press(app, "Add the account")
-    assert "Password: must be at least 10 characters" in app.error[0].value
+    assert "Password: must be at least 12 characters" in app.error[0].value
     assert [a.username for a in load_accounts(app_store())] == ["head"]
 
 

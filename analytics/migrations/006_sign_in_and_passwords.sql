@@ -7,3 +7,7 @@ CREATE TABLE sign_in_failures (
     attempts INTEGER NOT NULL CHECK (attempts >= 1),
     PRIMARY KEY (username, minute)
 );
+
+-- A password the headteacher set for someone is temporary: it must be changed at the next
+-- sign-in. (Safe to replay offline: every connection opens with extension autoloading off.)
+ALTER TABLE accounts ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT false;
