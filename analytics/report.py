@@ -196,7 +196,7 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
         # An earlier term is printed for circulation only as its own frozen circulated report
         # printed it: reprinted, it tells nothing new. Figures worked out afresh beside this
         # term's, or beside what that term's own report prints, could be differenced.
-        release = Release(release.figures)
+        release = Release(release.figures, as_of=release.as_of)
     disclosed = disclose(release, audience, threshold, earlier=earlier)
     comparisons = {
         name: _comparison(disclosed, earlier, name, headline_periods[name]) for name in COMPARED
@@ -221,10 +221,17 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
             [
                 (label, tuple(("unclosed", age, measure) for measure in AGE_MEASURES))
                 for age, label in UNCLOSED_AGES.items()
+                if ("unclosed", age, AGE_MEASURES[0]) in disclosed.cells
             ]
             + [("All not yet closed", (("unclosed", "all", "total"),) * 2)],
             disclosed,
-            note="Open and escalated cases still running at the date of the report.",
+            note="Open and escalated cases still running at the date of the report."
+            + (
+                " By age only in the confidential report: with each term's figures, the ages "
+                "of cases could give a small count away."
+                if disclosed.audience == PROTECTED
+                else ""
+            ),
         ),
         ReportTable(
             "policies",

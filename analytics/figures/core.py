@@ -76,6 +76,8 @@ class Release:
 
     figures: Figures
     beside: Mapping[str, Headline] = field(default_factory=dict)
+    # The day the figures were counted: a reader knows no case is reported after it.
+    as_of: date | None = None
 
     @property
     def headlines(self) -> dict[str, Headline]:
@@ -241,8 +243,10 @@ def relations_of(release: Release) -> list[Constraint]:
         relations.append(Constraint(tuple((cell, 1) for cell in outside), upper=0))
     # Open cases are all unclosed; settled ones are all closed; escalated ones may be either.
     total = ("unclosed", "all", "total")
-    for measure in AGE_MEASURES:
-        relations.append(sum_of(total, [("unclosed", age, measure) for age in UNCLOSED_AGES]))
+    if figures.unclosed_by_age:
+        for measure in AGE_MEASURES:
+            ages = [("unclosed", age, measure) for age in figures.unclosed_by_age]
+            relations.append(sum_of(total, ages))
     relations.append(at_most(headline_cell(this, OPEN), total))
     relations.append(at_most(total, [headline_cell(this, OPEN), escalated]))
     # Access can be blocked only where the comments were made on the school's own site.
@@ -262,7 +266,10 @@ def atoms_of(release: Release) -> dict[CellKey, tuple[date, date]]:
     each period's figures are the sums of its atoms' (unknown) figures, which says all that
     nesting, tiling and overlapping periods can tell together."""
     periods = [h.period for h in _distinct_headlines(release)]
-    cuts = sorted({p.start for p in periods} | {p.end + timedelta(days=1) for p in periods})
+    cuts = {p.start for p in periods} | {p.end + timedelta(days=1) for p in periods}
+    if release.as_of is not None:
+        cuts.add(release.as_of + timedelta(days=1))  # the days still to come hold no case
+    cuts = sorted(cuts)
     atoms = {}
     for start, after in itertools.pairwise(cuts):
         end = after - timedelta(days=1)
@@ -282,6 +289,12 @@ def _period_relations(release: Release) -> list[Constraint]:
     relations = [
         sum_of(_atom_cell(*span, ALL_CASES), [_atom_cell(*span, stage) for stage in STAGES])
         for span in spans
+    ]
+    # No case can be reported after the day the figures were counted.
+    relations += [
+        Constraint(((_atom_cell(*span, ALL_CASES), 1),), upper=0)
+        for span in spans
+        if release.as_of is not None and span[0] > release.as_of
     ]
     for headline in _distinct_headlines(release):
         period = headline.period
@@ -320,6 +333,7 @@ def release_to_dict(release: Release) -> dict[str, Any]:
         "closed": figures.closed,
         "unclosed_by_age": {age: dict(m) for age, m in figures.unclosed_by_age.items()},
         "medians": dict(figures.medians),
+        "as_of": None if release.as_of is None else release.as_of.isoformat(),
     }
 
 
@@ -344,7 +358,8 @@ def release_from_dict(values: Mapping[str, Any]) -> Release:
         name: Headline(_period_from_dict(h["period"]), dict(h["counts"]))
         for name, h in values["beside"].items()
     }
-    return Release(figures, beside)
+    as_of = values.get("as_of")
+    return Release(figures, beside, None if as_of is None else date.fromisoformat(as_of))
 
 
 def _period_to_dict(period: Period) -> dict[str, str]:
@@ -377,10 +392,12 @@ def gather_overview_release(
     last_term = calendar.term_of(scope.period.end)
     terms = [calendar.reporting_period(t) for t in calendar.terms_up_to(last_term, TREND_TERMS)]
     before = count_headline(store, scope.with_period(previous_period(scope.period, calendar)))
-    trend = count_headlines_by_term(store, scope, terms)
+    # A term still to come holds no case, and everyone knows it: it is left out.
+    trend = count_headlines_by_term(store, scope, [t for t in terms if t.start <= today])
     return Release(
         gather_figures(store, scope, calendar, today=today),
         {"before": before, **{trend_name(label): h for label, h in trend.items()}},
+        as_of=today,
     )
 
 
@@ -404,4 +421,4 @@ def gather_term_release(
         name: count_headline(store, Scope(calendar.reporting_period(other)))
         for name, other in (("previous", term.previous()), ("year_earlier", term.years_later(-1)))
     }
-    return Release(gather_figures(store, scope, calendar, today=today), beside)
+    return Release(gather_figures(store, scope, calendar, today=today), beside, as_of=today)

@@ -11,6 +11,7 @@ median is shown only over at least threshold cases. docs/disclosure.md states th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from analytics.figures.interval_audit import (
     CellKey,
     Constraint,
     Known,
+    Protection,
     at_most,
     check_threshold,
     protect,
@@ -166,16 +168,29 @@ def disclose(
             medians,
             periods=periods,
         )
+    release = as_protected(release)
+    values = cells_of(release)
     unknown = set(unknowns_of(release, earlier))
     held, constraints = what_a_reader_holds(release, earlier)
-    protection = protect(
-        values,
-        constraints,
-        threshold,
-        fixed={key: known for key, known in held.items() if key not in unknown},
-        cost=_cost_of_hiding(release),
-        unknowns=[key for key in held if key in unknown],
-    )
+    try:
+        protection = protect(
+            values,
+            constraints,
+            threshold,
+            fixed={key: known for key, known in held.items() if key not in unknown},
+            cost=_cost_of_hiding(release),
+            unknowns=[key for key in held if key in unknown],
+        )
+    except RuntimeError:
+        # No pattern of hiding passes the audit (earlier releases already say too much):
+        # then nothing of this release is shown at all, rather than anything unsafe.
+        protection = Protection(
+            small=frozenset(),
+            complementary=frozenset(values),
+            intervals=dict.fromkeys(values, (0, None)),
+            zeros_hidden=True,
+            threshold=threshold,
+        )
     cells = {}
     for key, value in values.items():
         if key in protection.small:
@@ -199,28 +214,36 @@ def disclose(
     return Disclosed(audience, threshold, cells, medians, frozenset(withheld), periods)
 
 
+def as_protected(release: Release) -> Release:
+    """The release as protected audiences are given it: cases not yet closed in all, not by
+    age. A reader who knows the day, the term dates and each term's open and escalated
+    cases could tell from the ages which term the unclosed cases came from."""
+    return dataclasses.replace(
+        release, figures=dataclasses.replace(release.figures, unclosed_by_age={})
+    )
+
+
 def what_a_reader_holds(
     release: Release, earlier: Sequence[EarlierRelease] = ()
 ) -> tuple[dict[CellKey, Known], list[Constraint]]:
     """Everything a reader of the release already holds besides it (earlier releases), what
     they know only exists (the counts of stretches of days, `atoms_of`), and every relation
-    they can use."""
-    held: dict[CellKey, Known] = {}
-    held |= dict.fromkeys(unknowns_of(release, earlier), Known(0, None))
+    they can use.
+
+    Of an earlier release, the cells that bear on this one are those that can only have
+    grown since (a period's incidents and escalated cases, and for the same scope each
+    action's cases), each known as narrowly as that release's own audit allowed: its
+    hidden cells' published intervals already hold all its other cells could tell."""
+    held: dict[CellKey, Known] = dict.fromkeys(unknowns_of(release, earlier), Known(0, None))
     constraints = list(relations_of(release))
     for number, before in enumerate(earlier):
 
         def then(key: CellKey, number: int = number) -> CellKey:
             return ("earlier", str(number), *key)
 
-        for key, known in before.published.known.items():
-            held[then(key)] = known
-        # The earlier release kept the relations among its own cells.
-        constraints += [
-            Constraint(tuple((then(cell), c) for cell, c in r.terms), r.lower, r.upper)
-            for r in relations_of(before.release)
-        ]
-        constraints += _growth_since(release, before, then)
+        for key in _grown_since(release, before):
+            held[then(key)] = before.published.known[key]
+            constraints.append(at_most(then(key), key))
     return held, constraints
 
 
@@ -234,15 +257,10 @@ def _median_bases(cells: Mapping[CellKey, Shown], release: Release) -> dict[str,
     return {"median_days_to_removal": removed, "median_days_to_close": closed}
 
 
-def unknowns_of(release: Release, earlier: Sequence[EarlierRelease]) -> list[CellKey]:
-    """Counts no release prints but the relations name: stretches of days, and cells of an
-    earlier release it did not print (a report kept "closed" to itself, say)."""
-    names = list(atoms_of(release))
-    for number, before in enumerate(earlier):
-        unprinted = set(cells_of(before.release)) | set(atoms_of(before.release))
-        unprinted -= set(before.published.known)
-        names += [("earlier", str(number), *key) for key in sorted(unprinted)]
-    return names
+def unknowns_of(release: Release, earlier: Sequence[EarlierRelease] = ()) -> list[CellKey]:
+    """Counts no release prints but the relations name: the stretches of days the periods
+    shown cut the calendar into."""
+    return list(atoms_of(release))
 
 
 def published_cells(disclosed: Disclosed, keys: Sequence[CellKey] | None = None) -> Published:
@@ -281,23 +299,17 @@ def shown_as_published(published: Published, key: CellKey, threshold: int) -> Sh
     return Shown(None, COMPLEMENTARY, known.low, known.high, threshold)
 
 
-def _growth_since(release: Release, before: EarlierRelease, then) -> list[Constraint]:
-    """Between two releases, late cases only add: a period's incidents and escalated cases
-    under the same filters never fall, nor (for the same scope) each action's cases."""
-    same_filters = (
-        before.release.figures.scope.categories,
-        before.release.figures.scope.platforms,
-    ) == (
-        release.figures.scope.categories,
-        release.figures.scope.platforms,
-    )
-    if not same_filters:
+def _grown_since(release: Release, before: EarlierRelease) -> list[CellKey]:
+    """The cells of this release an earlier one also printed that late cases can only have
+    made larger: incidents and escalated cases of a period under the same filters, and for
+    the same scope each action's cases."""
+    then_scope, now_scope = before.release.figures.scope, release.figures.scope
+    if (then_scope.categories, then_scope.platforms) != (now_scope.categories, now_scope.platforms):
         return []
-    now = cells_of(release)
-    keys = [key for key in now if key[0] == "headline" and key[-1] in _NEVER_FALL]
-    if before.release.figures.scope == release.figures.scope:
+    keys = [key for key in cells_of(release) if key[0] == "headline" and key[-1] in _NEVER_FALL]
+    if then_scope == now_scope:
         keys += [("action", code) for code in ESCALATION_ACTIONS]
-    return [at_most(then(key), key) for key in keys if key in cells_of(before.release)]
+    return [key for key in keys if key in before.published.known]
 
 
 def _cost_of_hiding(release: Release):

@@ -91,6 +91,7 @@ def frame_unclosed_by_age(disclosed: Disclosed) -> pd.DataFrame:
         (age, label, measure, disclosed[("unclosed", age, measure)])
         for age, label in UNCLOSED_AGES.items()
         for measure in AGE_MEASURES
+        if ("unclosed", age, measure) in disclosed.cells  # by age for exact audiences only
     ]
     frame = pd.DataFrame(
         {
@@ -115,18 +116,20 @@ def nothing_to_draw(frame: pd.DataFrame) -> bool:
 
 
 def table_unclosed_by_age(disclosed: Disclosed) -> pd.DataFrame:
-    """The unclosed cases by age as a printed table: Age, in calendar days, in school days."""
-    return pd.DataFrame(
-        [
-            (
-                label,
-                disclosed[("unclosed", age, "calendar_days")].text,
-                disclosed[("unclosed", age, "school_days")].text,
-            )
-            for age, label in UNCLOSED_AGES.items()
-        ],
-        columns=["Age", "In calendar days", "In school days"],
-    )
+    """The unclosed cases as a printed table: by age where the audience may see it (Age, in
+    calendar days, in school days), then all of them."""
+    rows = [
+        (
+            label,
+            disclosed[("unclosed", age, "calendar_days")].text,
+            disclosed[("unclosed", age, "school_days")].text,
+        )
+        for age, label in UNCLOSED_AGES.items()
+        if ("unclosed", age, "calendar_days") in disclosed.cells
+    ]
+    total = disclosed[("unclosed", "all", "total")].text
+    rows.append(("All not yet closed", total, total))
+    return pd.DataFrame(rows, columns=["Age", "In calendar days", "In school days"])
 
 
 def summarise(disclosed: Disclosed) -> dict[str, Any]:
