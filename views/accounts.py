@@ -27,9 +27,11 @@ with st.expander("Add an account"), st.form("new_account"):
     username = first.text_input("Username", key=input_key("account", "username"))
     display_name = second.text_input("Name", key=input_key("account", "name"))
     email = first.text_input("Email (optional)", key=input_key("account", "email"))
+    # No default role: a new account is never a headteacher by a missed click.
     role = second.selectbox(
-        "Role", list(ROLES), format_func=ROLES.get, key=input_key("account", "role")
-    )
+        "Role", list(ROLES), index=None, placeholder="Choose a role", format_func=ROLES.get,
+        key=input_key("account", "role"),
+    )  # fmt: skip
     password = st.text_input(
         "First password (at least 12 characters; give it to them in person: they choose "
         "their own at first sign-in)",
@@ -67,21 +69,35 @@ with role_column, st.form("change_role"):
         "Role", list(ROLES), index=list(ROLES).index(person.role), format_func=ROLES.get,
         key=input_key("role", str(person.id)),
     )  # fmt: skip
+    confirmed = st.checkbox(
+        f"Yes, change the role of {person.display_name} ({person.username})",
+        key=input_key("role_confirm", str(person.id)),
+    )
     if st.form_submit_button("Change the role"):
-        save(
-            lambda: record_role(store, person.id, new_role, actor=account.actor),
-            f"{person.username} is now {ROLES[new_role].lower()}.",
-            "role",
-        )
+        if not confirmed:
+            st.error(f"Nothing changed: tick the box to confirm the change for {person.username}.")
+        else:
+            save(
+                lambda: record_role(store, person.id, new_role, actor=account.actor),
+                f"{person.username} is now {ROLES[new_role].lower()}.",
+                "role",
+            )
 with active_column:
     label = "Reactivate" if not person.active else "Deactivate"
     st.write(f"{person.username} is {'active' if person.active else 'deactivated'}.")
+    confirmed_active = st.checkbox(
+        f"Yes, {label.lower()} {person.display_name} ({person.username})",
+        key=input_key("active_confirm", str(person.id)),
+    )
     if st.button(f"{label} {person.username}", key="toggle_active"):
-        save(
-            lambda: record_active(store, person.id, not person.active, actor=account.actor),
-            f"{person.username} {'reactivated' if not person.active else 'deactivated'}.",
-            "active",
-        )
+        if not confirmed_active:
+            st.error(f"Nothing changed: tick the box to confirm for {person.username}.")
+        else:
+            save(
+                lambda: record_active(store, person.id, not person.active, actor=account.actor),
+                f"{person.username} {'reactivated' if not person.active else 'deactivated'}.",
+                "active",
+            )
 with password_column, st.form("reset_password"):
     new_password = st.text_input(
         "Temporary password (they choose their own at next sign-in)",

@@ -76,3 +76,33 @@ def test_cases_past_their_date_are_anonymised_only_after_confirming(db_path):
     disposed = load_case(app_store(), find_case_id(app_store(), "ANON-1"))
     assert disposed.summary is None and disposed.person_ref is None
     assert load_case(app_store(), find_case_id(app_store(), "2025-003")).summary is not None
+
+
+def test_a_new_account_has_no_default_role(db_path):
+    app = open_view(db_path, "accounts")
+    assert app.selectbox(key="account_role_0").value is None
+    app.text_input(key="account_username_0").input("someone")
+    app.text_input(key="account_name_0").input("Someone")
+    app.text_input(key="account_password_0").input("a long first password")
+    press(app, "Add the account")
+    assert "Role:" in app.error[0].value
+    assert [a.username for a in load_accounts(app_store())] == ["head"]
+
+
+def test_a_role_change_names_the_account_and_waits_for_confirmation(db_path):
+    app = open_view(db_path, "accounts")
+    app.text_input(key="account_username_0").input("teacher")
+    app.text_input(key="account_name_0").input("A Teacher")
+    app.selectbox(key="account_role_0").set_value("staff")
+    app.text_input(key="account_password_0").input("a long first password")
+    press(app, "Add the account")
+    teacher = next(a for a in load_accounts(app_store()) if a.username == "teacher")
+    app.selectbox(key="account_chosen").set_value(teacher.id).run()
+    app.selectbox(key=f"role_{teacher.id}_0").set_value("governor")
+    press(app, "Change the role")
+    assert "tick the box to confirm the change for teacher" in app.error[0].value
+    assert next(a for a in load_accounts(app_store()) if a.username == "teacher").role == "staff"
+    confirm = next(box for box in app.checkbox if "A Teacher (teacher)" in box.label)
+    confirm.check()
+    press(app, "Change the role")
+    assert next(a for a in load_accounts(app_store()) if a.username == "teacher").role == "governor"
