@@ -109,6 +109,18 @@ def load_audit_trail(
     )
 
 
+def audit_trail_csv(trail: pd.DataFrame) -> str:
+    """The trail as CSV, every cell safe to open in a spreadsheet: a username such as
+    "=HYPERLINK(...)" from a failed sign-in stays text."""
+    # Imported here: interchange writes through the register, which writes the trail.
+    from analytics.interchange import protect_from_formulas
+
+    def cell(value) -> str:
+        return protect_from_formulas("" if pd.isna(value) else str(value))
+
+    return trail.map(cell).to_csv(index=False)
+
+
 def list_audit_choices(store: Store) -> tuple[list[str], list[str]]:
     """Every person and every action on the trail, for its filters."""
     actors = [row[0] for row in store.read_rows("SELECT DISTINCT actor FROM audit_log ORDER BY 1")]

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics.audit import (
+    audit_trail_csv,
     list_audit_choices,
     load_audit_trail,
     record_audit,
@@ -39,7 +40,7 @@ def record_audit_download() -> None:
 
 st.download_button(
     "Download these rows (CSV)",
-    data=lambda: trail.to_csv(index=False),
+    data=lambda: audit_trail_csv(trail),
     file_name="audit-trail.csv",
     mime="text/csv",
     on_click=record_audit_download,

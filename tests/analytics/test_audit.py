@@ -81,3 +81,13 @@ def test_the_trail_filters_by_person_action_and_day(store):
     assert load_audit_trail(store, actions=["case closed"])["actor"].tolist() == ["head", "teacher"]
     assert len(load_audit_trail(store, start=date.today(), end=date.today())) == 3
     assert len(load_audit_trail(store, end=date(2000, 1, 1))) == 0
+
+
+def test_the_audit_trail_csv_keeps_a_typed_formula_inert(store):
+    from analytics.audit import audit_trail_csv, load_audit_trail, record_audit
+
+    with store.transaction() as cursor:
+        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed")
+    text = audit_trail_csv(load_audit_trail(store))
+    assert "'=HYPERLINK" in text
+    assert not any(line.split(",")[1].startswith("=") for line in text.splitlines()[1:])
