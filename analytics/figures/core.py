@@ -38,8 +38,8 @@ from analytics.vocabulary import (
 
 # Unclosed cases are counted twice over: by calendar days and by school days since report.
 AGE_MEASURES = ("calendar_days", "school_days")
-# Each median and the count of cases it is taken over: shown only over enough cases.
-MEDIAN_BASES = {"median_days_to_removal": "content_removed", "median_days_to_close": "closed"}
+# The medians, in calendar days from the report: to content removal, and to closing.
+MEDIANS = ("median_days_to_removal", "median_days_to_close")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Figures:
     content_removed: int
     closed: int
     unclosed_by_age: Mapping[str, Mapping[str, int]]  # age -> AGE_MEASURES -> cases
-    medians: Mapping[str, float | None]  # MEDIAN_BASES keys; None where no case has the date
+    medians: Mapping[str, float | None]  # MEDIANS; None where no case has the date
 
     @property
     def unclosed(self) -> int:
@@ -118,10 +118,13 @@ def gather_figures(store: Store, scope: Scope, calendar: TermCalendar, *, today:
         content_removed=int(content_removed),
         closed=int(closed),
         unclosed_by_age=count_unclosed_by_age(store, scope, calendar, today=today),
-        medians={
-            "median_days_to_removal": _number_or_none(median_removal),
-            "median_days_to_close": _number_or_none(median_close),
-        },
+        medians=dict(
+            zip(
+                MEDIANS,
+                (_number_or_none(median_removal), _number_or_none(median_close)),
+                strict=True,
+            )
+        ),
     )
 
 
