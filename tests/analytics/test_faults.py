@@ -16,7 +16,7 @@ import analytics.register
 from analytics.demo import generate_demo_cases
 from analytics.interchange import COLUMNS, ImportRejected, import_cases
 from analytics.register import count_cases
-from analytics.store import open_store
+from analytics.store import migration_files, open_store
 from tests.conftest import TODAY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAUSABLE_STORE = """
 import sys
 from contextlib import contextmanager
-from analytics.store import open_store
+from analytics.store import migration_files, open_store
 
 store = open_store(sys.argv[1])
 pausing = {"in_transaction": None}
@@ -223,7 +223,7 @@ def test_a_bad_row_far_into_a_large_file_stops_the_whole_import(store):
 # Creates a brand-new store (every migration) and then waits to be killed.
 NEW_STORE = """
 import sys
-from analytics.store import open_store
+from analytics.store import migration_files, open_store
 store = open_store(sys.argv[1])
 print("migrated", flush=True)
 sys.stdin.readline()  # never answered: the test kills the process here
@@ -246,5 +246,52 @@ def test_a_new_store_killed_straight_after_migrating_opens_again(tmp_path):
             "SELECT count(*) FROM cases_in_scope(DATE '2020-01-01', DATE '2030-01-01', NULL, NULL)"
         )
         assert store.read_value(everything) == 0
+    finally:
+        store.close()
+
+
+# Applies the migrations up to 004 with a case, then the rest, and stops after their COMMIT
+# and before the CHECKPOINT that would write them into the file: the schema change is only
+# in the write-ahead log when the test kills it.
+MIGRATING = """
+import sys
+import analytics.store as store_module
+from analytics.store import Store, apply_migrations, migration_files
+every = migration_files()
+store_module.migration_files = lambda: [m for m in every if m[0] < 5]
+store = Store(sys.argv[1])
+apply_migrations(store)
+with store.transaction() as cursor:
+    cursor.execute("INSERT INTO incidents (reference, reported_on, categories) "
+                   "VALUES ('K-1', DATE '2025-01-06', ['complaints'])")
+store.checkpoint()
+store_module.migration_files = lambda: every
+
+
+def stop_before_checkpoint():
+    print("migrated, not checkpointed", flush=True)
+    sys.stdin.readline()  # never answered: the test kills the process here
+
+
+store.checkpoint = stop_before_checkpoint
+apply_migrations(store)
+"""
+
+
+def test_a_store_killed_between_a_migrations_commit_and_its_checkpoint_opens_offline(tmp_path):
+    """Replaying `ALTER TABLE incidents ADD COLUMN` (a table whose CHECKs use list
+    functions) once made DuckDB fetch an extension; every connection now opens offline."""
+    db_path = tmp_path / "upgrading.duckdb"
+    migrating = subprocess.Popen(
+        [sys.executable, "-c", MIGRATING, str(db_path)],
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert migrating.stdout.readline().strip() == "migrated, not checkpointed"
+    kill(migrating)
+    store = open_store(db_path)
+    try:
+        assert store.read_rows("SELECT reference, stage FROM incidents") == [("K-1", "open")]
+        versions = {row[0] for row in store.read_rows("SELECT version FROM schema_migrations")}
+        assert versions == {version for version, _, _ in migration_files()}
     finally:
         store.close()
