@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
+# The loopback address unless told otherwise: serve the school's network behind its own
+# TLS proxy (see the README), never bare.
+HOST ?= 127.0.0.1
 
 .PHONY: run test soak bench lint format chromium
 
@@ -15,7 +18,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
-	$(PY) -m streamlit run app.py --server.port=$(PORT)
+	$(PY) -m streamlit run app.py --server.address=$(HOST) --server.port=$(PORT)
 
 # Debian's Chromium drives the browser journeys; Playwright never downloads a browser here.
 chromium:

@@ -169,8 +169,8 @@ def record_first_headteacher(
                 [
                     Problem(
                         "setup_code",
-                        "is not the code the server printed when it started (ask whoever "
-                        "runs the server; a new code is printed at each start)",
+                        "is not the code the server printed on its console (ask whoever "
+                        "runs the server; a new code is printed each time it starts)",
                     )
                 ]
             )

@@ -125,8 +125,9 @@ def _render_first_run(store: Store) -> None:
     with st.form("first_headteacher"):
         setup_code = st.text_input(
             "Setup code",
-            help="Printed in the server's console when it started, for example "
-            "ABCD-EFGH-JKLM-NPQR. Whoever runs the server can read it to you.",
+            help="Printed in the server's console when the app was first opened after it "
+            "started, for example ABCD-EFGH-JKLM-NPQR. Whoever runs the server can read it "
+            "to you.",
         )
         username = st.text_input("Username", help="Lower-case letters, digits, '.', '_' or '-'.")
         display_name = st.text_input("Your name")

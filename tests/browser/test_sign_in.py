@@ -107,7 +107,9 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
             page.get_by_role("button", name="Create the headteacher's account").click()
 
         create("ABCD-EFGH-JKLM-NPQR")  # a stranger's guess
-        expect(page.get_by_text("Setup code: is not the code the server printed")).to_be_visible()
+        expect(
+            page.get_by_text("Setup code: is not the code the server printed on its console")
+        ).to_be_visible()
         wait_until_idle(page)
         assert not any(text in page.locator("body").inner_text() for text in CASE_TEXT)
         create(printed.group(0))
