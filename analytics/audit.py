@@ -70,6 +70,21 @@ def _link(previous: str, fields: list) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def record_event(
+    store: Store,
+    actor: str,
+    action: str,
+    record_type: str | None = None,
+    record_id: int | str | None = None,
+    *,
+    detail: str | None = None,
+) -> None:
+    """One audit row in a transaction of its own, for an act that writes nothing else (a
+    download)."""
+    with store.transaction() as cursor:
+        record_audit(cursor, actor, action, record_type, record_id, detail=detail)
+
+
 def command_line_actor() -> str:
     """Who a command-line write is by: the operating-system account the process runs as,
     from its user id (an environment variable such as LOGNAME could name anyone)."""

@@ -6,7 +6,7 @@ from analytics.audit import (
     audit_trail_csv,
     list_audit_choices,
     load_audit_trail,
-    record_audit,
+    record_event,
     verify_audit_chain,
 )
 from ui.auth import require_page
@@ -34,8 +34,7 @@ st.dataframe(trail, hide_index=True)
 
 
 def record_audit_download() -> None:
-    with store.transaction() as cursor:
-        record_audit(cursor, account.actor, "audit trail downloaded", detail=f"{len(trail)} rows")
+    record_event(store, account.actor, "audit trail downloaded", detail=f"{len(trail)} rows")
 
 
 st.download_button(

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.audit import record_audit
+from analytics.audit import record_event
 from analytics.policies import (
     build_review_pack,
     describe_overdue,
@@ -55,8 +55,7 @@ def approval_inputs(form: str) -> tuple[date, str, str]:
 
 
 def record_pack_download(store, actor: str, policy_id: int) -> None:
-    with store.transaction() as cursor:
-        record_audit(cursor, actor, "review pack downloaded", "policy", policy_id)
+    record_event(store, actor, "review pack downloaded", "policy", policy_id)
 
 
 st.title("Policies")

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.audit import record_audit
+from analytics.audit import record_event
 from analytics.charts import display_height
 from analytics.documents import build_report_charts, render_document
 from analytics.overview import available_terms
@@ -71,11 +71,10 @@ report = build_report(figures, mode, threshold)
 
 
 def record_download(format_name: str) -> None:
-    with store.transaction() as cursor:
-        record_audit(
-            cursor, account.actor, "report downloaded", "report", report.term,
-            detail=f"{format_name}, {report.mode}",
-        )  # fmt: skip
+    record_event(
+        store, account.actor, "report downloaded", "report", report.term,
+        detail=f"{format_name}, {report.mode}",
+    )  # fmt: skip
 
 
 columns = st.columns(3)

@@ -60,9 +60,15 @@ def running_app(db_path: Path, port: int) -> Iterator[str]:
                     if reply.status == 200:
                         break
             except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
+                if time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-                time.sleep(0.3)
+                # Wait on the server process itself: it either exits (a failed start) or
+                # is still starting when this returns, and the health check is asked again.
+                try:
+                    server.wait(timeout=0.3)
+                except subprocess.TimeoutExpired:
+                    continue
+                raise RuntimeError(f"streamlit exited while starting; see {log.name}") from None
         yield base_url
     finally:
         server.terminate()
