@@ -205,6 +205,11 @@ def protect(
     unmarked: set[CellKey] = set()  # small cells shown as "*": their marker would give them away
     guarded = _find_guarded_earlier_cells(fixed, constraints, cap)
     fixed = {**fixed, **told_nothing}
+    # A small count the relations pin by themselves, whatever is published (a part no
+    # larger than a total it equals), cannot be widened by hiding: it is hidden as small,
+    # and not required to keep three values.
+    bare, bare_seen = _Model({**dict.fromkeys(own, ANY_COUNT), **fixed}, constraints, cap), _Seen()
+    pinned_anyway = frozenset(cell for cell in small if bare.is_narrow(cell, bare_seen))
     neighbours = _find_neighbours(constraints)
     choosable = frozenset(cell for cell in own if cell not in keep_visible and cell not in small)
 
@@ -216,7 +221,8 @@ def protect(
     while True:
         model = build_model(complementary | unmarked)
         pending = sorted(
-            (small | complementary | guarded) - wide, key=lambda c: (c != last_narrow, c)
+            ((small - pinned_anyway) | complementary | guarded) - wide,
+            key=lambda c: (c != last_narrow, c),
         )
         narrow = model.find_first_narrow(pending, seen, wide)
         if narrow is None:
@@ -254,7 +260,11 @@ def protect(
 
     hidden = small | complementary
     intervals = model.find_intervals(sorted(hidden | guarded), seen)
-    leaks = [cell for cell, interval in intervals.items() if not has_enough_values(interval)]
+    leaks = [
+        cell
+        for cell, interval in intervals.items()
+        if not has_enough_values(interval) and cell not in pinned_anyway
+    ]
     if leaks:
         raise RuntimeError(f"the interval audit still narrows {leaks}: a bug in protect")
     return Protection(
