@@ -170,7 +170,7 @@ def disclose(
         )
     release = as_protected(release)
     values = cells_of(release)
-    unknown = set(unknowns_of(release, earlier))
+    unknown = set(unknowns_of(release))
     held, constraints = what_a_reader_holds(release, earlier)
     try:
         protection = protect(
@@ -234,7 +234,7 @@ def what_a_reader_holds(
     grown since (a period's incidents and escalated cases, and for the same scope each
     action's cases), each known as narrowly as that release's own audit allowed: its
     hidden cells' published intervals already hold all its other cells could tell."""
-    held: dict[CellKey, Known] = dict.fromkeys(unknowns_of(release, earlier), Known(0, None))
+    held: dict[CellKey, Known] = dict.fromkeys(unknowns_of(release), Known(0, None))
     constraints = list(relations_of(release))
     for number, before in enumerate(earlier):
 
@@ -257,7 +257,7 @@ def _median_bases(cells: Mapping[CellKey, Shown], release: Release) -> dict[str,
     return {"median_days_to_removal": removed, "median_days_to_close": closed}
 
 
-def unknowns_of(release: Release, earlier: Sequence[EarlierRelease] = ()) -> list[CellKey]:
+def unknowns_of(release: Release) -> list[CellKey]:
     """Counts no release prints but the relations name: the stretches of days the periods
     shown cut the calendar into."""
     return list(atoms_of(release))

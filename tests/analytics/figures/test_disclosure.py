@@ -102,7 +102,7 @@ def assert_report_protected(figures, report, extra=()) -> None:
     held, constraints = what_a_reader_holds(release, earlier)
     assert_protected(
         {**held, **report.published.known}, constraints, cells_of(release),
-        unknowns=set(unknowns_of(release, earlier)), extra=extra,
+        unknowns=set(unknowns_of(release)), extra=extra,
     )  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def assert_overview_protected(store, scope, threshold=5, extra=()) -> Disclosed:
     held, constraints = what_a_reader_holds(release, earlier)
     assert_protected(
         {**held, **shown_as_known(shown)}, constraints, cells_of(release),
-        unknowns=set(unknowns_of(release, earlier)), extra=extra,
+        unknowns=set(unknowns_of(release)), extra=extra,
     )  # fmt: skip
     return shown
 
