@@ -47,8 +47,27 @@ PAGES_BY_ROLE = {
     "staff": {"overview", "incidents", "log_incident", "termly_report", "policies"},
     "governor": {"overview", "termly_report", "policies"},
 }  # fmt: skip
+# What each role may do: every write, download and document is checked against this, and
+# against the account as the store holds it at that moment (not as the page was drawn).
+ACTIONS_BY_ROLE = {
+    "headteacher": {
+        "log_case", "record_step", "place_legal_hold", "download_cases",
+        "download_report", "download_confidential_report", "freeze_report", "change_settings",
+        "record_review", "add_policy", "download_review_pack",
+        "manage_accounts", "download_audit_trail", "dispose_cases", "download_backup",
+        "manage_demo_data", "read_server_metrics",
+    },
+    "staff": {
+        "log_case", "record_step", "download_cases", "download_report",
+        "download_confidential_report", "download_review_pack",
+    },
+    "governor": {"download_report", "download_review_pack"},
+}  # fmt: skip
 # The figures each role is shown (analytics.figures.disclosure decides every cell).
 AUDIENCE_BY_ROLE = {"headteacher": "exact", "staff": "exact", "governor": "protected"}
+# Who must sign in with a second factor (a code from an authenticator app): every role that
+# can read cases, as the DfE's cyber security standards for schools ask. Governors may.
+SECOND_FACTOR_REQUIRED_BY_ROLE = {"headteacher": True, "staff": True, "governor": False}
 
 _HASHER = PasswordHasher()
 # One answer for every refused sign-in, so a stranger learns nothing of which accounts exist,
@@ -92,6 +111,10 @@ class Account:
 
     def may_open(self, page: str) -> bool:
         return self.active and page in PAGES_BY_ROLE[self.role]
+
+    def may(self, action: str) -> bool:
+        """Whether this account, as loaded, may take the action (see ACTIONS_BY_ROLE)."""
+        return self.active and action in ACTIONS_BY_ROLE[self.role]
 
     @property
     def audience(self) -> str:
@@ -221,6 +244,7 @@ def record_role(store: Store, account_id: int, role: str, *, actor: str) -> None
     with store.transaction() as cursor:
         _ensure_a_headteacher_remains(cursor, account_id, role=role)
         cursor.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account_id])
+        end_account_sessions(cursor, account_id, SESSION_ENDED_ROLE_CHANGED)
         record_audit(cursor, actor, "role changed", "account", account_id, detail=role)
 
 
@@ -230,6 +254,8 @@ def record_active(store: Store, account_id: int, active: bool, *, actor: str) ->
         if not active:
             _ensure_a_headteacher_remains(cursor, account_id, active=False)
         cursor.execute("UPDATE accounts SET active = ? WHERE id = ?", [active, account_id])
+        # Sessions end on deactivation, so reactivating the account revives none of them.
+        end_account_sessions(cursor, account_id, SESSION_ENDED_DEACTIVATED)
         record_audit(
             cursor, actor, "account reactivated" if active else "account deactivated",
             "account", account_id,
@@ -252,6 +278,7 @@ def record_password(
             "must_change_password = ? WHERE id = ?",
             [_HASHER.hash(password), temporary, account_id],
         )
+        end_account_sessions(cursor, account_id, SESSION_ENDED_PASSWORD_RESET)
         record_audit(
             cursor, actor, "password reset", "account", account_id,
             detail="temporary: to be changed at next sign-in" if temporary else None,
@@ -333,10 +360,11 @@ def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str |
         detail = "locked for 15 minutes" if lock else "wrong password"
         _record_failure(cursor, username, account_id, now, detail)
         return WRONG_CREDENTIALS
+    # The audit trail's "signed in" row is written when the session begins, after any
+    # second factor (analytics.sessions).
     cursor.execute(
         "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [account_id]
     )
-    record_audit(cursor, username, "signed in", "account", account_id)
     return None
 
 
@@ -375,23 +403,32 @@ def wait_before_next_sign_in(failures: int) -> timedelta:
 def sign_in_by_email(store: Store, email: str | None) -> Account:
     """The active account whose email a provider (Microsoft, Google) vouched for."""
     rows = store.read_rows(_ACCOUNT_BY_EMAIL, [(email or "").strip().lower()]) if email else []
-    with store.transaction() as cursor:
-        if not rows or not rows[0][5]:
+    if not rows or not rows[0][5]:
+        with store.transaction() as cursor:
             record_audit(
-                cursor, email or "(no email)", "sign-in failed", detail="no active account"
-            )
-            raise SignInRefused(
-                "No active account has this email address. Ask the headteacher to add it."
-            )
-        record_audit(
-            cursor, rows[0][1], "signed in", "account", rows[0][0], detail="single sign-on"
+                cursor, audit_name(email.split("@")[0] if email else None), "sign-in failed",
+                detail="single sign-on: no active account has this email",
+            )  # fmt: skip
+        raise SignInRefused(
+            "No active account has this email address. Ask the headteacher to add it."
         )
     return Account(*rows[0])
 
 
-def record_sign_out(store: Store, account: Account) -> None:
-    with store.transaction() as cursor:
-        record_audit(cursor, account.actor, "signed out", "account", account.id)
+# Why a session ends when its account changes, as the person signed in is told.
+SESSION_ENDED_DEACTIVATED = "your account was deactivated"
+SESSION_ENDED_ROLE_CHANGED = "your account's role changed"
+SESSION_ENDED_PASSWORD_RESET = "your password was reset"
+
+
+def end_account_sessions(cursor, account_id: int, why: str) -> int:
+    """End every open session of an account, inside the caller's transaction; how many."""
+    ended = cursor.execute(
+        "UPDATE sessions SET ended_at = CAST(now() AS TIMESTAMP), ended_why = ? "
+        "WHERE account_id = ? AND ended_at IS NULL RETURNING 1",
+        [why, account_id],
+    ).fetchall()
+    return len(ended)
 
 
 def _insert_account(cursor, username, display_name, role, password, email) -> int:

@@ -68,11 +68,12 @@ class Store:
         return rows[0][0] if rows else None
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, bookkeeping: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Hold the write lock and yield a cursor inside one transaction.
 
         Everything written through the cursor commits together, or not at all if the
-        block raises.
+        block raises. A bookkeeping write (a session's last-seen time) changes nothing any
+        figure is made from, so it leaves the version, and every cached figure, as it is.
         """
         with self._write_lock, self._connection.cursor() as cursor:
             cursor.execute("BEGIN TRANSACTION")
@@ -82,7 +83,8 @@ class Store:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
-            self.version += 1
+            if not bookkeeping:
+                self.version += 1
 
     def checkpoint(self) -> None:
         """Write everything in the write-ahead log into the database file."""

@@ -101,7 +101,7 @@ def measure(path: str) -> dict:
     }
     store.close()
     # The page itself, as a signed-in headteacher's rerun; the app opens its own store.
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     app.session_state["account_id"] = 1
     results["overview_page_ms"] = median_ms(lambda: app.run())
 

@@ -12,7 +12,7 @@ from analytics.accounts import (
     record_role,
 )
 from ui.auth import require_page
-from ui.shared import get_store, input_key, save, show_flash
+from ui.shared import get_store, inert, input_key, save, show_flash
 
 account = require_page("accounts")
 store = get_store()
@@ -49,7 +49,7 @@ with st.expander("Add an account"), st.form("new_account"):
                 actor=account.actor,
                 temporary=True,
             ),
-            f"Added {username.strip().lower()}.",
+            f"Added {inert(username.strip().lower())}.",
             "account",
         )
 
@@ -63,6 +63,8 @@ chosen = st.selectbox(
     key="account_chosen",
 )
 person = by_id[chosen]
+# Names are typed by people: shown as text, never as Markdown (in labels and messages too).
+who, name = inert(person.username), inert(person.display_name)
 role_column, active_column, password_column = st.columns(3)
 with role_column, st.form("change_role"):
     new_role = st.selectbox(
@@ -70,32 +72,32 @@ with role_column, st.form("change_role"):
         key=input_key("role", str(person.id)),
     )  # fmt: skip
     confirmed = st.checkbox(
-        f"Yes, change the role of {person.display_name} ({person.username})",
+        f"Yes, change the role of {name} ({who})",
         key=input_key("role_confirm", str(person.id)),
     )
     if st.form_submit_button("Change the role"):
         if not confirmed:
-            st.error(f"Nothing changed: tick the box to confirm the change for {person.username}.")
+            st.error(f"Nothing changed: tick the box to confirm the change for {who}.")
         else:
             save(
                 lambda: record_role(store, person.id, new_role, actor=account.actor),
-                f"{person.username} is now {ROLES[new_role].lower()}.",
+                f"{who} is now {ROLES[new_role].lower()}.",
                 "role",
             )
 with active_column:
     label = "Reactivate" if not person.active else "Deactivate"
-    st.write(f"{person.username} is {'active' if person.active else 'deactivated'}.")
+    st.write(f"{who} is {'active' if person.active else 'deactivated'}.")
     confirmed_active = st.checkbox(
-        f"Yes, {label.lower()} {person.display_name} ({person.username})",
+        f"Yes, {label.lower()} {name} ({who})",
         key=input_key("active_confirm", str(person.id)),
     )
-    if st.button(f"{label} {person.username}", key="toggle_active"):
+    if st.button(f"{label} {who}", key="toggle_active"):
         if not confirmed_active:
-            st.error(f"Nothing changed: tick the box to confirm for {person.username}.")
+            st.error(f"Nothing changed: tick the box to confirm for {who}.")
         else:
             save(
                 lambda: record_active(store, person.id, not person.active, actor=account.actor),
-                f"{person.username} {'reactivated' if not person.active else 'deactivated'}.",
+                f"{who} {'reactivated' if not person.active else 'deactivated'}.",
                 "active",
             )
 with password_column, st.form("reset_password"):
@@ -106,6 +108,6 @@ with password_column, st.form("reset_password"):
     if st.form_submit_button("Reset the password"):
         save(
             lambda: record_password(store, person.id, new_password, actor=account.actor),
-            f"Password reset for {person.username}.",
+            f"Password reset for {who}.",
             "password",
         )

@@ -29,6 +29,7 @@ from ui.case_forms import render_step_forms
 from ui.shared import (
     UrlState,
     get_store,
+    inert,
     render_demo_banner,
     render_demo_offer,
     show_flash,
@@ -100,7 +101,7 @@ if chosen_id is None:
 st.query_params["case"] = str(chosen_id)
 
 case = load_case(store, chosen_id)
-st.header(f"Case {case.reference}")
+st.header(f"Case {inert(case.reference)}")
 st.markdown(f"**Stage:** {label_of(STAGES, load_stage(store, chosen_id))}")
 facts = {
     "Reported on": case.reported_on,

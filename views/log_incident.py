@@ -13,6 +13,7 @@ from ui.shared import (
     code_label,
     flash,
     get_store,
+    inert,
     input_key,
     render_demo_banner,
     show_flash,
@@ -105,7 +106,7 @@ if submitted:
     except CaseInvalid as invalid:
         show_problems(invalid.problems)
     else:
-        flash(f"Logged case {case.reference.strip()}.")
+        flash(f"Logged case {inert(case.reference.strip())}.")
         st.session_state["last_logged_id"] = incident_id
         clear_form("log")
         st.rerun()

@@ -43,6 +43,7 @@ from ui.shared import (
     cached_overview,
     get_calendar,
     get_store,
+    inert,
     one_of,
     render_demo_banner,
     render_demo_offer,
@@ -55,7 +56,7 @@ st.title("Overview")
 policies = load_policy_statuses(store, calendar, today)
 for policy in policies:
     if policy.status == "overdue":
-        st.error(f"**{policy.title}** is {describe_overdue(policy.review_due, today)}.")
+        st.error(f"**{inert(policy.title)}** is {describe_overdue(policy.review_due, today)}.")
 render_demo_banner(store, account)
 if count_cases(store) == 0:
     render_demo_offer(store, account)

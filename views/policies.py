@@ -24,6 +24,7 @@ from ui.auth import require_page
 from ui.shared import (
     get_calendar,
     get_store,
+    inert,
     input_key,
     render_demo_banner,
     save,
@@ -99,7 +100,7 @@ if may_manage:
                     store, policy.policy_id, approved_on, approved_by, next_term,
                     actor=account.actor, calendar=calendar,
                 ),
-                f"Review recorded: next review {next_term.strip()}.",
+                f"Review recorded: next review {inert(next_term.strip())}.",
                 "review",
             )  # fmt: skip
 
@@ -137,6 +138,6 @@ if may_manage:
                     store, title, body, new_approved_on, new_approved_by, new_term,
                     actor=account.actor, calendar=calendar,
                 ),
-                f"Added {title.strip()} to the register.",
+                f"Added {inert(title.strip())} to the register.",
                 "policy",
             )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,10 +11,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -133,26 +136,72 @@ def screenshot(page: Page, request):
 
 
 PASSWORD = "correct horse battery"
+# Each seeded account's authenticator secret and recovery codes, by username: the test is
+# the person's phone. (A store seeded later in the same process replaces them.)
+SECOND_FACTOR_SECRETS: dict[str, str] = {}
+RECOVERY_CODES: dict[str, list[str]] = {}
+_STEPS_USED: dict[str, int] = {}
 
 
-def seed_headteacher(db_path: Path) -> None:
-    """The store at db_path with the headteacher's account (username "head")."""
-    from analytics.accounts import count_accounts, record_account
+def seed_account(db_path: Path, username: str, role: str) -> None:
+    """An account on the store at db_path, with a second factor where its role needs one
+    (enrolled five minutes ago, so the codes of now are fresh)."""
+    from analytics.accounts import find_account_id, record_account
+    from analytics.second_factor import begin_enrolment, record_enrolment, requires_second_factor
     from analytics.store import open_store
 
     store = open_store(db_path)
     try:
-        if count_accounts(store) == 0:
-            record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
+        if find_account_id(store, username) is not None:
+            return
+        account = record_account(
+            store, username, f"Someone {username}", role, PASSWORD, actor="setup"
+        )
+        if requires_second_factor(role):
+            earlier = datetime.now() - timedelta(minutes=5)
+            enrolment = begin_enrolment(
+                store, account.id, username=username, issuer="Test school", now=earlier
+            )
+            secret = enrolment.secret
+            RECOVERY_CODES[username] = record_enrolment(
+                store, account.id, pyotp.TOTP(secret).at(earlier), actor=username, now=earlier
+            )
+            SECOND_FACTOR_SECRETS[username] = secret
+            _STEPS_USED.pop(username, None)
     finally:
         store.close()
 
 
+def seed_headteacher(db_path: Path) -> None:
+    """The store at db_path with the headteacher's account (username "head")."""
+    seed_account(db_path, "head", "headteacher")
+
+
+def second_factor_code(username: str) -> str:
+    """What the person would type: their app's code, or, where that code was used already
+    (a second sign-in within the same 30 seconds), one of their recovery codes."""
+    totp = pyotp.TOTP(SECOND_FACTOR_SECRETS[username])
+    step = int(time.time()) // totp.interval
+    if _STEPS_USED.get(username) != step:
+        _STEPS_USED[username] = step
+        return totp.now()
+    return RECOVERY_CODES[username].pop()
+
+
 def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> None:
-    """Fill in the sign-in form on whatever URL the page is showing."""
+    """Fill in the sign-in form (and the code, where the account has a second factor) on
+    whatever URL the page is showing; the browser then comes back to it with its cookie."""
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    signing_in = page.get_by_role("button", name="Sign in", exact=True)
+    if username in SECOND_FACTOR_SECRETS:
+        signing_in.click()
+        expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible()
+        page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
+    # Signed in, the page posts its hand-off to the route that sets the session cookie and
+    # comes back: a navigation of the whole page.
+    with page.expect_navigation():
+        signing_in.click()
     page.get_by_test_id("stSidebarNav").wait_for()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
 from analytics.accounts import SETUP_CODE_PATTERN, record_account
 from analytics.interchange import import_cases_file
+from analytics.sessions import SESSION_COOKIE
 from analytics.store import open_store
 from tests.browser.conftest import (
     ARTIFACTS,
@@ -75,8 +79,8 @@ def test_a_governor_session_sees_figures_and_no_case(browser: Browser, tmp_path)
         expect(navigation).not_to_contain_text("Incidents")
         expect(page.get_by_test_id("stMetric").first).to_be_visible()
         for path in ["/incidents?case=3", "/log_incident", "/audit"]:
-            page.goto(base_url + path)
-            sign_in(page, "gov")  # a new page load is a new session
+            page.goto(base_url + path)  # still signed in: the session is in the cookie
+            page.get_by_test_id("stSidebarNav").wait_for()
             wait_until_idle(page)
             body = page.locator("body").inner_text()
             assert not any(text in body for text in CASE_TEXT[:3]), path
@@ -113,6 +117,25 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
         wait_until_idle(page)
         assert not any(text in page.locator("body").inner_text() for text in CASE_TEXT)
         create(printed.group(0))
+        # The headteacher reads every case: the second factor is set up before any page.
+        expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+        expect(page.get_by_test_id("stImage").locator("img")).to_be_visible()
+        wait_until_idle(page)
+        assert not any(text in page.locator("body").inner_text() for text in CASE_TEXT)
+        key = page.get_by_test_id("stCode").first.inner_text()
+        assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", key.strip())
+        secret = key.replace(" ", "").strip()
+        page.get_by_role("textbox", name=re.compile("code")).fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        codes = page.get_by_test_id("stCode").first.inner_text().split()
+        assert len(set(codes)) == 10
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("I have kept these codes")).click()
+        expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Audit trail")
+        # Back where they asked to go, and a refresh keeps them signed in.
+        expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+        page.reload()
         expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Audit trail")
         page.context.close()
     store = open_store(db_path)
@@ -120,3 +143,35 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
         assert store.read_rows("SELECT username, role FROM accounts") == [("head", "headteacher")]
     finally:
         store.close()
+
+
+def test_a_session_survives_a_refresh_and_a_new_tab_and_ends_in_both_on_sign_out(
+    browser: Browser, tmp_path
+):
+    db_path = sample_store(tmp_path / "tabs.duckdb")
+    with running_app(db_path, free_port()) as base_url:
+        context = browser.new_context()
+        first = context.new_page()
+        first.goto(base_url + "/incidents?case=3")
+        sign_in(first)
+        expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
+        cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert cookie["value"] not in first.url
+        first.reload()
+        expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
+        second = context.new_page()
+        second.goto(base_url + "/policies")
+        expect(second.get_by_role("heading", name="Policies")).to_be_visible()
+        wait_until_idle(second)
+        with second.expect_navigation():
+            second.get_by_role("button", name="Sign out").click()
+        expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
+        assert SESSION_COOKIE not in [c["name"] for c in context.cookies()]
+        # The first tab, still open on its case: its next action finds the session over.
+        wait_until_idle(first)
+        first.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+        expect(first.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(first.get_by_text("You were signed out: you signed out")).to_have_count(0)
+        assert "2025-003" not in first.locator("body").inner_text()
+        context.close()

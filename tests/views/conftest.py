@@ -10,12 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.accounts import (
     count_accounts,
+    load_account,
     load_accounts,
     record_account,
 )
+from analytics.sessions import record_session_start
 from analytics.store import Store, open_store
+from ui.auth import SESSION_TOKEN
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 @pytest.fixture
@@ -43,11 +46,20 @@ def account_in(db_path: Path, role: str = "headteacher") -> int:
         store.close()
 
 
+def session_for(db_path: Path, account_id: int) -> str:
+    """A session token for the account, as signing in would begin one."""
+    store = open_store(db_path)
+    try:
+        return record_session_start(store, load_account(store, account_id), how="test")
+    finally:
+        store.close()
+
+
 def app_as(db_path: Path, role: str = "headteacher") -> AppTest:
-    """The app, not yet run, for someone signed in with this role."""
-    account_id = account_in(db_path, role)
+    """The app, not yet run, for someone signed in with this role (AppTest cannot send a
+    cookie: the tab holds the session token, as a tab that has just signed in does)."""
     app = AppTest.from_file(APP, default_timeout=60)
-    app.session_state["account_id"] = account_id
+    app.session_state[SESSION_TOKEN] = session_for(db_path, account_in(db_path, role))
     return app
 
 

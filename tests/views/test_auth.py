@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -19,10 +21,21 @@ from analytics.accounts import (
 )
 from analytics.interchange import import_cases_file
 from analytics.report import gather_report_figures
+from analytics.second_factor import begin_enrolment, record_enrolment
 from analytics.snapshots import freeze_report
+from analytics.store import open_store
 from analytics.terms import TermCalendar, parse_term
 from tests.conftest import SAMPLE_CSV
-from tests.views.conftest import APP, PASSWORD, account_in, app_as, app_store, seeded
+from tests.views.conftest import (
+    APP,
+    PASSWORD,
+    account_in,
+    app_as,
+    app_store,
+    seeded,
+    session_for,
+)
+from ui.auth import SESSION_TOKEN
 
 PAGES = [
     "overview",
@@ -82,8 +95,12 @@ def test_a_new_store_needs_the_servers_setup_code_for_the_first_account(db_path)
     # The code the server prints (a new one voids the one printed at start).
     code = issue_setup_code(app_store())
     fill_first_run(app, code.lower())
-    assert app.title[0].value == "Overview"
     assert count_accounts(app_store()) == 1
+    # The headteacher can read every case: two-factor sign-in is set up before any page.
+    assert app.title[0].value == "Set up two-factor sign-in"
+    assert not app.dataframe and not app.metric
+    enrol_in_app(app)
+    assert app.title[0].value == "Overview"
     # Used once, the code is void: no second "first" account, and no new code is printed.
     assert issue_setup_code(app_store()) is None
     with pytest.raises(AccountInvalid, match="already exists"):
@@ -101,7 +118,82 @@ def test_without_signing_in_there_is_only_the_sign_in_form(db_path):
     assert app.error[0].value == "That username and password do not match an active account."
     app.text_input[1].input(PASSWORD)
     next(b for b in app.button if b.label == "Sign in").click().run()
+    assert app.title[0].value == "Set up two-factor sign-in"
+    enrol_in_app(app)
     assert app.title[0].value == "Overview"
+    assert app.session_state[SESSION_TOKEN]
+
+
+def enrol_in_app(app: AppTest) -> tuple[str, list[str]]:
+    """Go through the enrolment screen as a phone would: the key shown, its code typed, the
+    recovery codes kept; the account's secret and recovery codes."""
+    secret = app.code[0].value.replace(" ", "")
+    assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", app.code[0].value)
+    assert app.get("image")  # the QR code
+    code_box = next(box for box in app.text_input if "code" in box.label.lower())
+    code_box.input("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    next(b for b in app.button if b.label == "Turn on two-factor sign-in").click().run()
+    assert any("code" in error.value for error in app.error)
+    code_box = next(box for box in app.text_input if "code" in box.label.lower())
+    code_box.input(pyotp.TOTP(secret).now())
+    next(b for b in app.button if b.label == "Turn on two-factor sign-in").click().run()
+    assert app.title[0].value == "Your recovery codes"
+    codes = app.code[0].value.split("\n")
+    assert len(set(codes)) == 10
+    next(b for b in app.button if b.label.startswith("I have kept these codes")).click().run()
+    return secret, codes
+
+
+def sign_in_with_password(app: AppTest, username: str) -> AppTest:
+    app.text_input[0].input(username)
+    app.text_input[1].input(PASSWORD)
+    return next(b for b in app.button if b.label == "Sign in").click().run()
+
+
+def enter_code(app: AppTest, code: str) -> AppTest:
+    box = next(box for box in app.text_input if "code" in box.label.lower())
+    box.input(code)
+    return next(b for b in app.button if b.label == "Sign in").click().run()
+
+
+def test_an_enrolled_account_signs_in_with_a_fresh_code_or_a_recovery_code_once(db_path):
+    head_id = account_in(db_path)
+    store = open_store(db_path)
+    earlier = datetime.now() - timedelta(minutes=5)
+    enrolment = begin_enrolment(store, head_id, username="head", issuer="School", now=earlier)
+    totp = pyotp.TOTP(enrolment.secret)
+    recovery = record_enrolment(store, head_id, totp.at(earlier), actor="head", now=earlier)
+    store.close()
+
+    app = sign_in_with_password(AppTest.from_file(APP, default_timeout=60).run(), "head")
+    assert app.title[0].value == "Sign in: your code"
+    assert not app.dataframe and not app.metric
+    enter_code(app, totp.at(earlier))  # five minutes old
+    assert app.title[0].value == "Sign in: your code"
+    code = totp.now()
+    enter_code(app, code[:3] + " " + code[3:])
+    assert app.title[0].value == "Overview"
+
+    # The same code again, in another browser: refused, as a code already used.
+    again = sign_in_with_password(AppTest.from_file(APP, default_timeout=60).run(), "head")
+    enter_code(again, code)
+    assert again.title[0].value == "Sign in: your code"
+    # A recovery code signs in once.
+    enter_code(again, recovery[0].lower())
+    assert again.title[0].value == "Overview"
+    third = sign_in_with_password(AppTest.from_file(APP, default_timeout=60).run(), "head")
+    enter_code(third, recovery[0])
+    assert third.title[0].value == "Sign in: your code"
+    actions = [row[0] for row in app_store().read_rows("SELECT action FROM audit_log")]
+    assert actions.count("signed in") == 2
+
+
+def test_a_governor_may_sign_in_without_a_second_factor(db_path):
+    account_in(db_path, "governor")
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    sign_in_with_password(app, "governor")
+    assert app.title[0].value == "Overview"
+    assert any(e.label == "Two-factor sign-in" for e in app.sidebar.expander)
 
 
 @pytest.mark.parametrize("role", ["headteacher", "staff", "governor"])
@@ -141,7 +233,7 @@ def test_a_view_run_on_its_own_guards_itself(db_path):
     assert alone.title[0].value == "Sign in"
     assert not alone.dataframe
     governor = AppTest.from_file(str(INCIDENTS_VIEW), default_timeout=60)
-    governor.session_state["account_id"] = account_in(db_path, "governor")
+    governor.session_state[SESSION_TOKEN] = session_for(db_path, account_in(db_path, "governor"))
     governor.run()
     assert governor.error[0].value == "This page is not open to your role."
     assert not governor.dataframe

@@ -75,7 +75,7 @@ def test_a_case_opens_from_the_url_with_its_timeline(db_path):
     incident_id = find_case_id(app_store(), "2025-003")
     app.query_params["case"] = str(incident_id)
     app.run()
-    assert app.header[0].value == "Case 2025-003"
+    assert plain(app.header[0].value) == "Case 2025-003"
     timeline = app.dataframe[1].value
     assert timeline["step"].tolist() == [
         "Reported to the school", "Discussion with the parent", "Escalation", "Escalation",

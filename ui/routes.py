@@ -1,0 +1,136 @@
+"""The server's own routes and headers, beside Streamlit's: the session cookie is set and
+cleared here, and every response forbids framing by other sites.
+
+Streamlit's XSRF check does not cover routes of ours, so each one that changes anything
+accepts only a POST carrying a single-use hand-off token that a signed-in page was given
+(analytics.sessions.HAND_OFFS); a page on another site has no way to get one. The paths
+keep clear of those st.login uses (/auth/..., /oauth2callback).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from analytics.sessions import (
+    HAND_OFFS,
+    LIFETIME,
+    SESSION_COOKIE,
+    check_session,
+    safe_return_path,
+)
+
+SESSION_START_PATH = "/session/start"
+SESSION_END_PATH = "/session/end"
+HAND_OFF_FIELD, RETURN_FIELD = "hand_off", "next"
+# Framing by any site (clickjacking) is refused; the rest keeps the browser from guessing
+# types or sending our URLs (with their filters) to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+# Streamlit's server metrics name sessions and pages: only a signed-in headteacher sees them.
+METRICS_PATH = "/_stcore/metrics"
+
+_LOG = logging.getLogger(__name__)
+
+
+def _store():
+    # Imported here: the store is the one the dashboard's pages share (st.cache_resource),
+    # opened on first use, never while the server is only starting.
+    from ui.shared import get_store
+
+    return get_store()
+
+
+async def start_session(request: Request) -> Response:
+    """Set the session cookie for the session a hand-off names, and go back to the page."""
+    form = await request.form()
+    valid, token = HAND_OFFS.redeem("start", form.get(HAND_OFF_FIELD))
+    if not valid or token is None:
+        return PlainTextResponse("This sign-in link has expired. Sign in again.", 403)
+    check = await run_in_threadpool(check_session, _store(), token, activity=False)
+    if check.account is None:
+        return PlainTextResponse("This sign-in has ended. Sign in again.", 403)
+    response = RedirectResponse(safe_return_path(form.get(RETURN_FIELD)), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def end_session(request: Request) -> Response:
+    """Clear the session cookie (the session itself was ended in the store already)."""
+    form = await request.form()
+    valid, _ = HAND_OFFS.redeem("end", form.get(HAND_OFF_FIELD))
+    if not valid:
+        return PlainTextResponse("This sign-out link has expired.", 403)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+ROUTES = [
+    Route(SESSION_START_PATH, start_session, methods=["POST"]),
+    Route(SESSION_END_PATH, end_session, methods=["POST"]),
+]
+
+
+def session_account(request_cookies: dict[str, str]):
+    """The account a request's session cookie signs in, or None (not counted as use)."""
+    return check_session(_store(), request_cookies.get(SESSION_COOKIE), activity=False).account
+
+
+class ServerHardening:
+    """ASGI middleware: security headers on every HTTP response, and the server metrics
+    answered only to a signed-in headteacher (anyone else gets "not found")."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].rstrip("/").endswith(METRICS_PATH):
+            request = Request(scope)
+            account = await run_in_threadpool(session_account, dict(request.cookies))
+            if account is None or not account.may("read_server_metrics"):
+                await PlainTextResponse("Not found", 404)(scope, receive, send)
+                return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def show_script_error(error: Exception) -> bool:
+    """Instead of Streamlit's error box (which may offer links to outside services), one
+    plain message; the details go to the server's log only, never to the browser."""
+    import streamlit as st
+
+    _LOG.error("A page failed at %s", datetime.now().isoformat(), exc_info=error)
+    st.error(
+        "Something went wrong on this page, and it has been logged on the server. Nothing "
+        "saved before was lost. Try again; if it happens again, tell whoever runs the server."
+    )
+    return True
