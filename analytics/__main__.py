@@ -1,5 +1,5 @@
 """Command line: python -m analytics demo | import | export | summary | policies | report |
-backup | restore.
+backup | restore | accounts.
 
 The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DASHBOARD_TERMS
 (default data/terms.csv, else the default calendar).
@@ -42,6 +42,7 @@ from analytics.interchange import ImportRejected, export_cases, import_cases_fil
 from analytics.overview import Scope
 from analytics.policies import load_policy_statuses
 from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
+from analytics.second_factor import has_second_factor, record_second_factor_reset
 from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
 from analytics.snapshots import FORMATS
 from analytics.store import database_path
@@ -114,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("source", type=Path, help="a backup file, or a folder of them")
 
     accounts = commands.add_parser(
-        "accounts", help="add an account, or reset a forgotten password, on the server"
+        "accounts",
+        help="add an account, or reset a forgotten password or a lost second factor, on the server",
     )
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
     add = account_commands.add_parser("add", help="create an account")
@@ -130,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--password-stdin", action="store_true",
             help="read the password from standard input instead of asking for it twice",
         )  # fmt: skip
+    reset_second_factor = account_commands.add_parser(
+        "reset-second-factor",
+        help="remove an account's two-factor sign-in and end its sessions (the way back for "
+        "a lost phone and lost recovery codes); the next sign-in sets up a new one",
+    )
+    reset_second_factor.add_argument("username")
 
     policies = commands.add_parser(
         "policies", help="the policy register and review status, as JSON"
@@ -275,7 +283,10 @@ def _report(store, args, calendar, parser, actor: str) -> int:
 
 
 def _accounts(store, args, actor: str) -> int:
-    """`accounts add` and `accounts reset-password`, audited under the operating-system user."""
+    """`accounts add`, `reset-password` and `reset-second-factor`, audited under the
+    operating-system user."""
+    if args.accounts_command == "reset-second-factor":
+        return _reset_second_factor(store, args.username, actor)
     password = _read_password(args.password_stdin)
     if password is None:
         print("Nothing changed: the two passwords are not the same.", file=sys.stderr)
@@ -301,6 +312,33 @@ def _accounts(store, args, actor: str) -> int:
         for problem in broken.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+
+
+def _reset_second_factor(store, username: str, actor: str) -> int:
+    """The way back for someone (a sole headteacher, say) who has lost both their phone and
+    their recovery codes: only whoever can run commands on the server can take it."""
+    account_id = find_account_id(store, username)
+    if account_id is None:
+        print(f"No account is named {username!r}.", file=sys.stderr)
+        return 1
+    name = username.strip().lower()
+    if not has_second_factor(store, account_id):
+        print(
+            f"Nothing changed: {name} has no two-factor sign-in to reset (a set-up begun "
+            "and not finished carries on at the next sign-in).",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        record_second_factor_reset(store, account_id, actor=actor)
+    except RulesBroken as broken:
+        print("Nothing changed:", "; ".join(map(str, broken.problems)), file=sys.stderr)
+        return 1
+    print(
+        f"Reset the two-factor sign-in of {name} and ended its open sessions. At the next "
+        "sign-in, after the password, the app asks to set up an authenticator app again."
+    )
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str | None:

@@ -54,7 +54,7 @@ ACTIONS_BY_ROLE = {
         "log_case", "record_step", "place_legal_hold", "download_cases",
         "download_report", "download_confidential_report", "freeze_report", "change_settings",
         "record_review", "add_policy", "download_review_pack",
-        "manage_accounts", "download_audit_trail", "dispose_cases", "download_backup",
+        "manage_accounts", "download_audit_trail", "manage_retention", "download_backup",
         "manage_demo_data", "read_server_metrics",
     },
     "staff": {
@@ -147,14 +147,16 @@ def describe_accounts(accounts: list[Account]) -> pd.DataFrame:
 # The one-time code a new store's first-run screen asks for: kept only as a hash, in the
 # settings table, until it is used (or the server starts again and prints a new one).
 SETUP_CODE_SETTING = "setup_code_hash"
-_SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+UNAMBIGUOUS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 SETUP_CODE_PATTERN = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
 
 
 def issue_setup_code(store: Store) -> str | None:
     """On a store with no account, a new one-time setup code for the first-run screen (any
     earlier one is void); None once an account exists. The caller prints it on the server."""
-    code = "-".join("".join(secrets.choice(_SETUP_ALPHABET) for _ in range(4)) for _ in range(4))
+    code = "-".join(
+        "".join(secrets.choice(UNAMBIGUOUS_ALPHABET) for _ in range(4)) for _ in range(4)
+    )
     with store.transaction() as cursor:
         ((existing,),) = cursor.execute("SELECT count(*) FROM accounts").fetchall()
         if existing:
@@ -334,14 +336,14 @@ def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str |
     # Exactly one verification whatever the username: known and unknown answer alike.
     matches = _password_matches(rows[0][1] if rows else _NO_ACCOUNTS_HASH, password)
     if not rows:
-        _record_failure(cursor, username, None, now, "unknown username")
+        record_sign_in_failure(cursor, username, None, now, "unknown username")
         return WRONG_CREDENTIALS
     account_id, _, active, failures, locked_until = rows[0]
     if not active:
-        _record_failure(cursor, username, account_id, now, "inactive")
+        record_sign_in_failure(cursor, username, account_id, now, "inactive")
         return WRONG_CREDENTIALS
     if locked_until is not None and locked_until > now:
-        _record_failure(cursor, username, account_id, now, "locked")
+        record_sign_in_failure(cursor, username, account_id, now, "locked")
         if not matches:
             return WRONG_CREDENTIALS
         minutes = max(1, round((locked_until - now).total_seconds() / 60))
@@ -358,7 +360,7 @@ def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str |
             [0 if lock else failures, lock, account_id],
         )
         detail = "locked for 15 minutes" if lock else "wrong password"
-        _record_failure(cursor, username, account_id, now, detail)
+        record_sign_in_failure(cursor, username, account_id, now, detail)
         return WRONG_CREDENTIALS
     # The audit trail's "signed in" row is written when the session begins, after any
     # second factor (analytics.sessions).
@@ -368,7 +370,7 @@ def _check_sign_in(cursor, username: str, password: str, now: datetime) -> str |
     return None
 
 
-def _record_failure(cursor, typed: str, account_id: int | None, now: datetime, detail: str):
+def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: datetime, detail: str):
     """Count a refused sign-in; the first for a username in a minute goes on the trail."""
     name = audit_name(typed)
     minute = now.replace(second=0, microsecond=0)
@@ -419,6 +421,7 @@ def sign_in_by_email(store: Store, email: str | None) -> Account:
 SESSION_ENDED_DEACTIVATED = "your account was deactivated"
 SESSION_ENDED_ROLE_CHANGED = "your account's role changed"
 SESSION_ENDED_PASSWORD_RESET = "your password was reset"
+SESSION_ENDED_SECOND_FACTOR_RESET = "your two-factor sign-in was reset"
 
 
 def end_account_sessions(cursor, account_id: int, why: str) -> int:

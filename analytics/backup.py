@@ -4,6 +4,9 @@ A backup is a DuckDB file copied through the store's own connection. DuckDB lets
 one process open the live file, so while the app runs, the command line cannot open it:
 it leaves a request in a folder beside the store, and the app's backup service (a thread
 of the process that holds the store) makes the backup and answers.
+
+A restore ends every session the backup held open: a session signed out after the backup
+was made would otherwise sign its browser in again.
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from analytics.accounts import end_account_sessions
 from analytics.audit import record_audit
 from analytics.store import Store, open_store
 
+# Every table of the store, for the counts a restore reports (and its tests compare).
 TABLES = (
     "incidents", "escalation_actions", "policies", "policy_reviews", "accounts",
+    "second_factors", "recovery_codes", "sessions", "sign_in_failures",
     "audit_log", "settings", "report_snapshots", "schema_migrations",
 )  # fmt: skip
+# Why a session open in the backup no longer signs anyone in, as its browser is told.
+SESSION_ENDED_RESTORED = "the store was restored from a backup"
 
 
 class RestoreRefused(RuntimeError):
@@ -69,7 +77,9 @@ def find_backup(source: Path) -> Path:
 
 
 def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
-    """Restore a backup into the store file at target, which must be new or empty.
+    """Restore a backup into the store file at target, which must be new or empty. Every
+    session the backup held open is ended; accounts, their passwords and second factors
+    come back as they were.
 
     Returns the rows restored per table.
     """
@@ -104,10 +114,25 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
     try:
         counts = {table: count_rows(restored, table) for table in TABLES}
         with restored.transaction() as cursor:
-            record_audit(cursor, actor, "backup restored", detail=backup_file.name)
+            ended = _end_open_sessions(cursor)
+            record_audit(
+                cursor, actor, "backup restored",
+                detail=f"{backup_file.name}; {ended} open session(s) ended",
+            )  # fmt: skip
     finally:
         restored.close()
     return counts
+
+
+def _end_open_sessions(cursor) -> int:
+    """End every session still open in a restored store, inside the caller's transaction."""
+    accounts = cursor.execute(
+        "SELECT DISTINCT account_id FROM sessions WHERE ended_at IS NULL"
+    ).fetchall()
+    return sum(
+        end_account_sessions(cursor, account_id, SESSION_ENDED_RESTORED)
+        for (account_id,) in accounts
+    )
 
 
 def count_rows(store: Store, table: str) -> int:

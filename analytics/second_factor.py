@@ -19,16 +19,18 @@ from datetime import datetime
 import pyotp
 import segno
 
-# _record_failure: refused codes go on the trail and into sign_in_failures exactly as
-# refused passwords do. _SETUP_ALPHABET: the same characters no one misreads.
+# record_sign_in_failure: refused codes go on the trail and into sign_in_failures exactly as
+# refused passwords do. UNAMBIGUOUS_ALPHABET: the same characters no one misreads.
 from analytics.accounts import (
-    _SETUP_ALPHABET,
     LOCK_PERIOD,
     MAX_FAILED_SIGN_INS,
     ROLES,
     SECOND_FACTOR_REQUIRED_BY_ROLE,
+    SESSION_ENDED_SECOND_FACTOR_RESET,
+    UNAMBIGUOUS_ALPHABET,
     AccountInvalid,
-    _record_failure,
+    end_account_sessions,
+    record_sign_in_failure,
 )
 from analytics.audit import record_audit
 from analytics.cases import Problem
@@ -186,10 +188,10 @@ def check_second_factor(
             return False
         username, active, failures, locked_until = rows[0]
         if not active:
-            _record_failure(cursor, username, account_id, now, "inactive")
+            record_sign_in_failure(cursor, username, account_id, now, "inactive")
             return False
         if locked_until is not None and locked_until > now:
-            _record_failure(cursor, username, account_id, now, "locked")
+            record_sign_in_failure(cursor, username, account_id, now, "locked")
             return False
         factor = cursor.execute(
             "SELECT secret, last_time_step, failed_codes FROM second_factors "
@@ -231,11 +233,14 @@ def check_second_factor(
 
 def record_second_factor_reset(store: Store, account_id: int, *, actor: str) -> None:
     """The headteacher's reset of someone's second factor (a lost phone and lost recovery
-    codes): the secret and recovery codes go, and the next sign-in asks to set one up."""
+    codes), or the server's command line for a headteacher with no one to ask: the secret
+    and recovery codes go, every open session of the account ends (a stolen phone may be
+    in one), and the next sign-in asks to set one up."""
     with store.transaction() as cursor:
         _load_account_row(cursor, account_id)
         if not _delete_second_factor(cursor, account_id):
             raise AccountInvalid([Problem("second_factor", "is not set up for this account")])
+        end_account_sessions(cursor, account_id, SESSION_ENDED_SECOND_FACTOR_RESET)
         record_audit(cursor, actor, "second factor reset", "account", account_id)
 
 
@@ -285,7 +290,9 @@ def _make_recovery_codes() -> list[str]:
     codes: set[str] = set()
     while len(codes) < RECOVERY_CODE_COUNT:
         codes.add(
-            "-".join("".join(secrets.choice(_SETUP_ALPHABET) for _ in range(4)) for _ in range(3))
+            "-".join(
+                "".join(secrets.choice(UNAMBIGUOUS_ALPHABET) for _ in range(4)) for _ in range(3)
+            )
         )
     return sorted(codes)
 
@@ -335,7 +342,7 @@ def _count_refusal(
         )
     minutes = int(LOCK_PERIOD.total_seconds() // 60)
     detail = f"{why}; locked for {minutes} minutes" if lock else why
-    _record_failure(cursor, username, account_id, now, detail)
+    record_sign_in_failure(cursor, username, account_id, now, detail)
 
 
 def _clear_failures(cursor, account_id: int) -> None:

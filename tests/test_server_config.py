@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_server_settings_are_hardened():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["showErrorLinks"] is False
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["headless"] is True
@@ -33,3 +34,18 @@ def test_an_unexpected_error_shows_a_plain_message_and_logs_the_traceback(caplog
     assert "Jane Doe" not in shown.message and not shown.stack_trace
     assert "redacted" in shown.message
     assert "Jane Doe" in caplog.text and "Traceback" in caplog.text
+
+
+def test_the_servers_own_error_message_names_no_outside_service_and_logs_the_error(caplog):
+    app = AppTest.from_string(
+        "from ui.routes import show_script_error\n"
+        "try:\n"
+        "    raise ValueError('Jane Doe, Year 4')\n"
+        "except ValueError as error:\n"
+        "    show_script_error(error)\n"
+    )
+    with caplog.at_level(logging.ERROR):
+        app.run()
+    shown = app.error[0].value
+    assert "Jane Doe" not in shown and "http" not in shown and "Google" not in shown
+    assert "Jane Doe" in caplog.text

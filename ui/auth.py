@@ -68,11 +68,9 @@ def read_session_cookie() -> str | None:
 def current_session(store: Store, *, activity: bool = True) -> SessionCheck:
     """This tab's session as the store holds it now: a deactivation, a role change or a
     sign-out in another tab applies at the next run."""
-    own = st.session_state.get(SESSION_TOKEN)
-    check = check_session(store, own or read_session_cookie(), activity=activity)
-    if check.account is None and own:
-        st.session_state.pop(SESSION_TOKEN, None)
-    return check
+    # An ended token is kept: every check of it says why it ended, to tell the person.
+    token = st.session_state.get(SESSION_TOKEN) or read_session_cookie()
+    return check_session(store, token, activity=activity)
 
 
 def current_account(store: Store) -> Account | None:

@@ -64,6 +64,7 @@ def _discussion_form(store: Store, incident_id: int, case: Case, actor: str) -> 
                 lambda: record_discussion(store, incident_id, held_on, outcome, actor=actor),
                 "Discussion recorded.",
                 "discussion",
+                action="record_step",
             )
 
 
@@ -93,6 +94,7 @@ def _escalation_form(store: Store, incident_id: int, case: Case, actor: str) -> 
                 ),
                 "Escalation step recorded.",
                 "escalation",
+                action="record_step",
             )
 
 
@@ -109,6 +111,7 @@ def _removal_form(store: Store, incident_id: int, case: Case, actor: str) -> Non
                 lambda: record_removal(store, incident_id, removed_on, actor=actor),
                 "Removal recorded.",
                 "removal",
+                action="record_step",
             )
 
 
@@ -132,6 +135,7 @@ def _closing_form(store: Store, incident_id: int, case: Case, actor: str) -> Non
                 ),
                 "Case closed.",
                 "closing",
+                action="record_step",
             )
 
 
@@ -152,6 +156,7 @@ def _edit_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
                 ),
                 f"{FIELD_LABELS[field_name]} changed.",
                 "edit",
+                action="record_step",
             )
 
 

@@ -10,7 +10,7 @@ keep clear of those st.login uses (/auth/..., /oauth2callback).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from analytics.downloads import DOWNLOAD_PATH, DownloadRefused, make_download
 from analytics.sessions import (
     HAND_OFFS,
     LIFETIME,
@@ -84,9 +85,43 @@ async def end_session(request: Request) -> Response:
     return response
 
 
+def _download_now(cookies: dict[str, str], kind: str, params) -> Response:
+    """The file, made for the account as the store holds it at this moment."""
+    from ui.shared import get_calendar
+
+    store = _store()
+    check = check_session(store, cookies.get(SESSION_COOKIE))
+    if check.account is None:
+        return PlainTextResponse("You are signed out. Sign in again, then download.", 403)
+    try:
+        made = make_download(
+            store, check.account, kind, params, calendar=get_calendar(), today=date.today()
+        )
+    except DownloadRefused as refused:
+        return PlainTextResponse(str(refused), refused.status)
+    return Response(
+        made.content,
+        media_type=made.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.file_name}"',
+            # Personal data: kept by no cache, shared or the browser's own.
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def download(request: Request) -> Response:
+    """A document or backup, for the session's account, made when asked for."""
+    params = {name: request.query_params.getlist(name) for name in request.query_params}
+    return await run_in_threadpool(
+        _download_now, dict(request.cookies), request.path_params["kind"], params
+    )
+
+
 ROUTES = [
     Route(SESSION_START_PATH, start_session, methods=["POST"]),
     Route(SESSION_END_PATH, end_session, methods=["POST"]),
+    Route(DOWNLOAD_PATH + "/{kind}", download, methods=["GET"]),
 ]
 
 

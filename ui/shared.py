@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import html
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +18,7 @@ from analytics.backup import serve_backup_requests
 from analytics.bootstrap import open_dashboard_store
 from analytics.cases import Problem, RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
+from analytics.downloads import download_url
 from analytics.figures.disclosure import Disclosed
 from analytics.figures.releases import disclose_overview
 from analytics.overview import Scope
@@ -113,10 +115,12 @@ def render_demo_banner(store: Store, account: Account) -> None:
             f"This store holds {demo_cases:,} demonstration cases. They are made up, "
             "for trying the dashboard out: no figure here is real."
         )
-        if account.role == "headteacher" and st.button(
+        if account.may("manage_demo_data") and st.button(
             "Remove demonstration data", key="remove_demo"
         ):
-            removed = remove_demo_data(store, actor=account.actor)
+            if not (acting := _authorise("manage_demo_data")):
+                return
+            removed = remove_demo_data(store, actor=acting.actor)
             st.toast(f"Removed {removed:,} demonstration cases.")
             st.rerun()
 
@@ -127,20 +131,48 @@ def render_demo_offer(store: Store, account: Account) -> None:
         "No incidents are logged yet. Log the first one, or load demonstration data to "
         "see how the dashboard works; it is marked as such and removed with one button."
     )
-    if account.role != "headteacher":
+    if not account.may("manage_demo_data"):
         return
     if st.button(f"Load demonstration data ({DEMO_CASES_OFFERED} cases)", key="load_demo"):
+        if not (acting := _authorise("manage_demo_data")):
+            return
         try:
-            load_demo_data(store, DEMO_CASES_OFFERED, actor=account.actor)
+            load_demo_data(store, DEMO_CASES_OFFERED, actor=acting.actor)
         except DemoRefused as refusal:
             st.error(f"Demonstration data not loaded: {refusal}.")
         else:
             st.rerun()
 
 
-def save(write: Callable[[], object], message: str, form: str) -> None:
-    """Run one write; on success say so and empty the form, else list what to correct
-    (keeping everything the user typed)."""
+def _authorise(action: str) -> Account | None:
+    # Imported here: ui.auth draws its forms with the helpers of this module.
+    from ui.auth import authorise
+
+    return authorise(action)
+
+
+def render_download(label: str, kind: str, **params) -> None:
+    """A link to a file the server makes when it is followed, for whoever is signed in
+    then (see analytics.downloads): never made while the page is drawn."""
+    url = html.escape(download_url(kind, **params), quote=True)
+    st.html(
+        f'<a href="{url}" download class="download-link" style="{_DOWNLOAD_STYLE}">'
+        f"{html.escape(label)}</a>"
+    )
+
+
+# A link drawn as a secondary button, in the theme's own colours.
+_DOWNLOAD_STYLE = (
+    "display:inline-block;padding:0.4rem 0.75rem;border:1px solid currentColor;"
+    "border-radius:0.5rem;color:inherit;text-decoration:none;"
+)
+
+
+def save(write: Callable[[], object], message: str, form: str, *, action: str) -> None:
+    """Run one write, if the account may take the action at this moment; on success say so
+    and empty the form, else list what to correct (keeping everything the user typed)."""
+    if _authorise(action) is None:
+        return
     try:
         write()
     except RulesBroken as broken:

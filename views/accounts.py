@@ -11,6 +11,12 @@ from analytics.accounts import (
     record_password,
     record_role,
 )
+from analytics.second_factor import (
+    count_recovery_codes_left,
+    has_second_factor,
+    record_second_factor_reset,
+    requires_second_factor,
+)
 from ui.auth import require_page
 from ui.shared import get_store, inert, input_key, save, show_flash
 
@@ -51,6 +57,7 @@ with st.expander("Add an account"), st.form("new_account"):
             ),
             f"Added {inert(username.strip().lower())}.",
             "account",
+            action="manage_accounts",
         )
 
 by_id = {a.id: a for a in accounts}
@@ -83,6 +90,7 @@ with role_column, st.form("change_role"):
                 lambda: record_role(store, person.id, new_role, actor=account.actor),
                 f"{who} is now {ROLES[new_role].lower()}.",
                 "role",
+                action="manage_accounts",
             )
 with active_column:
     label = "Reactivate" if not person.active else "Deactivate"
@@ -99,6 +107,7 @@ with active_column:
                 lambda: record_active(store, person.id, not person.active, actor=account.actor),
                 f"{who} {'reactivated' if not person.active else 'deactivated'}.",
                 "active",
+                action="manage_accounts",
             )
 with password_column, st.form("reset_password"):
     new_password = st.text_input(
@@ -110,4 +119,32 @@ with password_column, st.form("reset_password"):
             lambda: record_password(store, person.id, new_password, actor=account.actor),
             f"Password reset for {who}.",
             "password",
+            action="manage_accounts",
         )
+
+with st.expander(f"Two-factor sign-in of {who}"):
+    if has_second_factor(store, person.id):
+        left = count_recovery_codes_left(store, person.id)
+        st.write(
+            f"{who} signs in with a code from an authenticator app ({left} recovery "
+            f"code{'s' if left != 1 else ''} left). If they lost their phone and their recovery "
+            "codes, reset it: they set it up again at their next sign-in."
+        )
+        confirmed_reset = st.checkbox(
+            f"Yes, reset two-factor sign-in for {name} ({who})",
+            key=input_key("second_factor_confirm", str(person.id)),
+        )
+        if st.button(f"Reset two-factor sign-in for {who}", key="reset_second_factor"):
+            if not confirmed_reset:
+                st.error(f"Nothing changed: tick the box to confirm for {who}.")
+            else:
+                save(
+                    lambda: record_second_factor_reset(store, person.id, actor=account.actor),
+                    f"Two-factor sign-in reset for {who}.",
+                    "second_factor_confirm",
+                    action="manage_accounts",
+                )
+    elif requires_second_factor(person.role):
+        st.write(f"{who} has not set up two-factor sign-in yet: it is asked for at sign-in.")
+    else:
+        st.write(f"{who} has not set up two-factor sign-in (optional for governors).")

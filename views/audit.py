@@ -2,15 +2,9 @@
 
 import streamlit as st
 
-from analytics.audit import (
-    audit_trail_csv,
-    list_audit_choices,
-    load_audit_trail,
-    record_event,
-    verify_audit_chain,
-)
+from analytics.audit import list_audit_choices, load_audit_trail, verify_audit_chain
 from ui.auth import require_page
-from ui.shared import get_store
+from ui.shared import get_store, render_download
 
 account = require_page("audit")
 store = get_store()
@@ -31,17 +25,7 @@ end = fourth.date_input("To", value=None, key="audit_to")
 trail = load_audit_trail(store, actor=actor, actions=chosen_actions, start=start, end=end)
 st.caption(f"{len(trail):,} row(s), newest first (at most 1,000 shown).")
 st.dataframe(trail, hide_index=True)
-
-
-def record_audit_download() -> None:
-    record_event(store, account.actor, "audit trail downloaded", detail=f"{len(trail)} rows")
-
-
-st.download_button(
-    "Download these rows (CSV)",
-    data=lambda: audit_trail_csv(trail),
-    file_name="audit-trail.csv",
-    mime="text/csv",
-    on_click=record_audit_download,
-    key="audit_download",
-)
+render_download(
+    "Download these rows (CSV)", "audit_trail", actor=actor, action=chosen_actions,
+    **{"from": start and start.isoformat(), "to": end and end.isoformat()},
+)  # fmt: skip

@@ -24,7 +24,7 @@ from analytics.vocabulary import (
     STAGES,
     label_of,
 )
-from ui.auth import require_page
+from ui.auth import authorise, require_page
 from ui.case_forms import render_step_forms
 from ui.shared import (
     UrlState,
@@ -128,7 +128,7 @@ if len(edits):
     with st.expander(f"Changes to recorded fields ({len(edits)})"):
         st.dataframe(edits, hide_index=True)
 
-if account.role == "headteacher":
+if account.may("place_legal_hold"):
     on_hold = is_on_legal_hold(store, chosen_id)
     with st.expander("Legal hold (on hold)" if on_hold else "Legal hold"):
         reason = st.text_input("Reason (required)", key=f"hold_reason_{chosen_id}")
@@ -136,9 +136,9 @@ if account.role == "headteacher":
         if st.button(action, key=f"hold_{chosen_id}"):
             if not reason.strip():
                 st.error("Nothing was saved. Reason: is required.")
-            else:
+            elif acting := authorise("place_legal_hold"):
                 record_legal_hold(
-                    store, chosen_id, not on_hold, actor=account.actor, reason=reason.strip()
+                    store, chosen_id, not on_hold, actor=acting.actor, reason=reason.strip()
                 )
                 st.rerun()
 

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.cases import MAX_TEXT_LENGTH, Case, CaseInvalid
 from analytics.register import record_case
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
-from ui.auth import require_page
+from ui.auth import authorise, require_page
 from ui.shared import (
     clear_form,
     code_label,
@@ -101,12 +101,13 @@ if submitted:
         summary=summary,
         evidence_url=evidence_url,
     )
-    try:
-        incident_id = record_case(store, case, actor=account.actor)
-    except CaseInvalid as invalid:
-        show_problems(invalid.problems)
-    else:
-        flash(f"Logged case {inert(case.reference.strip())}.")
-        st.session_state["last_logged_id"] = incident_id
-        clear_form("log")
-        st.rerun()
+    if acting := authorise("log_case"):
+        try:
+            incident_id = record_case(store, case, actor=acting.actor)
+        except CaseInvalid as invalid:
+            show_problems(invalid.problems)
+        else:
+            flash(f"Logged case {inert(case.reference.strip())}.")
+            st.session_state["last_logged_id"] = incident_id
+            clear_form("log")
+            st.rerun()

@@ -4,7 +4,6 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.audit import record_event
 from analytics.policies import (
     build_review_pack,
     describe_overdue,
@@ -15,7 +14,6 @@ from analytics.policies import (
     proposed_review_term,
     record_policy,
     record_review,
-    review_pack_csv,
     unused_actions,
 )
 from analytics.settings import load_threshold
@@ -27,6 +25,7 @@ from ui.shared import (
     inert,
     input_key,
     render_demo_banner,
+    render_download,
     save,
     show_flash,
 )
@@ -55,10 +54,6 @@ def approval_inputs(form: str) -> tuple[date, str, str]:
     return approved_on, approved_by, next_term
 
 
-def record_pack_download(store, actor: str, policy_id: int) -> None:
-    record_event(store, actor, "review pack downloaded", "policy", policy_id)
-
-
 st.title("Policies")
 render_demo_banner(store, account)
 show_flash()
@@ -80,8 +75,8 @@ if policy.status == "overdue":
 else:
     st.info(f"Review due by {policy.review_due:%-d %b %Y} ({policy.review_term.label}).")
 
-may_manage = account.role == "headteacher"  # the headteacher records reviews and policies
-tab_names = ["Text", "Approvals", "Review pack"] + (["Record a review"] if may_manage else [])
+may_review = account.may("record_review")
+tab_names = ["Text", "Approvals", "Review pack"] + (["Record a review"] if may_review else [])
 tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
 text_tab, history_tab, pack_tab = tabs["Text"], tabs["Approvals"], tabs["Review pack"]
 review_tab = tabs.get("Record a review")
@@ -91,7 +86,7 @@ with text_tab:
 with history_tab:
     st.dataframe(load_review_history(store, policy.policy_id), hide_index=True)
 
-if may_manage:
+if may_review:
     with review_tab, st.form("review_form"):
         approved_on, approved_by, next_term = approval_inputs("review")
         if st.form_submit_button("Record the review"):
@@ -102,6 +97,7 @@ if may_manage:
                 ),
                 f"Review recorded: next review {inert(next_term.strip())}.",
                 "review",
+                action="record_review",
             )  # fmt: skip
 
 with pack_tab:
@@ -117,17 +113,9 @@ with pack_tab:
         if never:
             st.markdown("Escalation actions never used: " + "; ".join(never) + ".")
         st.dataframe(pack, hide_index=True)
-        st.download_button(
-            "Download the review pack (CSV)",
-            review_pack_csv(pack),
-            file_name=f"review-pack-{today.isoformat()}.csv",
-            mime="text/csv",
-            on_click=record_pack_download,
-            args=(store, account.actor, policy.policy_id),
-            key="review_pack_download",
-        )
+        render_download("Download the review pack (CSV)", "review_pack", policy=policy.policy_id)
 
-if may_manage:
+if account.may("add_policy"):
     with st.expander("Add another policy to the register"), st.form("new_policy_form"):
         title = st.text_input("Title", key=input_key("policy", "title"))
         body = st.text_area("Text (optional)", key=input_key("policy", "body"))
@@ -140,4 +128,5 @@ if may_manage:
                 ),
                 f"Added {inert(title.strip())} to the register.",
                 "policy",
+                action="add_policy",
             )  # fmt: skip

@@ -4,7 +4,6 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.backup import backup_bytes
 from analytics.retention import (
     anonymise_cases,
     load_cases_due_for_disposal,
@@ -12,8 +11,8 @@ from analytics.retention import (
     retention_years,
 )
 from analytics.settings import RETENTION_YEARS, record_setting
-from ui.auth import require_page
-from ui.shared import get_store, save, show_flash
+from ui.auth import authorise, require_page
+from ui.shared import get_store, render_download, save, show_flash
 
 account = require_page("retention")
 store, today = get_store(), date.today()
@@ -30,6 +29,7 @@ with st.form("retention_period"):
             lambda: record_setting(store, RETENTION_YEARS, str(years), actor=account.actor),
             f"Retention period set to {years} years.",
             "retention",
+            action="manage_retention",
         )
 
 due = load_cases_due_for_disposal(store, today=today)
@@ -51,8 +51,8 @@ else:
         f"Anonymise {len(due)} case{'s' if len(due) != 1 else ''}",
         disabled=not confirmed,
         key="anonymise",
-    ):
-        done = anonymise_cases(store, due["id"].tolist(), actor=account.actor, today=today)
+    ) and (acting := authorise("manage_retention")):
+        done = anonymise_cases(store, due["id"].tolist(), actor=acting.actor, today=today)
         st.session_state["flash_message"] = f"Anonymised {done} case{'s' if done != 1 else ''}."
         st.rerun()
 
@@ -69,10 +69,4 @@ st.caption(
     "Keep it somewhere as safe as the store itself; restore it with "
     "`python -m analytics restore FILE` into a new store."
 )
-st.download_button(
-    "Download a backup",
-    data=lambda: backup_bytes(store, actor=account.actor),
-    file_name=f"dashboard-backup-{today.isoformat()}.duckdb",
-    mime="application/octet-stream",
-    key="backup_download",
-)
+render_download("Download a backup", "backup")

@@ -4,9 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.audit import record_event
 from analytics.charts import display_height
-from analytics.documents import build_report_charts, render_document
+from analytics.documents import build_report_charts
 from analytics.overview import available_terms
 from analytics.report import (
     MODES,
@@ -23,20 +22,16 @@ from analytics.settings import (
     load_threshold,
     record_setting,
 )
-from analytics.snapshots import (
-    FORMATS,
-    freeze_report,
-    load_snapshot_document,
-    load_snapshots,
-)
+from analytics.snapshots import FORMATS, freeze_report, load_snapshots
 from analytics.terms import parse_term
-from ui.auth import require_page
+from ui.auth import authorise, require_page
 from ui.shared import (
     UrlState,
     get_calendar,
     get_store,
     one_of,
     render_demo_banner,
+    render_download,
     save,
     show_flash,
 )
@@ -70,13 +65,6 @@ figures = gather_report_figures(
 report = build_report(figures, mode, threshold)
 
 
-def record_download(format_name: str) -> None:
-    record_event(
-        store, account.actor, "report downloaded", "report", report.term,
-        detail=f"{format_name}, {report.mode}",
-    )  # fmt: skip
-
-
 columns = st.columns(3)
 for column, (format_name, label) in zip(
     columns,
@@ -87,16 +75,12 @@ for column, (format_name, label) in zip(
     ],
     strict=True,
 ):
-    column.download_button(
-        f"Download {label}",
-        # Made on click only: a PDF takes a moment, a rerun should not.
-        data=lambda format_name=format_name: render_document(report, format_name),
-        file_name=f"termly-report-{report.term.replace(' ', '-').lower()}-{mode}.{format_name}",
-        mime=FORMATS[format_name],
-        on_click=record_download,
-        args=(format_name,),
-        key=f"download_{format_name}",
-    )
+    with column:
+        # Made by the server when the link is followed: a PDF takes a moment, a rerun should
+        # not, and the file is for whoever is signed in at that moment.
+        render_download(
+            f"Download {label}", "report", term=term_label, mode=mode, format=format_name
+        )
 
 with st.container(border=True):
     st.caption(report.marking.upper())
@@ -113,18 +97,17 @@ with st.container(border=True):
         if table.key in charts:
             st.altair_chart(charts[table.key], height=display_height(charts[table.key]))
 
-may_manage = account.role == "headteacher"
-if may_manage:
+if account.may("freeze_report"):
     st.subheader("Freeze for a meeting")
     st.caption(
         "Stores the figures and documents exactly as they are now, so the minutes can point at "
         "what was presented. Later changes to cases do not change a frozen report."
     )
     meeting_on = st.date_input("Meeting date", value="today", key="freeze_meeting_on")
-    if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze"):
-        snapshot_id = freeze_report(
-            store, figures, mode, threshold, meeting_on, actor=account.actor
-        )
+    if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze") and (
+        acting := authorise("freeze_report")
+    ):
+        snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=acting.actor)
         st.success(
             f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
         )
@@ -138,17 +121,13 @@ if len(snapshots):
     )
     columns = st.columns(3)
     for column, format_name in zip(columns, FORMATS, strict=True):
-        column.download_button(
-            f"Snapshot {chosen} as {format_name.upper()}",
-            data=lambda format_name=format_name: load_snapshot_document(store, chosen, format_name),
-            file_name=f"report-snapshot-{chosen}.{format_name}",
-            mime=FORMATS[format_name],
-            on_click=record_download,
-            args=(f"snapshot {chosen} {format_name}",),
-            key=f"snapshot_{format_name}",
-        )
+        with column:
+            render_download(
+                f"Snapshot {chosen} as {format_name.upper()}",
+                "snapshot", id=chosen, format=format_name,
+            )  # fmt: skip
 
-if may_manage:
+if account.may("change_settings"):
     with st.expander("Report settings"), st.form("report_settings"):
         school = st.text_input(
             "School name", value=load_setting(store, SCHOOL_NAME), key="setting_school"
@@ -171,4 +150,5 @@ if may_manage:
                 ),
                 "Settings saved.",
                 "settings",
+                action="change_settings",
             )

@@ -1,11 +1,16 @@
-"""Backups: restoring into an empty store gives back every row of every table."""
+"""Backups: restoring into an empty store gives back every row of every table, and ends
+every session the backup held open."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import pyotp
 import pytest
 
-from analytics.accounts import record_account
+from analytics.accounts import SignInRefused, record_account, sign_in
 from analytics.backup import (
+    SESSION_ENDED_RESTORED,
     TABLES,
     BackupUnanswered,
     RestoreRefused,
@@ -18,20 +23,43 @@ from analytics.backup import (
 )
 from analytics.demo import load_demo_data
 from analytics.policies import seed_policies
+from analytics.second_factor import (
+    begin_enrolment,
+    check_second_factor,
+    count_recovery_codes_left,
+    record_enrolment,
+)
+from analytics.sessions import check_session, record_session_start, record_sign_out
 from analytics.store import open_store
 from analytics.terms import TermCalendar
 from tests.conftest import TODAY
 
+PASSWORD = "correct horse battery"
+ENROLLED = datetime(2026, 3, 15, 9, 0)
+
 
 def everything(store) -> dict[str, list[tuple]]:
-    return {table: sorted(store.read_rows("SELECT * FROM " + table), key=repr) for table in TABLES}
+    return {table: store.read_rows(f"SELECT * FROM {table} ORDER BY ALL") for table in TABLES}
+
+
+def test_every_table_of_the_store_is_counted(store):
+    # Every table the migrations create, so a new one cannot be left out of the counts.
+    tables = store.read_rows("SELECT table_name FROM duckdb_tables() ORDER BY table_name")
+    assert sorted(TABLES) == [name for (name,) in tables]
 
 
 @pytest.fixture
 def full_store(store):
+    """Cases, policies, and a headteacher with a second factor, a failed sign-in and a
+    session already signed out."""
     seed_policies(store, TermCalendar())
     load_demo_data(store, 150, actor="test", today=TODAY)
-    record_account(store, "head", "Ms Head", "headteacher", "correct horse battery", actor="setup")
+    head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
+    secret = begin_enrolment(store, head.id, username="head", issuer="School").secret
+    record_enrolment(store, head.id, pyotp.TOTP(secret).at(ENROLLED), actor="head", now=ENROLLED)
+    with pytest.raises(SignInRefused):
+        sign_in(store, "head", "not the password at all")
+    record_sign_out(store, record_session_start(store, head, how="password and code"))
     return store
 
 
@@ -48,11 +76,43 @@ def test_a_restore_gives_back_every_case_step_policy_account_and_audit_row(full_
             t: rows for t, rows in before.items() if t != "audit_log"
         }
         assert counts["incidents"] == 150 and counts["accounts"] == 1
+        assert [counts[t] for t in ("second_factors", "recovery_codes", "sessions")] == [1, 10, 1]
+        assert counts["sign_in_failures"] == 1
         assert restored.read_value("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == (
             "backup restored"
         )
         # New cases continue the numbering rather than colliding with restored ones.
         assert restored.read_value("SELECT nextval('incident_id_seq')") == 151
+    finally:
+        restored.close()
+
+
+def test_a_restore_ends_the_sessions_open_in_the_backup_and_keeps_the_second_factors(
+    full_store, tmp_path
+):
+    head = sign_in(full_store, "head", PASSWORD)
+    # Open when the backup is made; one signed out afterwards must not come back to life.
+    tokens = [record_session_start(full_store, head, how="password and code") for _ in "ab"]
+    written = write_backup(full_store, tmp_path / "backups", actor="head")
+    record_sign_out(full_store, tokens[0])
+    target = tmp_path / "restored.duckdb"
+    restore_backup(written, target, actor="os:test")
+    restored = open_store(target)
+    try:
+        for token in tokens:
+            check = check_session(restored, token)
+            assert check.account is None and check.ended_why == SESSION_ENDED_RESTORED
+        assert restored.read_rows(
+            "SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1"
+        ) == [("backup restored", f"{written.name}; 2 open session(s) ended")]
+        # The headteacher signs in again as before: password, then the same authenticator.
+        assert sign_in(restored, "head", PASSWORD) == head
+        later = ENROLLED + timedelta(minutes=5)
+        secret = restored.read_value("SELECT secret FROM second_factors")
+        code = pyotp.TOTP(secret).at(later)
+        assert check_second_factor(restored, head.id, code, now=later)
+        assert count_recovery_codes_left(restored, head.id) == 10
+        assert check_session(restored, record_session_start(restored, head, how="x")).account
     finally:
         restored.close()
 

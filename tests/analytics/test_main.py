@@ -10,11 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 
-from analytics.accounts import sign_in
+from analytics.accounts import SESSION_ENDED_SECOND_FACTOR_RESET, record_account, sign_in
+from analytics.bootstrap import open_dashboard_store
 from analytics.overview import Scope
 from analytics.register import count_cases
+from analytics.second_factor import begin_enrolment, has_second_factor, record_enrolment
+from analytics.sessions import check_session, record_session_start
 from analytics.store import open_store
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
@@ -301,5 +305,55 @@ def test_accounts_commands_name_what_is_wrong_and_change_nothing(db_path):
     store = open_store(db_path)
     try:
         assert store.read_value("SELECT count(*) FROM accounts") == 0
+    finally:
+        store.close()
+
+
+def test_a_lost_second_factor_is_reset_on_the_server_and_its_sessions_end(db_path):
+    """The way back for a sole headteacher without phone or recovery codes."""
+    store = open_store(db_path)
+    try:
+        head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
+        secret = begin_enrolment(store, head.id, username="head", issuer="School").secret
+        record_enrolment(store, head.id, pyotp.TOTP(secret).now(), actor="head")
+        token = record_session_start(store, head, how="password and two-factor code")
+    finally:
+        store.close()
+    reset = run_cli(db_path, "accounts", "reset-second-factor", " Head ")
+    assert reset.returncode == 0, reset.stderr
+    assert "Reset the two-factor sign-in of head and ended its open sessions" in reset.stdout
+    store = open_store(db_path)
+    try:
+        assert not has_second_factor(store, head.id)
+        assert store.read_value("SELECT count(*) FROM recovery_codes") == 0
+        assert check_session(store, token).ended_why == SESSION_ENDED_SECOND_FACTOR_RESET
+        last = store.read_rows("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1")
+        # The password still signs in; the app then asks for a new authenticator app.
+        assert sign_in(store, "head", PASSWORD) == head
+        assert begin_enrolment(store, head.id, username="head", issuer="School").secret != secret
+    finally:
+        store.close()
+    assert last == [(f"os:{pwd.getpwuid(os.getuid()).pw_name}", "second factor reset")]
+
+
+def test_a_second_factor_reset_names_what_is_wrong_and_changes_nothing(db_path):
+    store = open_dashboard_store(TermCalendar(), db_path)  # as the command line opens it
+    try:
+        head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
+        token = record_session_start(store, head, how="password")
+        written = store.read_value("SELECT count(*) FROM audit_log")
+    finally:
+        store.close()
+    unknown = run_cli(db_path, "accounts", "reset-second-factor", "nobody")
+    assert unknown.returncode == 1 and "No account is named 'nobody'" in unknown.stderr
+    nothing = run_cli(db_path, "accounts", "reset-second-factor", "head")
+    assert nothing.returncode == 1
+    assert "Nothing changed: head has no two-factor sign-in to reset" in nothing.stderr
+    assert "Traceback" not in unknown.stderr + nothing.stderr
+    assert unknown.stdout == nothing.stdout == ""
+    store = open_store(db_path)
+    try:
+        assert store.read_value("SELECT count(*) FROM audit_log") == written
+        assert check_session(store, token).account == head
     finally:
         store.close()

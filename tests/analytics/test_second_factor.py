@@ -16,6 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.accounts import (
+    SESSION_ENDED_SECOND_FACTOR_RESET,
+    UNAMBIGUOUS_ALPHABET,
     AccountInvalid,
     SignInRefused,
     issue_setup_code,
@@ -38,6 +40,7 @@ from analytics.second_factor import (
     record_second_factor_reset,
     requires_second_factor,
 )
+from analytics.sessions import check_session, record_session_start
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, 0, 10)
@@ -239,6 +242,7 @@ def test_ten_distinct_readable_recovery_codes_each_taken_once(store, staff):
     _, codes = enrol(store, staff)
     assert len(set(codes)) == 10
     assert all(RECOVERY_CODE_PATTERN.fullmatch(code) for code in codes)
+    assert set("".join(codes).replace("-", "")) <= set(UNAMBIGUOUS_ALPHABET)
     # Typed in lower case, with spaces for dashes, the first passes once.
     typed = codes[0].lower().replace("-", " ")
     assert check_second_factor(store, staff.id, typed, now=LATER)
@@ -381,9 +385,25 @@ def test_the_headteachers_reset_clears_the_second_factor(store, staff):
         record_second_factor_reset(store, 999, actor="head")
 
 
-def test_a_reset_of_nothing_is_refused(store, staff):
+def test_a_reset_of_nothing_is_refused_and_ends_no_session(store, staff):
+    token = record_session_start(store, staff, how="password", now=LATER)
     with pytest.raises(AccountInvalid, match="not set up"):
         record_second_factor_reset(store, staff.id, actor="head")
+    assert check_session(store, token, now=LATER).account == staff
+
+
+def test_a_reset_ends_every_open_session_of_the_account_and_no_other(store, head, staff):
+    enrol(store, staff)
+    how = "password and two-factor code"
+    # Signed in on a phone (perhaps the lost one) and at school, and the headteacher too.
+    phone, desk = (record_session_start(store, staff, how=how, now=LATER) for _ in range(2))
+    heads = record_session_start(store, head, how=how, now=LATER)
+    record_second_factor_reset(store, staff.id, actor="head")
+    for token in (phone, desk):
+        check = check_session(store, token, now=LATER)
+        assert check.account is None and check.ended_why == SESSION_ENDED_SECOND_FACTOR_RESET
+    assert check_session(store, heads, now=LATER).account == head
+    assert actions(store)[-1] == "second factor reset"
 
 
 def test_only_a_role_that_need_not_have_one_may_remove_it(store, head, staff, governor):

@@ -40,7 +40,7 @@ def test_the_report_pdf_downloads_and_matches_the_preview(page: Page, tmp_path, 
         screenshot("report-preview")
 
         with page.expect_download() as download_info:
-            page.get_by_role("button", name="Download PDF (to circulate)").click()
+            page.get_by_role("link", name="Download PDF (to circulate)").click()
         download = download_info.value
         assert download.suggested_filename == "termly-report-autumn-2025-circulation.pdf"
         pdf = download.path().read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -96,3 +97,29 @@ def seeded(db_path: Path, seed) -> None:
 def plain(markdown: str) -> str:
     """A message as people read it: Markdown's backslash escapes removed."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+_DOWNLOAD_LINK = re.compile(r'<a href="([^"]+)" download[^>]*>([^<]*)</a>')
+
+
+def download_links(app: AppTest) -> dict[str, str]:
+    """Every download link the run drew, by its label: {label: url}."""
+    links = {}
+    for element in app.get("html"):
+        for url, label in _DOWNLOAD_LINK.findall(element.proto.body):
+            links[html.unescape(label)] = html.unescape(url)
+    return links
+
+
+def follow(app: AppTest, label: str):
+    """Follow a download link as the browser would, with the tab's session in its cookie,
+    through the server's own route; the response."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from analytics.sessions import SESSION_COOKIE
+    from ui.routes import ROUTES
+
+    client = TestClient(Starlette(routes=ROUTES))
+    client.cookies.set(SESSION_COOKIE, app.session_state[SESSION_TOKEN])
+    return client.get(download_links(app)[label])

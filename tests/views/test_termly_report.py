@@ -11,7 +11,7 @@ from analytics.settings import load_threshold
 from analytics.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
-from tests.views.conftest import app_as, app_store, open_page, seeded
+from tests.views.conftest import app_as, app_store, download_links, open_page, seeded
 
 PAGE = "views/termly_report.py"
 
@@ -86,12 +86,12 @@ def test_the_threshold_setting_is_saved_and_used(db_path):
 
 def test_each_download_is_labelled_for_its_mode(db_path):
     circulation = report_page(db_path, term="Autumn 2025", mode="circulation")
-    labels = [button.label for button in circulation.get("download_button")]
+    labels = list(download_links(circulation))
     assert "Download PDF (to circulate)" in labels
     app = app_as(db_path).run()
     for name in list(app.query_params):
         del app.query_params[name]
     confidential = open_page(app, PAGE, term="Autumn 2025", mode="confidential")
-    labels = [button.label for button in confidential.get("download_button")]
+    labels = list(download_links(confidential))
     assert "Download PDF (confidential)" in labels
     assert not any("circulate" in label for label in labels)
