@@ -4,6 +4,7 @@ check every action makes at the moment it is taken."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from datetime import datetime, timedelta
@@ -354,7 +355,12 @@ def _render_enrolment(store: Store, account: Account) -> None:
         store, account.id, username=account.username, issuer=load_setting(store, SCHOOL_NAME)
     )
     st.write("1. In your authenticator app, add an account by scanning this code:")
-    st.image(enrolment.qr_png, width=220, caption="QR code for your authenticator app")
+    # Drawn inline, not through Streamlit's /media URLs, which answer anyone who has the
+    # address whatever their session: this image holds the account's secret.
+    st.html(
+        f'<img src="data:image/png;base64,{base64.b64encode(enrolment.qr_png).decode()}" '
+        'alt="QR code for your authenticator app" width="220" height="220">'
+    )
     st.write("Or, if the app cannot scan, type this key:")
     st.code(enrolment.key_text, language=None)
     with st.form("enrol_second_factor"):

@@ -190,12 +190,20 @@ def show_problems(problems: Iterable[Problem]) -> None:
 
 
 # Characters Markdown would act on; a backslash makes each one print as itself.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=])")
+# What Streamlit's Markdown finds after escapes are read, so no backslash can stop it: web
+# and email addresses made into links, emoji and icon shortcodes (":smile:"), arrows ("->").
+# An invisible word joiner (U+2060) breaks each.
+_FOUND_AFTER_ESCAPES = re.compile(
+    r"(?<=:)(?=[\w/+-])|(?<=@)|(?<=www)(?=\.)|(?<=[-<>~])(?=[-<>=])", re.IGNORECASE
+)
+WORD_JOINER = "\u2060"
 
 
 def inert(text: str) -> str:
-    """Text that Markdown shows exactly as typed (problem messages quote what users typed)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Text that Markdown shows exactly as typed (problem messages quote what users typed):
+    no link, image, emphasis or shortcode can form in it."""
+    return _MARKDOWN.sub(r"\\\1", _FOUND_AFTER_ESCAPES.sub(WORD_JOINER, text))
 
 
 def code_label(vocabulary: Mapping[str, str]):

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from analytics.accounts import SETUP_CODE_PATTERN, record_account
 from analytics.interchange import import_cases_file
+from analytics.register import record_case
 from analytics.sessions import SESSION_COOKIE
 from analytics.store import open_store
 from tests.browser.conftest import (
@@ -21,7 +22,7 @@ from tests.browser.conftest import (
     sign_in,
     wait_until_idle,
 )
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import SAMPLE_CSV, make_case
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,7 @@ PAGE_PATHS = ["/", "/overview", "/incidents?case=3", "/log_incident", "/policies
               "/termly_report?mode=confidential", "/accounts", "/audit", "/retention"]  # fmt: skip
 # Paths that are no page at all: the server gives a blank page, with nothing in it.
 ODD_PATHS = ["/views/incidents.py", "/pages/incidents"]
+HOSTILE_REFERENCE = "![t](http://example.org/p.png)"
 CASE_TEXT = ("2025-003", "F-03", "Comment on the school forum", "Incidents")
 
 
@@ -119,7 +121,7 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
         create(printed.group(0))
         # The headteacher reads every case: the second factor is set up before any page.
         expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
-        expect(page.get_by_test_id("stImage").locator("img")).to_be_visible()
+        expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
         wait_until_idle(page)
         assert not any(text in page.locator("body").inner_text() for text in CASE_TEXT)
         key = page.get_by_test_id("stCode").first.inner_text()
@@ -149,11 +151,29 @@ def test_a_session_survives_a_refresh_and_a_new_tab_and_ends_in_both_on_sign_out
     browser: Browser, tmp_path
 ):
     db_path = sample_store(tmp_path / "tabs.duckdb")
+    store = open_store(db_path)
+    # A reference typed as Markdown: shown as text, it draws no image and fetches nothing.
+    hostile = record_case(store, make_case(reference=HOSTILE_REFERENCE), actor="seed")
+    store.close()
     with running_app(db_path, free_port()) as base_url:
         context = browser.new_context()
         first = context.new_page()
-        first.goto(base_url + "/incidents?case=3")
+        asked_elsewhere = []
+        first.on(
+            "request",
+            lambda request: request.url.startswith(base_url) or asked_elsewhere.append(request),
+        )
+        first.goto(f"{base_url}/incidents?case={hostile}")
         sign_in(first)
+        heading = first.get_by_role("heading", name=re.compile("^Case"))
+        expect(heading).to_be_visible()
+        wait_until_idle(first)
+        # Exactly as typed (an invisible word joiner keeps the address from becoming a link).
+        assert heading.inner_text().replace("\u2060", "") == f"Case {HOSTILE_REFERENCE}"
+        assert heading.locator("a[href*='example.org']").count() == 0
+        assert first.locator("img[src*='example.org']").count() == 0
+        assert not asked_elsewhere
+        first.goto(base_url + "/incidents?case=3")
         expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
         cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"

@@ -96,7 +96,7 @@ def seeded(db_path: Path, seed) -> None:
 
 def plain(markdown: str) -> str:
     """A message as people read it: Markdown's backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 _DOWNLOAD_LINK = re.compile(r'<a href="([^"]+)" download[^>]*>([^<]*)</a>')

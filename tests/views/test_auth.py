@@ -129,7 +129,9 @@ def enrol_in_app(app: AppTest) -> tuple[str, list[str]]:
     recovery codes kept; the account's secret and recovery codes."""
     secret = app.code[0].value.replace(" ", "")
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", app.code[0].value)
-    assert app.get("image")  # the QR code
+    (qr_code,) = [e.proto.body for e in app.get("html") if "QR code" in e.proto.body]
+    assert 'src="data:image/png;base64,' in qr_code  # inline, never a /media URL
+    assert not app.get("image")
     code_box = next(box for box in app.text_input if "code" in box.label.lower())
     code_box.input("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     next(b for b in app.button if b.label == "Turn on two-factor sign-in").click().run()
