@@ -21,6 +21,7 @@ from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.downloads import download_url
 from analytics.figures.disclosure import Disclosed
 from analytics.figures.releases import disclose_overview
+from analytics.freshness import load_latest_change
 from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.store import Store, database_path
@@ -76,7 +77,7 @@ def _terms_stamp() -> tuple[str, float]:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _overview_at(
     path: str,
-    version: int,
+    latest_change: tuple[int, str],
     terms: tuple,
     scope: Scope,
     today: date,
@@ -96,12 +97,12 @@ def cached_overview(
     """The overview's figures as the audience may see them, computed once per scope, day
     and audience until the next write.
 
-    Only this process writes to the store (DuckDB lets one process open it), and every
-    committed write moves store.version on, so a cached figure is never out of date.
+    Every write that can change a figure adds an audit row, so the newest row is the key:
+    a cached figure is never out of date, even for a new store object or a restored file.
     """
     return _overview_at(
-        str(store.path), store.version, _terms_stamp(), scope, today, audience, threshold,
-        store, calendar,
+        str(store.path), load_latest_change(store), _terms_stamp(), scope, today, audience,
+        threshold, store, calendar,
     )  # fmt: skip
 
 
