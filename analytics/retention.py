@@ -1,9 +1,10 @@
 """Retention: each closed case's disposal date, legal holds, and anonymising cases past it.
 
 Anonymising removes the free text (summary, evidence link, reference text, person
-reference, outcome, rationale, action notes) and keeps every coded field and date, and
-the keyed person pseudonym, so past terms' figures do not change. Frozen reports are
-stored whole and do not change either.
+reference, outcome, rationale, action notes) and the person pseudonym, so the case no
+longer links to that person's other cases. Every coded field and date stays, and each case
+that was a repeat through the removed link is marked so, so past terms' figures do not
+change. Frozen reports are stored whole and do not change either.
 """
 
 from __future__ import annotations
@@ -25,6 +26,24 @@ _DUE_FOR_DISPOSAL = """
     WHERE closed_on IS NOT NULL AND anonymised_at IS NULL AND NOT legal_hold
         AND closed_on + to_years(CAST($years AS INTEGER)) < $today
     ORDER BY closed_on, id
+"""
+
+
+# Before a case loses its person pseudonym: the case itself, if it was a repeat, and every
+# later case of the same person (a repeat through it) keep being counted as repeats.
+_KEEP_REPEATS = """
+    UPDATE incidents AS other SET repeat_kept = true
+    FROM incidents AS disposed
+    WHERE disposed.id = $id AND disposed.person_key IS NOT NULL
+        AND other.person_key = disposed.person_key
+        AND (
+            (other.reported_on, other.id) > (disposed.reported_on, disposed.id)
+            OR (other.id = disposed.id AND EXISTS (
+                SELECT 1 FROM incidents AS earlier
+                WHERE earlier.person_key = disposed.person_key
+                    AND (earlier.reported_on, earlier.id) < (disposed.reported_on, disposed.id)
+            ))
+        )
 """
 
 
@@ -70,12 +89,13 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today:
         }
         chosen = [incident_id for incident_id in incident_ids if incident_id in due]
         for incident_id in chosen:
+            cursor.execute(_KEEP_REPEATS, {"id": incident_id})
             cursor.execute(
                 """
                 UPDATE incidents SET
-                    reference = 'ANON-' || id, person_ref = NULL, summary = NULL,
-                    evidence_url = NULL, outcome = $removed, rationale = $removed,
-                    anonymised_at = CAST(now() AS TIMESTAMP)
+                    reference = 'ANON-' || id, person_ref = NULL, person_key = NULL,
+                    summary = NULL, evidence_url = NULL, outcome = $removed,
+                    rationale = $removed, anonymised_at = CAST(now() AS TIMESTAMP)
                 WHERE id = $id
                 """,
                 {"id": incident_id, "removed": REMOVED},

@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from analytics.cases import CaseInvalid
+from analytics.figures.core import gather_figures
 from analytics.interchange import import_cases_file
 from analytics.overview import Scope
-from analytics.register import find_case_id, load_case, record_edit
+from analytics.register import find_case_id, load_case, record_case, record_edit
 from analytics.retention import (
     REMOVED,
     anonymise_cases,
@@ -19,7 +20,7 @@ from analytics.retention import (
 )
 from analytics.settings import RETENTION_YEARS, record_setting
 from analytics.terms import TermCalendar, parse_term
-from tests.conftest import SAMPLE_CSV, summary_of_scope
+from tests.conftest import SAMPLE_CSV, make_case, summary_of_scope
 
 LATER = date(2032, 1, 1)  # 2025-001 (closed 2025-09-19) and 2025-003 (2025-12-01) are due
 
@@ -83,3 +84,36 @@ def test_an_anonymised_case_cannot_be_edited(sample):
     anonymise_cases(sample, [incident_id], actor="head", today=LATER)
     with pytest.raises(CaseInvalid, match="anonymised"):
         record_edit(sample, incident_id, {"summary": "back again"}, "restore", actor="head")
+
+
+def test_a_disposed_case_no_longer_links_to_its_person_and_repeat_figures_stay(store):
+    calendar = TermCalendar()
+    first = record_case(
+        store,
+        make_case(reference="A", reported_on=date(2025, 9, 15), posted_on=None, person_ref="P-77",
+                  closed_on=date(2025, 9, 20), outcome="Taken down",
+                  rationale="Resolved at discussion", discussion_on=date(2025, 9, 16),
+                  discussion_outcome="removed"),
+        actor="head", today=date(2026, 3, 1),
+    )  # fmt: skip
+    for reference, day in (("B", date(2026, 1, 12)), ("C", date(2026, 2, 2))):
+        record_case(store, make_case(reference=reference, reported_on=day, person_ref="P-77"),
+                    actor="head", today=date(2026, 3, 1))  # fmt: skip
+    spring = Scope(calendar.reporting_period(parse_term("Spring 2026")))
+
+    def repeats() -> int:
+        return gather_figures(store, spring, calendar, today=LATER).repeat_cases
+
+    assert repeats() == 2  # B and C: A came first
+    assert anonymise_cases(store, [first], actor="head", today=LATER) == 1
+    assert store.read_value("SELECT person_key FROM incidents WHERE id = ?", [first]) is None
+    assert repeats() == 2
+    # A new case of the same person is a repeat through B and C, never through A.
+    later = make_case(reference="D", reported_on=date(2026, 2, 20), person_ref="P-77")
+    record_case(store, later, actor="head", today=date(2026, 3, 1))
+    assert repeats() == 3
+    linked = store.read_rows(
+        "SELECT reference FROM incidents WHERE person_key = "
+        "(SELECT person_key FROM incidents WHERE reference = 'D') ORDER BY reference"
+    )
+    assert linked == [("B",), ("C",), ("D",)]
