@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from analytics.cases import (
@@ -26,7 +24,7 @@ from analytics.register import (
 )
 from analytics.store import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
-from ui.shared import code_label, input_key, save
+from ui.shared import code_label, date_field, input_key, save
 
 
 def render_step_forms(store: Store, incident_id: int, case: Case, actor: str) -> None:
@@ -53,10 +51,10 @@ def _discussion_form(store: Store, incident_id: int, case: Case, actor: str) -> 
             format_func=code_label(DISCUSSION_OUTCOMES),
             key=input_key("discussion", "outcome"),
         )
-        held_on = st.date_input(
+        held_on = date_field(
+            st,
             "Date of the discussion (leave empty if none was held)",
             value=None,
-            max_value=date.today(),
             key=input_key("discussion", "on"),
         )
         if st.form_submit_button("Record the discussion"):
@@ -78,9 +76,7 @@ def _escalation_form(store: Store, incident_id: int, case: Case, actor: str) -> 
             key=input_key("escalation", "action"),
             help="Blocking access is possible only for posts on the school's own website or forum.",
         )
-        taken_on = st.date_input(
-            "Date taken", value="today", max_value=date.today(), key=input_key("escalation", "on")
-        )
+        taken_on = date_field(st, "Date taken", value="today", key=input_key("escalation", "on"))
         note = st.text_input(
             "Note (optional)", max_chars=MAX_TEXT_LENGTH, key=input_key("escalation", "note")
         )
@@ -100,10 +96,10 @@ def _escalation_form(store: Store, incident_id: int, case: Case, actor: str) -> 
 
 def _removal_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("removal_form"):
-        removed_on = st.date_input(
+        removed_on = date_field(
+            st,
             "Date the content came down",
             value="today",
-            max_value=date.today(),
             key=input_key("removal", "on"),
         )
         if st.form_submit_button("Record the removal"):
@@ -117,9 +113,7 @@ def _removal_form(store: Store, incident_id: int, case: Case, actor: str) -> Non
 
 def _closing_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
     with st.form("closing_form"):
-        closed_on = st.date_input(
-            "Closing date", value="today", max_value=date.today(), key=input_key("closing", "on")
-        )
+        closed_on = date_field(st, "Closing date", value="today", key=input_key("closing", "on"))
         outcome = st.text_area(
             "Outcome", max_chars=MAX_TEXT_LENGTH, key=input_key("closing", "outcome")
         )
@@ -165,7 +159,7 @@ def _edit_input(field_name: str, current):
     label = f"New {FIELD_LABELS[field_name].lower()}"
     key = input_key("edit", f"value_{field_name}")
     if field_name in DATE_FIELDS:
-        return st.date_input(label, value=current, max_value=date.today(), key=key)
+        return date_field(st, label, value=current, key=key)
     if field_name in CODE_FIELDS:
         vocabulary = CODE_FIELDS[field_name]
         codes = list(vocabulary)

@@ -145,6 +145,21 @@ def render_demo_offer(store: Store, account: Account) -> None:
             st.rerun()
 
 
+# The widest dates the date fields let through: the browser's own date picker silently
+# keeps the old value when a typed date is outside its range, and the form then saved a
+# date never seen on screen. The case rules refuse out-of-range dates, naming the field,
+# and the date stays as typed to be corrected.
+_ANY_DATE = {"min_value": date(1900, 1, 1), "max_value": date(2999, 12, 31)}
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def date_field(container, label: str, *, value, key: str, help: str | None = None):
+    """A date input in the school's format (25/11/2026) that passes on whatever is typed."""
+    return container.date_input(
+        label, value=value, key=key, format=DATE_FORMAT, help=help, **_ANY_DATE
+    )
+
+
 def _authorise(action: str) -> Account | None:
     # Imported here: ui.auth draws its forms with the helpers of this module.
     from ui.auth import authorise

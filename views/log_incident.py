@@ -1,7 +1,5 @@
 """Log an incident: one form, checked by the same rules as an import."""
 
-from datetime import date
-
 import streamlit as st
 
 from analytics.cases import MAX_TEXT_LENGTH, Case, CaseInvalid
@@ -11,6 +9,7 @@ from ui.auth import authorise, require_page
 from ui.shared import (
     clear_form,
     code_label,
+    date_field,
     flash,
     get_store,
     inert,
@@ -42,14 +41,11 @@ with st.form("log_incident"):
         "Reference (the school's case number)", key=input_key("log", "reference")
     )
     first, second = st.columns(2)
-    reported_on = first.date_input(
-        "Reported on", value="today", max_value=date.today(), key=input_key("log", "reported_on")
+    reported_on = date_field(
+        first, "Reported on", value="today", key=input_key("log", "reported_on")
     )
-    posted_on = second.date_input(
-        "Posted on (if known)",
-        value=None,
-        max_value=date.today(),
-        key=input_key("log", "posted_on"),
+    posted_on = date_field(
+        second, "Posted on (if known)", value=None, key=input_key("log", "posted_on")
     )
     platform = first.selectbox(
         "Platform",

@@ -20,6 +20,7 @@ from analytics.settings import load_threshold
 from analytics.terms import TERM_NAMES
 from ui.auth import require_page
 from ui.shared import (
+    date_field,
     get_calendar,
     get_store,
     inert,
@@ -37,9 +38,7 @@ store, calendar, today = get_store(), get_calendar(), date.today()
 def approval_inputs(form: str) -> tuple[date, str, str]:
     """Approved on, approved by, and the next review term (proposed: three years on)."""
     first, second, third = st.columns(3)
-    approved_on = first.date_input(
-        "Approved on", value="today", max_value=today, key=input_key(form, "on")
-    )
+    approved_on = date_field(first, "Approved on", value="today", key=input_key(form, "on"))
     approved_by = second.text_input(
         "Approved by", value="Full Governing Body", key=input_key(form, "by")
     )

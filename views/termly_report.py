@@ -27,6 +27,7 @@ from analytics.terms import parse_term
 from ui.auth import authorise, require_page
 from ui.shared import (
     UrlState,
+    date_field,
     get_calendar,
     get_store,
     one_of,
@@ -103,7 +104,7 @@ if account.may("freeze_report"):
         "Stores the figures and documents exactly as they are now, so the minutes can point at "
         "what was presented. Later changes to cases do not change a frozen report."
     )
-    meeting_on = st.date_input("Meeting date", value="today", key="freeze_meeting_on")
+    meeting_on = date_field(st, "Meeting date", value="today", key="freeze_meeting_on")
     if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze") and (
         acting := authorise("freeze_report")
     ):

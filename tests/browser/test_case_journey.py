@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -26,9 +26,9 @@ def choose(page: Page, label: str, option: str, *, multiple: bool = False) -> No
 
 
 def type_date(page: Page, label: str, day: date) -> None:
-    """Type a date into a date input's segments (year, then month and day as it advances)."""
-    page.get_by_role("spinbutton", name=f"year, {label}").click()
-    page.keyboard.type(day.strftime("%Y%m%d"))
+    """Type a date into a date input's segments, as the school writes it: day, month, year."""
+    page.get_by_role("spinbutton", name=f"day, {label}").click()
+    page.keyboard.type(day.strftime("%d%m%Y"))
     page.keyboard.press("Escape")
 
 
@@ -81,6 +81,12 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
         page.get_by_role("textbox", name="Summary").fill(
             "Post about the school's new pick-up rota."
         )
+        # A date after today, typed: refused with the field named, and kept to correct.
+        type_date(page, "Reported on", today + timedelta(days=3))
+        page.get_by_role("button", name="Log incident").click()
+        expect(page.get_by_text("Reported on: must not be after today")).to_be_visible()
+        expect(page.get_by_text("Logged case 2026-101.")).to_have_count(0)
+        type_date(page, "Reported on", today)
         screenshot("log-form-filled")
         page.get_by_role("button", name="Log incident").click()
         expect(page.get_by_text("Logged case 2026-101.")).to_be_visible()
