@@ -14,7 +14,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
@@ -42,6 +42,10 @@ VALID_WINDOW = 1  # time steps, of 30 seconds
 RECOVERY_CODE_COUNT = 10
 # Three groups of four from 32 characters: 12 x 5 = 60 random bits in each code.
 RECOVERY_CODE_PATTERN = re.compile(r"[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){2}")
+# Wrong codes in a row after which authenticator codes are refused (recovery codes still
+# work), until the headteacher resets the second factor; and the longest lock before that.
+MAX_WRONG_CODES = 20
+LONGEST_CODE_LOCK = timedelta(hours=24)
 WRONG_CODE = "is not the code your authenticator app shows now"
 _TOTP_CODE = re.compile(r"[0-9]{6}")  # ASCII digits only: compare_digest refuses others
 # What a person may type around a code: spaces ("123 456") and dashes ("ABCD-EFGH-JKLM").
@@ -202,7 +206,13 @@ def check_second_factor(
             _count_refusal(cursor, username, account_id, failures, None, now, "no second factor")
             return False
         secret, last_step, failed_codes = factor[0]
-        step = match_time_step(secret, typed, now, after=last_step)
+        # After so many wrong codes in a row, only a recovery code (60 random bits, beyond
+        # guessing) or the headteacher's reset opens the account again.
+        step = (
+            match_time_step(secret, typed, now, after=last_step)
+            if failed_codes < MAX_WRONG_CODES
+            else None
+        )
         if step is not None:
             cursor.execute(
                 "UPDATE second_factors SET last_time_step = ?, failed_codes = 0 "
@@ -327,22 +337,38 @@ def _count_refusal(
 ) -> None:
     """Count a refused code toward the lock, as a wrong password is counted. The account's
     own count starts again at each right password, so the second factor keeps a count of
-    its own: the password cannot buy a fresh five guesses at the code."""
+    its own, which only a right code clears: the password cannot buy fresh guesses, and
+    each lock it brings is twice as long as the one before."""
     failures += 1
     codes = None if failed_codes is None else failed_codes + 1
-    lock = now + LOCK_PERIOD if max(failures, codes or 0) >= MAX_FAILED_SIGN_INS else None
+    lock_for = code_lock_period(codes or 0) if codes else None
+    if lock_for is None and failures >= MAX_FAILED_SIGN_INS:
+        lock_for = LOCK_PERIOD
+    lock = now + lock_for if lock_for else None
     cursor.execute(
         "UPDATE accounts SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
         [0 if lock else failures, lock, account_id],
     )
     if codes is not None:
         cursor.execute(
-            "UPDATE second_factors SET failed_codes = ? WHERE account_id = ?",
-            [0 if lock else codes, account_id],
+            "UPDATE second_factors SET failed_codes = ? WHERE account_id = ?", [codes, account_id]
         )
-    minutes = int(LOCK_PERIOD.total_seconds() // 60)
-    detail = f"{why}; locked for {minutes} minutes" if lock else why
+    detail = f"{why}; locked for {_describe(lock_for)}" if lock else why
     record_sign_in_failure(cursor, username, account_id, now, detail)
+
+
+def code_lock_period(wrong_codes: int) -> timedelta | None:
+    """How long the account locks after this many wrong codes in a row: 15 minutes at the
+    fifth, doubling at each fifth after, up to a day; None between."""
+    if wrong_codes == 0 or wrong_codes % MAX_FAILED_SIGN_INS:
+        return None
+    doublings = min(wrong_codes // MAX_FAILED_SIGN_INS - 1, 7)  # 15 minutes x 128 > a day
+    return min(LOCK_PERIOD * 2**doublings, LONGEST_CODE_LOCK)
+
+
+def _describe(period: timedelta) -> str:
+    minutes = int(period.total_seconds() // 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
 
 
 def _clear_failures(cursor, account_id: int) -> None:

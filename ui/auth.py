@@ -52,7 +52,11 @@ SESSION_TOKEN = "session_token"
 # A password checked, a second factor still to come: {account_id, how, at}.
 SIGNING_IN = "signing_in"
 SIGNING_IN_LIFETIME = timedelta(minutes=5)
+# The recovery codes just made, with the account they belong to: {account_id, codes}.
 RECOVERY_CODES_SHOWN = "recovery_codes_shown"
+# The enrolment this tab began, by account: a new secret each time enrolment starts afresh
+# (one seen by someone else earlier is void), the same one across reruns.
+ENROLMENT_BEGUN = "enrolment_begun"
 COOKIE_HAND_OFF = "cookie_hand_off"
 SIGN_IN_FAILURES, SIGN_IN_WAIT_UNTIL = "sign_in_failures", "sign_in_wait_until"
 PROVIDER_LABELS = {"microsoft": "Sign in with Microsoft", "google": "Sign in with Google"}
@@ -90,6 +94,8 @@ def sign_in_gate(store: Store) -> Account:
             st.stop()
         return account
     _hand_sign_out_to_browser()
+    if SIGNING_IN not in st.session_state:
+        st.session_state.pop(RECOVERY_CODES_SHOWN, None)
     if count_accounts(store) == 0:
         _render_first_run(store)
     else:
@@ -249,6 +255,9 @@ def _render_first_run(store: Store) -> None:
 
 def _password_accepted(store: Store, account: Account) -> None:
     """The password was right: on to the second factor, or (where none is needed) in."""
+    # Nothing of an earlier half-finished sign-in in this tab carries over to this one.
+    for key in (RECOVERY_CODES_SHOWN, ENROLMENT_BEGUN):
+        st.session_state.pop(key, None)
     if requires_second_factor(account.role) or has_second_factor(store, account.id):
         st.session_state[SIGNING_IN] = {"account_id": account.id, "at": datetime.now()}
         st.rerun()
@@ -316,7 +325,7 @@ def _count_refusal() -> None:
 def _render_second_factor(store: Store, account: Account) -> None:
     """After the password: a code from the authenticator app, or enrolment if there is none
     yet (required for the headteacher and staff)."""
-    shown = st.session_state.get(RECOVERY_CODES_SHOWN)
+    shown = _recovery_codes_of(account)
     if shown:
         _render_recovery_codes(shown)
         if st.button("I have kept these codes somewhere safe: continue", type="primary"):
@@ -351,9 +360,12 @@ def _render_second_factor(store: Store, account: Account) -> None:
 
 def _render_enrolment(store: Store, account: Account) -> None:
     """The QR code and key for the authenticator app, then its first code to confirm."""
+    begun = st.session_state.setdefault(ENROLMENT_BEGUN, {})
     enrolment = begin_enrolment(
-        store, account.id, username=account.username, issuer=load_setting(store, SCHOOL_NAME)
-    )
+        store, account.id, username=account.username, issuer=load_setting(store, SCHOOL_NAME),
+        restart=account.id not in begun,
+    )  # fmt: skip
+    begun[account.id] = True
     st.write("1. In your authenticator app, add an account by scanning this code:")
     # Drawn inline, not through Streamlit's /media URLs, which answer anyone who has the
     # address whatever their session: this image holds the account's secret.
@@ -373,8 +385,14 @@ def _render_enrolment(store: Store, account: Account) -> None:
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:
-                st.session_state[RECOVERY_CODES_SHOWN] = codes
+                st.session_state[RECOVERY_CODES_SHOWN] = {"account_id": account.id, "codes": codes}
                 st.rerun()
+
+
+def _recovery_codes_of(account: Account) -> list[str] | None:
+    """The recovery codes this tab just made for this account, if any (never another's)."""
+    shown = st.session_state.get(RECOVERY_CODES_SHOWN)
+    return shown["codes"] if shown and shown["account_id"] == account.id else None
 
 
 def _render_recovery_codes(codes: list[str]) -> None:
@@ -393,7 +411,7 @@ def _render_optional_second_factor(store: Store, account: Account) -> None:
         left = count_recovery_codes_left(store, account.id)
         st.write(f"On. {left} recovery code{'s' if left != 1 else ''} left.")
         return
-    shown = st.session_state.get(RECOVERY_CODES_SHOWN)
+    shown = _recovery_codes_of(account)
     if shown:
         _render_recovery_codes(shown)
         return

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -52,9 +53,28 @@ def _store():
     return get_store()
 
 
+# A hand-off form holds two short fields: anything else (a file, a large body) is refused
+# before it is read or spooled to disk.
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 4096
+
+
+async def _read_hand_off_form(request: Request) -> dict[str, str] | Response:
+    """The hand-off form's text fields, or the response refusing the request."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != FORM_TYPE:
+        return PlainTextResponse("Not a form this app sends.", 415)
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        return PlainTextResponse("Too large.", 413)
+    async with request.form(max_files=0, max_fields=4, max_part_size=1024) as form:
+        return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
 async def start_session(request: Request) -> Response:
     """Set the session cookie for the session a hand-off names, and go back to the page."""
-    form = await request.form()
+    form = await _read_hand_off_form(request)
+    if isinstance(form, Response):
+        return form
     valid, token = HAND_OFFS.redeem("start", form.get(HAND_OFF_FIELD))
     if not valid or token is None:
         return PlainTextResponse("This sign-in link has expired. Sign in again.", 403)
@@ -76,12 +96,17 @@ async def start_session(request: Request) -> Response:
 
 async def end_session(request: Request) -> Response:
     """Clear the session cookie (the session itself was ended in the store already)."""
-    form = await request.form()
+    form = await _read_hand_off_form(request)
+    if isinstance(form, Response):
+        return form
     valid, _ = HAND_OFFS.redeem("end", form.get(HAND_OFF_FIELD))
     if not valid:
         return PlainTextResponse("This sign-out link has expired.", 403)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
     return response
 
 
@@ -130,23 +155,37 @@ def session_account(request_cookies: dict[str, str]):
     return check_session(_store(), request_cookies.get(SESSION_COOKIE), activity=False).account
 
 
+def is_from_own_origin(scope) -> bool:
+    """Whether a websocket was opened by a page of this very server (scheme, host and port).
+
+    Browsers send the session cookie to every port of the same host (cookies know no
+    ports), and Streamlit's own check lets any port of localhost through: without this, a
+    page served by another program on the machine could read the dashboard as whoever is
+    signed in.
+    """
+    headers = Headers(scope=scope)
+    origin, host = headers.get("origin"), headers.get("host")
+    return bool(origin and host) and urlsplit(origin).netloc.lower() == host.lower()
+
+
 class ServerHardening:
-    """ASGI middleware: security headers on every HTTP response, and the server metrics
-    answered only to a signed-in headteacher (anyone else gets "not found")."""
+    """ASGI middleware: security headers on every HTTP response, the server metrics answered
+    only to a signed-in headteacher (anyone else gets "not found"), and websockets only from
+    this server's own pages."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket":
+            if not is_from_own_origin(scope):
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].rstrip("/").endswith(METRICS_PATH):
-            request = Request(scope)
-            account = await run_in_threadpool(session_account, dict(request.cookies))
-            if account is None or not account.may("read_server_metrics"):
-                await PlainTextResponse("Not found", 404)(scope, receive, send)
-                return
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
@@ -155,6 +194,16 @@ class ServerHardening:
                     headers[name] = value
             await send(message)
 
+        # Any path that mentions the metrics at all: a route pattern also matches with a
+        # trailing line break ("/_stcore/metrics%0a"), and other spellings.
+        if METRICS_PATH in scope["path"] or any(
+            ord(c) < 0x20 or c == "\x7f" for c in scope["path"]
+        ):
+            request = Request(scope)
+            account = await run_in_threadpool(session_account, dict(request.cookies))
+            if account is None or not account.may("read_server_metrics"):
+                await PlainTextResponse("Not found", 404)(scope, receive, send_with_headers)
+                return
         await self.app(scope, receive, send_with_headers)
 
 

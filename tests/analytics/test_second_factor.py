@@ -32,6 +32,7 @@ from analytics.second_factor import (
     WRONG_CODE,
     begin_enrolment,
     check_second_factor,
+    code_lock_period,
     count_recovery_codes_left,
     has_second_factor,
     match_time_step,
@@ -464,3 +465,28 @@ def test_the_code_of_a_step_matches_only_within_one_step_of_now(when, offset, ga
         assert step is None
     # A step already used, or a later one, is never matched again.
     assert match_time_step(SECRET, code, when, after=totp.timecode(when) + 1) is None
+
+
+def test_each_lock_from_wrong_codes_is_longer_and_twenty_leave_only_a_recovery_code(store, staff):
+    secret, recovery = enrol(store, staff)
+    when = LATER
+    locks = []
+    for _ in range(4):
+        for _ in range(5):
+            assert not check_second_factor(store, staff.id, wrong_code(secret, when), now=when)
+        _, locked_until = failures(store, staff)
+        locks.append(locked_until - when)
+        when = locked_until + timedelta(seconds=1)
+    assert locks == [timedelta(minutes=m) for m in (15, 30, 60, 120)]
+    # Twenty wrong codes in a row: the app's right code no longer opens the account...
+    assert not check_second_factor(store, staff.id, code_at(secret, when), now=when)
+    # ...a recovery code, beyond guessing, still does, and clears the count.
+    assert check_second_factor(store, staff.id, recovery[0], now=when)
+    later = when + timedelta(minutes=1)
+    assert check_second_factor(store, staff.id, code_at(secret, later), now=later)
+
+
+def test_a_lock_from_wrong_codes_never_exceeds_a_day():
+    assert code_lock_period(4) is None
+    assert code_lock_period(5) == timedelta(minutes=15)
+    assert code_lock_period(500) == timedelta(hours=24)
