@@ -24,6 +24,7 @@ from fpdf.fonts import FontFace
 
 from analytics.interchange import protect_from_formulas
 from analytics.report import Report, ReportTable
+from analytics.review_pack import ReviewPack
 
 FONT_FAMILY = "DejaVu"
 CHART_TABLES = {"categories": "Cases by category", "actions": "Escalation actions"}
@@ -84,7 +85,7 @@ def render_csv(report: Report) -> str:
 
 
 def render_pdf(report: Report) -> bytes:
-    pdf = _ReportPdf(report)
+    pdf = _MarkedPdf(report.marking, f"{report.school} · {report.mode_label}")
     pdf.set_creation_date(_fixed_moment(report))
     pdf.set_title(report.title)
     pdf.set_author(report.school)
@@ -151,12 +152,12 @@ def render_docx(report: Report) -> bytes:
     return _with_fixed_zip_times(buffer.getvalue(), _fixed_moment(report))
 
 
-class _ReportPdf(FPDF):
-    """A4 pages with the report's marking at the top and page numbers at the foot."""
+class _MarkedPdf(FPDF):
+    """A4 pages with a marking at the top of each and page numbers at the foot."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, marking: str, footer: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.report = report
+        self.marking, self.footer_text = marking, footer
         fonts = resources.files("analytics") / "fonts"
         # DejaVu covers curly quotes, accents and apostrophes, which built-in fonts do not.
         with resources.as_file(fonts / "DejaVuSans.ttf") as regular:
@@ -169,7 +170,7 @@ class _ReportPdf(FPDF):
     def header(self) -> None:
         self.set_font(FONT_FAMILY, "B", 8)
         self.set_text_color(120, 30, 30)
-        self.cell(0, 5, self.report.marking.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 5, self.marking.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.ln(2)
 
@@ -177,7 +178,7 @@ class _ReportPdf(FPDF):
         self.set_y(-13)
         self.set_font(FONT_FAMILY, "", 8)
         page = f"page {self.page_no()} of {{nb}}"
-        self.cell(0, 5, f"{self.report.school} · {self.report.mode_label} · {page}", align="C")
+        self.cell(0, 5, f"{self.footer_text} · {page}", align="C")
 
 
 def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
@@ -202,6 +203,55 @@ def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
         pdf.set_font(FONT_FAMILY, "", 7.5)
         pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(1)
+
+
+def render_review_pack(pack: ReviewPack, format_name: str) -> bytes:
+    """The policy's review pack as a PDF or Word document, its table by section, marked as
+    its audience may take it (protected figures for circulation, exact ones confidential)."""
+    heading = f"Review pack: {pack.policy_title}"
+    lines = [
+        f"{pack.school}. What happened {pack.period_label} (the last approval), to "
+        f"{pack.made_on:%-d %B %Y}.",
+        pack.marking,
+    ]
+    sections = list(dict.fromkeys(pack.table["section"]))
+    if format_name == "pdf":
+        pdf = _MarkedPdf(pack.marking, pack.school)
+        pdf.set_title(heading)
+        pdf.add_page()
+        pdf.set_font(FONT_FAMILY, "B", 15)
+        pdf.multi_cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_font(FONT_FAMILY, "", 10)
+        for line in lines:
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT", align="L")
+        for section in sections:
+            rows = pack.table[pack.table["section"] == section]
+            table = ReportTable(
+                section, section, ("Item", "Value"),
+                tuple(zip(rows["item"], rows["value"], strict=True)),
+            )  # fmt: skip
+            _pdf_table(pdf, table)
+        return bytes(pdf.output())
+    if format_name == "docx":
+        document = docx.Document()
+        document.core_properties.title = heading
+        document.sections[0].header.paragraphs[0].text = pack.marking
+        document.add_heading(heading, level=1)
+        for line in lines:
+            document.add_paragraph(line)
+        for section in sections:
+            rows = pack.table[pack.table["section"] == section]
+            document.add_heading(section, level=2)
+            grid = document.add_table(rows=1, cols=2)
+            grid.style = "Table Grid"
+            grid.rows[0].cells[0].text, grid.rows[0].cells[1].text = "Item", "Value"
+            for item, value in zip(rows["item"], rows["value"], strict=True):
+                cells = grid.add_row().cells
+                cells[0].text, cells[1].text = item, value
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+    raise ValueError("format must be pdf or docx")
 
 
 def _with_fixed_zip_times(package: bytes, moment: datetime) -> bytes:

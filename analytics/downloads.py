@@ -19,9 +19,10 @@ from urllib.parse import urlencode
 from analytics.accounts import Account
 from analytics.audit import audit_trail_csv, load_audit_trail, record_event
 from analytics.backup import backup_bytes
-from analytics.documents import render_document
-from analytics.policies import build_review_pack, load_policy_statuses, review_pack_csv
+from analytics.documents import render_document, render_review_pack
+from analytics.policies import load_policy_statuses, review_pack_csv
 from analytics.report import build_report, gather_report_figures, report_modes_for
+from analytics.review_pack import REVIEW_PACK_FORMATS, gather_review_pack
 from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
 from analytics.snapshots import FORMATS, load_snapshot_document
 from analytics.store import Store
@@ -151,19 +152,27 @@ def _snapshot(store, account, params: _Params, calendar, today) -> Download:
 def _review_pack(store, account, params: _Params, calendar, today) -> Download:
     _require(account, "download_review_pack")
     policy_id = params.number("policy")
+    format_name = params.one("format", list(REVIEW_PACK_FORMATS))
     policy = next(
         (p for p in load_policy_statuses(store, calendar, today) if p.policy_id == policy_id),
         None,
     )
     if policy is None or not policy.governs_incidents:
         raise DownloadRefused("That policy has no review pack.", 404)
-    _, pack = build_review_pack(
+    pack = gather_review_pack(
         store, policy, calendar, today=today, audience=account.audience,
         threshold=load_threshold(store),
     )  # fmt: skip
-    record_event(store, account.actor, "review pack downloaded", "policy", policy_id)
+    content = (
+        review_pack_csv(pack.table).encode("utf-8")
+        if format_name == "csv"
+        else render_review_pack(pack, format_name)
+    )
+    record_event(
+        store, account.actor, "review pack downloaded", "policy", policy_id, detail=format_name
+    )
     return Download(
-        review_pack_csv(pack).encode("utf-8"), f"review-pack-{today.isoformat()}.csv", CSV
+        content, f"review-pack-{today.isoformat()}.{format_name}", REVIEW_PACK_FORMATS[format_name]
     )
 
 

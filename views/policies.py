@@ -112,7 +112,17 @@ with pack_tab:
         if never:
             st.markdown("Escalation actions never used: " + "; ".join(never) + ".")
         st.dataframe(pack, hide_index=True)
-        render_download("Download the review pack (CSV)", "review_pack", policy=policy.policy_id)
+        for column, (format_name, label) in zip(
+            st.columns(3),
+            [("pdf", "PDF (for the meeting)"), ("docx", "Word (to add commentary)"),
+             ("csv", "CSV")],
+            strict=True,
+        ):  # fmt: skip
+            with column:
+                render_download(
+                    f"Download the review pack as {label}", "review_pack",
+                    policy=policy.policy_id, format=format_name,
+                )  # fmt: skip
 
 if account.may("add_policy"):
     with st.expander("Add another policy to the register"), st.form("new_policy_form"):

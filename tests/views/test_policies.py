@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+import docx
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from analytics.interchange import import_cases_file
@@ -89,12 +92,25 @@ def test_a_governor_gets_the_review_pack_protected(db_path):
     printed = list(pack["value"])
     assert not set(printed) & {"1", "2", "3", "4"}
     assert "<5" in printed
+    # Its PDF prints the same protected figures, marked for circulation.
+    pdf = follow(app, "Download the review pack as PDF (for the meeting)")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "FOR CIRCULATION" in text and "CONFIDENTIAL" not in text
+    assert "<5" in text
 
 
 def test_downloading_the_review_pack_is_on_the_audit_trail(app):
     open_page(app, PAGE)
-    reply = follow(app, "Download the review pack (CSV)")
+    reply = follow(app, "Download the review pack as CSV")
     assert reply.status_code == 200 and reply.text.startswith("section,item,value")
     assert reply.headers["content-disposition"].startswith("attachment;")
+    pdf = follow(app, "Download the review pack as PDF (for the meeting)")
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages]
+    assert all("CONFIDENTIAL" in text for text in pages)
+    assert "Review pack: Policy on parental use" in pages[0]
+    assert "Escalation actions (cases)" in " ".join(pages)
+    word = follow(app, "Download the review pack as Word (to add commentary)")
+    document = docx.Document(io.BytesIO(word.content))
+    assert document.paragraphs[0].text.startswith("Review pack: Policy on parental use")
     actions = app_store().read_rows("SELECT action, record_type FROM audit_log ORDER BY id")
     assert actions[-1] == ("review pack downloaded", "policy")
