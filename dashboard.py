@@ -4,9 +4,15 @@ navigation over the views the role may open."""
 import streamlit as st
 
 from ui.auth import current_account, render_account_bar, sign_in_gate
-from ui.shared import get_store
+from ui.shared import apply_display, get_store, in_meeting_display
 
-st.set_page_config(page_title="Parental social media incidents", layout="wide")
+st.set_page_config(
+    page_title="Parental social media incidents",
+    layout="wide",
+    # The meeting display (?display=meeting, bookmarkable) starts with the sidebar folded.
+    initial_sidebar_state="collapsed" if in_meeting_display() else "auto",
+)
+apply_display()
 
 VIEWS = {
     "overview": st.Page("views/overview.py", title="Overview", default=True),

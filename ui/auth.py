@@ -44,7 +44,7 @@ from analytics.sessions import (
 from analytics.settings import SCHOOL_NAME, load_setting
 from analytics.store import Store
 from ui.routes import HAND_OFF_FIELD, RETURN_FIELD, SESSION_END_PATH, SESSION_START_PATH
-from ui.shared import get_store, inert, show_problems
+from ui.shared import get_store, inert, render_display_switch, show_problems
 
 # This tab's own copy of its session token: set the moment it signs in (before the cookie
 # is), and the way AppTest signs in, since it cannot send cookies.
@@ -138,6 +138,7 @@ def authorise(action: str) -> Account | None:
 def render_account_bar(store: Store, account: Account) -> None:
     with st.sidebar:
         st.caption(f"Signed in as {inert(account.display_name)} ({ROLES[account.role]})")
+        render_display_switch()
         with st.expander("Change your password"):
             _render_password_change(store, account, first=False)
         if not requires_second_factor(account.role):

@@ -106,6 +106,40 @@ def cached_overview(
     )  # fmt: skip
 
 
+DISPLAY_PARAM, MEETING_DISPLAY = "display", "meeting"
+# For a projector at a governors' meeting: larger text everywhere, wider content.
+_MEETING_STYLE = """
+<style>
+html { font-size: 20px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+</style>
+"""
+
+
+def in_meeting_display() -> bool:
+    """Whether the page is in the meeting display (?display=meeting)."""
+    return st.query_params.get(DISPLAY_PARAM) == MEETING_DISPLAY
+
+
+def apply_display() -> None:
+    """The meeting display's larger text, where the URL asks for it."""
+    if in_meeting_display():
+        st.html(_MEETING_STYLE)
+
+
+def render_display_switch() -> None:
+    """A switch to and from the meeting display; the URL keeps it, so it can be bookmarked."""
+    meeting = st.toggle(
+        "Meeting display (larger text)", value=in_meeting_display(), key="meeting_display"
+    )
+    if meeting != in_meeting_display():
+        if meeting:
+            st.query_params[DISPLAY_PARAM] = MEETING_DISPLAY
+        else:
+            st.query_params.pop(DISPLAY_PARAM, None)
+        st.rerun()
+
+
 def render_demo_banner(store: Store, account: Account) -> None:
     """While the store holds demonstration cases, say so; the headteacher may remove them."""
     demo_cases = count_cases(store, demo=True)
