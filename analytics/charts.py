@@ -13,8 +13,11 @@ from analytics.vocabulary import STAGES
 # The stages in the order governors read them, with colours that say settled / escalated / open.
 STAGE_CODES = list(STAGES)
 STAGE_ORDER = list(STAGES.values())
-STAGE_COLOURS = ["#2e7d32", "#c62828", "#f9a825"]
+STAGE_COLOURS = ["#2e7d32", "#c62828", "#b26a00"]
 BAR_COLOUR = "#1f5f8b"
+# Bars and the amber of "open" at least 3:1 on white, axis and legend text 7:1 (WCAG 2.2 AA);
+# Streamlit's own chart grey (#808495) is 3.7:1 and no theme option changes it.
+TEXT_COLOURS = {"labelColor": "#505a5f", "titleColor": "#505a5f"}
 # Pixels a chart needs beyond its plot: title, subtitle, axis, legend.
 CHART_FRAME_PX = 130
 
@@ -68,17 +71,25 @@ def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
                 subtitle="Cases by the term they were reported in, and their stage today.",
             ),
         )
-        .mark_bar()
+        # A white edge between stacked stages, whose colours touch at barely 1:1.
+        .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X(
-                "period:N", sort=terms, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False)
+                "period:N",
+                sort=terms,
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, **TEXT_COLOURS),
             ),
-            y=alt.Y("sum(cases):Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y(
+                "sum(cases):Q",
+                title="Cases",
+                axis=alt.Axis(tickMinStep=1, format="d", **TEXT_COLOURS),
+            ),
             color=alt.Color(
                 "stage_label:N",
                 title="Stage",
                 scale=alt.Scale(domain=STAGE_ORDER, range=STAGE_COLOURS),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="bottom", **TEXT_COLOURS),
             ),
             order=alt.Order("stage_order:Q"),
             tooltip=[
@@ -106,12 +117,16 @@ def build_unclosed_age_chart(unclosed_by_age: pd.DataFrame) -> alt.Chart:
             subtitle="Open and escalated cases still running, in calendar and school days.",
         ),
     ).encode(
-        x=alt.X("label:N", sort=ages, title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("label:N", sort=ages, title=None, axis=alt.Axis(labelAngle=0, **TEXT_COLOURS)),
         xOffset=alt.XOffset("counted_in:N"),
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("counted_in:N", title="Age counted in", legend=alt.Legend(orient="bottom")),
+        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d", **TEXT_COLOURS)),
+        color=alt.Color(
+            "counted_in:N",
+            title="Age counted in",
+            legend=alt.Legend(orient="bottom", **TEXT_COLOURS),
+        ),
         tooltip=[
             alt.Tooltip("label:N", title="Age"),
             alt.Tooltip("counted_in:N", title="Counted in"),
@@ -134,11 +149,11 @@ def _horizontal_bars(frame: pd.DataFrame, *, title: str, subtitle: str | list[st
             "label:N",
             sort=list(frame["label"]),
             title=None,
-            axis=alt.Axis(labelLimit=220, labelFontSize=13),
+            axis=alt.Axis(labelLimit=220, labelFontSize=13, **TEXT_COLOURS),
         )
     )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
-        x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d")),
+        x=alt.X("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d", **TEXT_COLOURS)),
         tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("printed:N", title="Cases")],
     )
     labels = (

@@ -18,6 +18,8 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from ui.routes import SESSION_START_PATH
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -199,9 +201,11 @@ def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> Non
         expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible()
         page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
     # Signed in, the page posts its hand-off to the route that sets the session cookie and
-    # comes back: a navigation of the whole page.
-    with page.expect_navigation():
+    # comes back. (Waiting for "a navigation" could end at the page's own change of URL,
+    # before the cookie is set.)
+    with page.expect_response(lambda response: response.url.endswith(SESSION_START_PATH)):
         signing_in.click()
+    page.wait_for_load_state("load")
     page.get_by_test_id("stSidebarNav").wait_for()
 
 
