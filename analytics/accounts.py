@@ -52,6 +52,7 @@ PAGES_BY_ROLE = {
 ACTIONS_BY_ROLE = {
     "headteacher": {
         "log_case", "record_step", "place_legal_hold", "download_cases",
+        "download_evidence", "make_case_file",
         "download_report", "download_confidential_report", "freeze_report", "change_settings",
         "record_review", "add_policy", "download_review_pack",
         "manage_accounts", "download_audit_trail", "manage_retention", "download_backup",
@@ -59,6 +60,7 @@ ACTIONS_BY_ROLE = {
     },
     "staff": {
         "log_case", "record_step", "download_cases", "download_report",
+        "download_evidence", "make_case_file",
         "download_confidential_report", "download_review_pack",
     },
     "governor": {"download_report", "download_review_pack"},

@@ -19,8 +19,12 @@ from urllib.parse import urlencode
 from analytics.accounts import Account
 from analytics.audit import audit_trail_csv, load_audit_trail, record_event
 from analytics.backup import backup_bytes
+from analytics.casefile import build_case_file, case_file_name
+from analytics.cases import RulesBroken
 from analytics.documents import render_document, render_review_pack
+from analytics.evidence import EvidenceNotFound, load_evidence_content
 from analytics.policies import load_policy_statuses, review_pack_csv
+from analytics.register import CaseNotFound, load_case
 from analytics.report import build_report, gather_report_figures, report_modes_for
 from analytics.review_pack import REVIEW_PACK_FORMATS, gather_review_pack
 from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
@@ -199,10 +203,36 @@ def _backup(store, account, params: _Params, calendar, today) -> Download:
     )
 
 
+def _evidence(store, account, params: _Params, calendar, today) -> Download:
+    _require(account, "download_evidence")
+    try:
+        item, content = load_evidence_content(
+            store, params.number("id"), actor=account.actor, purpose="download"
+        )
+    except EvidenceNotFound:
+        raise DownloadRefused("There is no such evidence item.", 404) from None
+    return Download(content, item.download_name, item.media_type)
+
+
+def _case_file(store, account, params: _Params, calendar, today) -> Download:
+    _require(account, "make_case_file")
+    incident_id = params.number("case")
+    try:
+        reference = load_case(store, incident_id).reference
+        content = build_case_file(store, incident_id, actor=account.actor, today=today)
+    except CaseNotFound:
+        raise DownloadRefused("There is no such case.", 404) from None
+    except RulesBroken as refused:
+        raise DownloadRefused(refused.problems[0].rule.capitalize() + ".", 409) from None
+    return Download(content, case_file_name(reference, today), "application/pdf")
+
+
 _MAKERS: dict[str, Callable[..., Download]] = {
     "report": _report,
     "snapshot": _snapshot,
     "review_pack": _review_pack,
     "audit_trail": _audit_trail,
     "backup": _backup,
+    "evidence": _evidence,
+    "casefile": _case_file,
 }

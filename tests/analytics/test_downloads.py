@@ -132,3 +132,34 @@ def test_every_action_a_download_needs_is_declared_for_some_role():
     assert set(ACTION_BY_MODE.values()) | {
         "download_review_pack", "download_audit_trail", "download_backup"
     } <= declared  # fmt: skip
+
+
+def test_evidence_and_the_case_file_are_for_staff_and_the_headteacher_only(store, people):
+    import io
+
+    from PIL import Image
+
+    from analytics.evidence import record_evidence
+    from analytics.register import find_case_id
+
+    incident_id = find_case_id(store, "2025-003")
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(picture, format="PNG")
+    evidence_id = record_evidence(
+        store, incident_id, picture.getvalue(), "post.png", note=None, actor="staff"
+    )
+    for role in ("staff", "headteacher"):
+        item = download(store, people[role], "evidence", id=evidence_id)
+        assert item.content.startswith(b"\x89PNG") and item.media_type == "image/png"
+        case_file = download(store, people[role], "casefile", case=incident_id)
+        assert case_file.content.startswith(b"%PDF") and case_file.file_name.endswith(".pdf")
+    before = actions(store)
+    with pytest.raises(DownloadRefused):
+        download(store, people["governor"], "evidence", id=evidence_id)
+    with pytest.raises(DownloadRefused):
+        download(store, people["governor"], "casefile", case=incident_id)
+    assert actions(store) == before
+    assert {"evidence downloaded", "case file made"} <= set(before)
+    with pytest.raises(DownloadRefused) as missing:
+        download(store, people["staff"], "evidence", id=evidence_id + 99)
+    assert missing.value.status == 404
