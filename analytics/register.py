@@ -37,7 +37,7 @@ from analytics.vocabulary import (
     DISCUSSION_OUTCOMES,
     ESCALATION_ACTIONS,
     PLATFORMS,
-    STAGES,
+    STATUSES,
     label_of,
 )
 
@@ -144,12 +144,16 @@ class CaseFilter:
     stages: tuple[str, ...] = ()
     reported_from: date | None = None
     reported_to: date | None = None
+    statuses: tuple[str, ...] = ()
+    person_ref: str | None = None  # exactly as recorded, spaces at the ends aside
 
     def as_params(self) -> dict[str, Any]:
         return {
             "categories": list(self.categories) or None,
             "platforms": list(self.platforms) or None,
             "stages": list(self.stages) or None,
+            "statuses": list(self.statuses) or None,
+            "person_ref": (self.person_ref or "").strip() or None,
             "reported_from": self.reported_from,
             "reported_to": self.reported_to,
         }
@@ -435,6 +439,17 @@ def load_case_list(
     return store.read(load_query("case_list"), params)
 
 
+def load_status(store: Store, incident_id: int) -> str:
+    """The status of one case, as the case list shows it (a code of STATUSES)."""
+    status = store.read_value(
+        "SELECT case_status(stage, closed_on, discussion_on) FROM incidents WHERE id = ?",
+        [incident_id],
+    )
+    if status is None:
+        raise CaseNotFound(f"no case with id {incident_id}")
+    return status
+
+
 def load_stage(store: Store, incident_id: int) -> str:
     """The stage of one case: open, settled_at_discussion or escalated."""
     stage = store.read_value("SELECT stage FROM incidents WHERE id = ?", [incident_id])
@@ -506,12 +521,12 @@ def describe_case_list(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Reference": cases["reference"],
+            "Status": cases["status"].map(lambda code: label_of(STATUSES, code)),
             "Reported": cases["reported_on"],
             "Platform": cases["platform"].map(lambda code: label_of(PLATFORMS, code)),
             "Categories": cases["categories"].map(
                 lambda codes: ", ".join(label_of(CATEGORIES, code) for code in codes)
             ),
-            "Stage": cases["stage"].map(lambda code: label_of(STAGES, code)),
             "Days open": cases["days_open"],
             "Closed": cases["closed_on"],
         }

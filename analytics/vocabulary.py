@@ -107,6 +107,17 @@ STAGES = MappingProxyType({SETTLED: "Settled at discussion", ESCALATED: "Escalat
 # The governors' headline figures: every case, then each stage (a case is in exactly one).
 ALL_CASES = "incidents"
 HEADLINE = MappingProxyType({ALL_CASES: "Incidents", **STAGES})
+# A case's status in words, as every list and case page shows it (the rule: the SQL macro
+# case_status, migration 012).
+STATUSES = MappingProxyType(
+    {
+        "open_not_discussed": "Open: discussion not held",
+        "open_discussed": "Open: discussion held",
+        "open_escalated": "Open: escalated",
+        "closed_settled": "Closed: settled at discussion",
+        "closed_escalated": "Closed: escalated",
+    }
+)
 
 # A case's platform may be left blank; figures by platform count those cases under this key.
 PLATFORM_NOT_RECORDED = "not_recorded"

@@ -18,6 +18,7 @@ from analytics.register import (
     load_case_list,
     load_edit_history,
     load_stage,
+    load_status,
     record_case,
     record_closing,
     record_discussion,
@@ -25,6 +26,7 @@ from analytics.register import (
     record_escalation,
     record_removal,
 )
+from analytics.vocabulary import STATUSES
 from tests.conftest import TODAY, escalated_case, make_case
 
 
@@ -275,7 +277,48 @@ def test_case_list_for_people_uses_labels(store):
     _three_cases(store)
     shown = describe_case_list(load_case_list(store, CaseFilter(platforms=("whatsapp",))))
     assert shown.iloc[0]["Platform"] == "WhatsApp"
-    assert shown.iloc[0]["Stage"] == "Settled at discussion"
+    assert shown.iloc[0]["Status"] == "Closed: settled at discussion"
+    # Status comes second, where it cannot scroll off screen.
+    assert list(shown.columns[:2]) == ["Reference", "Status"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({}, "open_not_discussed"),
+        ({"discussion_on": date(2026, 1, 13), "discussion_outcome": "refused"},
+         "open_discussed"),
+        ({"discussion_on": date(2026, 1, 13), "discussion_outcome": "refused",
+          "actions": (EscalationStep("written_warning", date(2026, 1, 15)),)}, "open_escalated"),
+        ({"discussion_on": date(2026, 1, 13), "discussion_outcome": "removed",
+          "closed_on": date(2026, 1, 20), "outcome": "Removed", "rationale": "Done"},
+         "closed_settled"),
+        ({"discussion_on": date(2026, 1, 13), "discussion_outcome": "refused",
+          "actions": (EscalationStep("written_warning", date(2026, 1, 15)),),
+          "closed_on": date(2026, 1, 20), "outcome": "Removed", "rationale": "Done"},
+         "closed_escalated"),
+    ],
+)  # fmt: skip
+def test_every_case_has_one_status_in_words_and_the_list_filters_by_it(store, changes, status):
+    incident_id = record_case(store, make_case(**changes), actor="head", today=TODAY)
+    assert load_status(store, incident_id) == status
+    assert status in STATUSES
+    listed = load_case_list(store, CaseFilter(statuses=(status,)), today=TODAY)
+    assert listed["id"].tolist() == [incident_id]
+    others = tuple(code for code in STATUSES if code != status)
+    assert load_case_list(store, CaseFilter(statuses=others), today=TODAY).empty
+
+
+def test_the_list_finds_a_persons_cases_by_their_reference(store):
+    _three_cases(store)
+    people = store.read_rows(
+        "SELECT DISTINCT person_ref FROM incidents WHERE person_ref IS NOT NULL"
+    )
+    person = people[0][0]
+    found = load_case_list(store, CaseFilter(person_ref=f" {person} "), today=TODAY)
+    expected = store.read_value("SELECT count(*) FROM incidents WHERE person_ref = ?", [person])
+    assert len(found) == expected > 0
+    assert load_case_list(store, CaseFilter(person_ref="nobody"), today=TODAY).empty
 
 
 def test_timeline_lists_every_step_in_date_order():

@@ -43,12 +43,13 @@ def test_an_empty_store_offers_demonstration_data_and_its_banner_removes_it(app)
     assert not app.warning
 
 
-def test_the_list_shows_every_case_with_stage_and_days_open(db_path):
+def test_the_list_shows_every_case_with_status_and_days_open(db_path):
     app = sample_app(db_path)
     table = app.dataframe[0].value.set_index("Reference")
     assert list(table.index) == ["2026-002", "2026-001", "2025-003", "2025-002", "2025-001"]
-    assert table.loc["2025-001", "Stage"] == "Settled at discussion"
-    assert table.loc["2026-001", "Stage"] == "Escalated"
+    assert table.loc["2025-001", "Status"] == "Closed: settled at discussion"
+    assert table.loc["2026-001", "Status"] == "Open: escalated"
+    assert list(table.columns)[0] == "Status"  # second only to the reference, the index
     assert table.loc["2025-001", "Days open"] == 4
 
 
