@@ -1,5 +1,5 @@
 """Command line: python -m analytics demo | import | export | summary | policies | report |
-backup | restore | accounts.
+backup | restore | accounts | audit verify.
 
 The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DASHBOARD_TERMS
 (default data/terms.csv, else the default calendar).
@@ -8,6 +8,7 @@ The store is $DASHBOARD_DB (default data/dashboard.duckdb); terms come from $DAS
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
@@ -23,7 +24,7 @@ from analytics.accounts import (
     record_account,
     record_password,
 )
-from analytics.audit import command_line_actor, record_audit
+from analytics.audit import audit_verify_command, command_line_actor, record_audit
 from analytics.backup import (
     BackupUnanswered,
     RestoreRefused,
@@ -33,19 +34,30 @@ from analytics.backup import (
     write_backup,
 )
 from analytics.bootstrap import open_dashboard_store
+from analytics.casefile import build_case_file
 from analytics.cases import RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
 from analytics.documents import render_document
+from analytics.evidence import load_evidence_list, record_evidence_file
 from analytics.figures.frames import summarise
 from analytics.figures.releases import disclose_overview
 from analytics.interchange import ImportRejected, export_cases, import_cases_file
+from analytics.keys import KeyFileProblem
 from analytics.overview import Scope
 from analytics.policies import load_policy_statuses
+from analytics.register import find_case_id
 from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
 from analytics.second_factor import has_second_factor, record_second_factor_reset
-from analytics.settings import SCHOOL_NAME, load_setting, load_threshold
+from analytics.settings import BACKUP_FOLDER, SCHOOL_NAME, load_setting, load_threshold
 from analytics.snapshots import FORMATS
-from analytics.store import database_path
+from analytics.store import (
+    StoreInUse,
+    database_path,
+    describe_failure,
+    keep_new_files_private,
+    wal_path,
+    write_private_file,
+)
 from analytics.terms import (
     Period,
     TermCalendar,
@@ -109,8 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--mode", choices=list(MODES), default="circulation")
     report.add_argument("--out", type=Path, required=True, help="the file to write")
 
-    backup = commands.add_parser("backup", help="copy the whole store into a folder")
-    backup.add_argument("--out", type=Path, required=True, help="the folder for the backup file")
+    backup = commands.add_parser(
+        "backup",
+        help="copy the whole store into a folder; while the app runs, it makes the backup, "
+        "into the folder chosen on its Retention page only",
+    )
+    backup.add_argument(
+        "--out", type=Path,
+        help="the folder for the backup file (default: the folder chosen on the Retention page)",
+    )  # fmt: skip
     restore = commands.add_parser("restore", help="restore a backup into a new or empty store")
     restore.add_argument("source", type=Path, help="a backup file, or a folder of them")
 
@@ -139,6 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset_second_factor.add_argument("username")
 
+    audit = commands.add_parser("audit", help="check the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser(
+        "verify",
+        help="exit 0 if the audit trail is whole, 1 naming the first bad row if not (the "
+        "store is only read)",
+    )
+
+    evidence = commands.add_parser("evidence", help="attach a screenshot or document to a case")
+    evidence_commands = evidence.add_subparsers(dest="evidence_command", required=True)
+    attach = evidence_commands.add_parser(
+        "add",
+        help="attach a PNG, JPEG or WebP image or a PDF (at most 10 MB); images are saved "
+        "again without their hidden details (GPS position, camera)",
+    )
+    attach.add_argument("reference", help="the case's reference")
+    attach.add_argument("file", type=Path)
+    attach.add_argument("--note", default=None)
+    case_file = commands.add_parser(
+        "casefile",
+        help="one confidential PDF of a case, for the police, legal advice or a platform",
+    )
+    case_file.add_argument("reference", help="the case's reference")
+    case_file.add_argument("--out", type=Path, required=True, help="the PDF to write")
+
     policies = commands.add_parser(
         "policies", help="the policy register and review status, as JSON"
     )
@@ -146,12 +190,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# DuckDB's memory during an import, in megabytes (see _import).
+IMPORT_MEMORY_MB = 256
+# What the command line says first when a command stops on an error it cannot help (a
+# full disk, a file it cannot write, a missing key file); the cause follows.
+STOPPED = {
+    "demo": "Nothing loaded or removed",
+    "import": "Nothing imported",
+    "export": "No export written",
+    "report": "No report written",
+    "backup": "No backup made",
+    "accounts": "Nothing changed",
+    "evidence": "Nothing attached",
+    "casefile": "No case file written",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Exports, reports, backups and the store itself are for the school's eyes only.
+    keep_new_files_private()
     actor = command_line_actor()
     if args.command == "restore":
         return _restore(args.source, actor)
+    if args.command == "audit":
+        code, message = audit_verify_command(database_path())
+        print(message, file=sys.stdout if code == 0 else sys.stderr)
+        return code
     try:
         calendar = load_term_calendar()
     except TermsInvalid as problem:
@@ -159,79 +225,183 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         store = open_dashboard_store(calendar)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower() and args.command == "backup":
-            return _backup_through_the_app(args.out, actor)
-        if "lock" in str(error).lower():
-            print(
-                f"The store {database_path()} is in use by another program (is the app "
-                "running?). Stop it, or point DASHBOARD_DB at another file, and try again.",
-                file=sys.stderr,
-            )
-            return 2
+    except StoreInUse as in_use:
+        if args.command == "backup":
+            return _backup_through_the_app(args.out)
+        print(f"{in_use}\n  (The store: {database_path()}.)", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as error:
+        print(f"The store {database_path()} cannot be opened: {describe_failure(error)}.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except KeyFileProblem as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    # Success is told only once the store is closed, its writes in the file itself: a
+    # failure on the way (a full disk) must not follow a line saying all went well.
+    said: list[str] = []
+    try:
+        code = _run(store, args, calendar, parser, actor, said.append)
+    except (duckdb.Error, OSError) as error:
+        _close_after_failure(store)
+        print(f"{STOPPED.get(args.command, 'Stopped')}: {describe_failure(error)}.",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    except KeyFileProblem as problem:  # its message names the key file and what to do
+        _close_after_failure(store)
+        print(f"{STOPPED.get(args.command, 'Stopped')}: {problem}", file=sys.stderr)
+        return 1
+    except BaseException:
+        _close_after_failure(store)
         raise
     try:
-        if args.command == "demo":
-            return _demo(store, args, actor)
-        if args.command == "import":
-            return _import(store, args.file, actor)
-        if args.command == "summary":
-            return _summary(store, args, calendar, parser)
-        if args.command == "policies":
-            return _policies(store, args, calendar)
-        if args.command == "accounts":
-            return _accounts(store, args, actor)
-        if args.command == "report":
-            return _report(store, args, calendar, parser, actor)
-        if args.command == "backup":
-            written = write_backup(store, args.out, actor=actor)
-            print(f"Backed up {store.path} to {written}.")
-            return 0
-        return _export(store, args.file, actor)
-    finally:
+        store.close()
+    except (duckdb.Error, OSError) as error:
+        for line in said:
+            print(line)
+        print(
+            f"But the store file could not be brought up to date: {describe_failure(error)}. "
+            f"What was committed is kept in {wal_path(store.path)} and is written into the "
+            "store the next time it opens; make room on the disk first.",
+            file=sys.stderr,
+        )
+        return 1
+    for line in said:
+        print(line)
+    return code
+
+
+def _run(store, args, calendar, parser, actor: str, say) -> int:
+    """Carry out one command on an open store; success lines go to say, problems are
+    printed at once."""
+    if args.command == "demo":
+        return _demo(store, args, actor, say)
+    if args.command == "import":
+        return _import(store, args.file, actor, say)
+    if args.command == "summary":
+        return _summary(store, args, calendar, parser, say)
+    if args.command == "policies":
+        return _policies(store, args, calendar, say)
+    if args.command == "accounts":
+        return _accounts(store, args, actor, say)
+    if args.command == "report":
+        return _report(store, args, calendar, parser, actor, say)
+    if args.command == "backup":
+        return _backup(store, args.out, actor, say)
+    if args.command == "evidence":
+        return _evidence(store, args, actor, say)
+    if args.command == "casefile":
+        return _case_file(store, args, actor, say)
+    return _export(store, args.file, actor, say)
+
+
+def _evidence(store, args, actor: str, say) -> int:
+    """`evidence add REF FILE`: attach a file to the case with that reference."""
+    incident_id = find_case_id(store, args.reference.strip())
+    if incident_id is None:
+        print(f"No case has the reference {args.reference!r}; nothing attached.", file=sys.stderr)
+        return 1
+    if not args.file.is_file():
+        print(f"{args.file}: no such file; nothing attached.", file=sys.stderr)
+        return 1
+    try:
+        evidence_id = record_evidence_file(
+            store, incident_id, args.file, note=args.note, actor=actor
+        )
+    except RulesBroken as broken:
+        print(f"{args.file}: nothing attached; correct:", file=sys.stderr)
+        for problem in broken.problems:
+            print(f"  {problem.for_people()}", file=sys.stderr)
+        return 1
+    item = next(i for i in load_evidence_list(store, incident_id) if i.id == evidence_id)
+    say(
+        f"Attached {args.file} to case {args.reference} as item {evidence_id}: "
+        f"{item.type_label}, SHA-256 {item.sha256}."
+    )
+    return 0
+
+
+def _case_file(store, args, actor: str, say) -> int:
+    """`casefile REF --out FILE.pdf`: the case file, written readable by its owner only."""
+    incident_id = find_case_id(store, args.reference.strip())
+    if incident_id is None:
+        print(f"No case has the reference {args.reference!r}.", file=sys.stderr)
+        return 1
+    try:
+        content = build_case_file(store, incident_id, actor=actor, today=date.today())
+    except RulesBroken as broken:
+        print(f"No case file written: {broken.problems[0].rule}.", file=sys.stderr)
+        return 1
+    write_private_file(args.out, content)
+    say(f"Wrote the case file of {args.reference} to {args.out}.")
+    return 0
+
+
+def _close_after_failure(store) -> None:
+    """Close a store after a command failed; the first failure is the one to report."""
+    with contextlib.suppress(duckdb.Error, OSError):
         store.close()
 
 
-def _demo(store, args, actor: str) -> int:
+def _demo(store, args, actor: str, say) -> int:
     if args.remove:
         removed = remove_demo_data(store, actor=actor)
-        print(f"Removed {removed} demonstration case(s).")
+        say(f"Removed {removed} demonstration case(s).")
         return 0
     try:
         added = load_demo_data(store, args.incidents, seed=args.seed, actor=actor)
     except DemoRefused as refusal:
         print(f"Demonstration data not loaded: {refusal}.", file=sys.stderr)
         return 1
-    print(f"Loaded {added} demonstration case(s) into {store.path}.")
+    say(f"Loaded {added} demonstration case(s) into {store.path}.")
     return 0
 
 
-def _import(store, path: Path, actor: str) -> int:
+def _import(store, path: Path, actor: str, say) -> int:
     if not path.is_file():
         print(f"{path}: no such file.", file=sys.stderr)
         return 1
+    # The whole file commits in one transaction, whose rows DuckDB keeps in memory up to
+    # its limit (80% of the machine's by default): capped, a 100 MB file stays under 500 MB.
+    store.limit_memory(IMPORT_MEMORY_MB)
     try:
         report = import_cases_file(store, path, actor=actor)
     except ImportRejected as rejection:
         print(f"{path}: nothing imported; fix these and try again:", file=sys.stderr)
-        for problem in rejection.problems:
-            print(f"  {problem}", file=sys.stderr)
+        for line in rejection.lines():
+            print(f"  {line}", file=sys.stderr)
         return 1
-    print(
+    say(
         f"Imported {report.added} new case(s) from {path}; "
         f"{report.already_present} already in the store were left as they were."
     )
     return 0
 
 
-def _export(store, path: Path, actor: str) -> int:
+def _export(store, path: Path, actor: str, say) -> int:
     export = export_cases(store, actor=actor)
-    path.write_text(export.text, encoding="utf-8", newline="")
-    print(f"Exported {export.cases} case(s) to {path}.")
+    write_private_file(path, export.text.encode("utf-8"))
+    say(f"Exported {export.cases} case(s) to {path}.")
     return 0
 
 
-def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParser) -> int:
+def _backup(store, out_dir: Path | None, actor: str, say) -> int:
+    """The app is not running: the store is ours to copy, into --out or the chosen folder."""
+    chosen = load_setting(store, BACKUP_FOLDER)
+    out_dir = out_dir or (Path(chosen) if chosen else None)
+    if out_dir is None:
+        print(
+            "No backup made: name a folder with --out, or choose the backup folder on the "
+            "app's Retention page.",
+            file=sys.stderr,
+        )
+        return 1
+    written = write_backup(store, out_dir, actor=actor)
+    say(f"Backed up {store.path} to {written}.")
+    return 0
+
+
+def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParser, say) -> int:
     try:
         period = _chosen_period(args, calendar)
     except (TermsInvalid, ValueError) as problem:
@@ -242,7 +412,7 @@ def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParse
         store, scope, calendar, today=date.today(), audience=AUDIENCE_OPTIONS[args.audience],
         threshold=load_threshold(store),
     )  # fmt: skip
-    print(json.dumps(summarise(disclosed), indent=2))
+    say(json.dumps(summarise(disclosed), indent=2))
     return 0
 
 
@@ -261,7 +431,7 @@ def _chosen_period(args, calendar: TermCalendar) -> Period:
     return calendar.reporting_period(term)
 
 
-def _report(store, args, calendar, parser, actor: str) -> int:
+def _report(store, args, calendar, parser, actor: str, say) -> int:
     today = date.today()
     try:
         term = parse_term(args.term) if args.term else last_complete_term(calendar, today)
@@ -270,23 +440,21 @@ def _report(store, args, calendar, parser, actor: str) -> int:
     school = load_setting(store, SCHOOL_NAME)
     figures = gather_report_figures(store, calendar, term, school=school, today=today)
     report = build_report(figures, args.mode, load_threshold(store))
-    args.out.write_bytes(render_document(report, args.format))
+    write_private_file(args.out, render_document(report, args.format))
     with store.transaction() as cursor:
         record_audit(
             cursor, actor, "report downloaded", "report", term.label,
             detail=f"{args.format}, {args.mode}",
         )  # fmt: skip
-    print(
-        f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}."
-    )
+    say(f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}.")
     return 0
 
 
-def _accounts(store, args, actor: str) -> int:
+def _accounts(store, args, actor: str, say) -> int:
     """`accounts add`, `reset-password` and `reset-second-factor`, audited under the
     operating-system user."""
     if args.accounts_command == "reset-second-factor":
-        return _reset_second_factor(store, args.username, actor)
+        return _reset_second_factor(store, args.username, actor, say)
     password = _read_password(args.password_stdin)
     if password is None:
         print("Nothing changed: the two passwords are not the same.", file=sys.stderr)
@@ -297,7 +465,7 @@ def _accounts(store, args, actor: str) -> int:
                 store, args.username, args.name or args.username, args.role, password,
                 actor=actor,
             )  # fmt: skip
-            print(f"Added {account.username} ({ROLES[account.role]}).")
+            say(f"Added {account.username} ({ROLES[account.role]}).")
             return 0
         account_id = find_account_id(store, args.username)
         if account_id is None:
@@ -305,7 +473,7 @@ def _accounts(store, args, actor: str) -> int:
             return 1
         # Typed at the server by the person it is for: no need to change it again.
         record_password(store, account_id, password, actor=actor, temporary=False)
-        print(f"Set a new password for {args.username.strip().lower()}.")
+        say(f"Set a new password for {args.username.strip().lower()}.")
         return 0
     except RulesBroken as broken:
         print("Nothing changed; fix these and try again:", file=sys.stderr)
@@ -314,7 +482,7 @@ def _accounts(store, args, actor: str) -> int:
         return 1
 
 
-def _reset_second_factor(store, username: str, actor: str) -> int:
+def _reset_second_factor(store, username: str, actor: str, say) -> int:
     """The way back for someone (a sole headteacher, say) who has lost both their phone and
     their recovery codes: only whoever can run commands on the server can take it."""
     account_id = find_account_id(store, username)
@@ -334,7 +502,7 @@ def _reset_second_factor(store, username: str, actor: str) -> int:
     except RulesBroken as broken:
         print("Nothing changed:", "; ".join(map(str, broken.problems)), file=sys.stderr)
         return 1
-    print(
+    say(
         f"Reset the two-factor sign-in of {name} and ended its open sessions. At the next "
         "sign-in, after the password, the app asks to set up an authenticator app again."
     )
@@ -350,11 +518,12 @@ def _read_password(from_stdin: bool) -> str | None:
     return first if getpass.getpass("The same password again: ") == first else None
 
 
-def _backup_through_the_app(out_dir: Path, actor: str) -> int:
-    """The app holds the store: ask it to make the backup, and wait for its answer."""
+def _backup_through_the_app(out_dir: Path | None) -> int:
+    """The app holds the store: ask it to make the backup, into the folder chosen on its
+    Retention page, and wait for its answer."""
     print("The app holds the store; asking it to make the backup...", file=sys.stderr)
     try:
-        written = request_backup(database_path(), out_dir, actor=actor)
+        written = request_backup(database_path(), out_dir)
     except BackupUnanswered as problem:
         print(f"No backup made: {problem}.", file=sys.stderr)
         return 1
@@ -368,19 +537,18 @@ def _restore(source: Path, actor: str) -> int:
     except RestoreRefused as refusal:
         print(f"Nothing restored: {refusal}.", file=sys.stderr)
         return 1
-    except duckdb.IOException:
-        print(
-            f"The store {database_path()} is in use by another program (is the app running?). "
-            "Stop it and try again.",
-            file=sys.stderr,
-        )
+    except StoreInUse as in_use:
+        print(f"{in_use}\n  (The store: {database_path()}.)", file=sys.stderr)
         return 2
+    except (duckdb.Error, OSError) as error:
+        print(f"Nothing restored: {describe_failure(error)}.", file=sys.stderr)
+        return 1
     listed = ", ".join(f"{table} {rows}" for table, rows in counts.items())
     print(f"Restored {database_path()} from {find_backup(source)}: {listed}.")
     return 0
 
 
-def _policies(store, args, calendar: TermCalendar) -> int:
+def _policies(store, args, calendar: TermCalendar, say) -> int:
     as_of = args.as_of or date.today()
     listed = [
         {
@@ -393,7 +561,7 @@ def _policies(store, args, calendar: TermCalendar) -> int:
         }
         for policy in load_policy_statuses(store, calendar, as_of)
     ]
-    print(json.dumps(listed, indent=2))
+    say(json.dumps(listed, indent=2))
     return 0
 
 

@@ -165,6 +165,16 @@ def load_case_timeline(store: Store, incident_id: int) -> pd.DataFrame:
     )
 
 
+def describe_case_timeline(timeline: pd.DataFrame) -> pd.DataFrame:
+    """The timeline as people read it on the case page: plain column names."""
+    return timeline.rename(
+        columns={
+            "date": "Date", "step": "Step", "detail": "Detail",
+            "recorded_by": "Recorded by", "recorded_on": "Recorded on",
+        }
+    )  # fmt: skip
+
+
 def _steps(case: Case, audit, actions, evidence: list[EvidenceItem]) -> Iterator[tuple]:
     """(date, kind, step, detail, recorded) for every step, in no particular order."""
     by_action: dict[str, list[tuple]] = defaultdict(list)

@@ -30,6 +30,9 @@ from analytics.vocabulary import (
 )
 
 MAX_REFERENCE_LENGTH = 40
+# No case predates the register: a date before this is a typing slip (0001-01-01 once made
+# every page slow), and like a date after today it is refused.
+EARLIEST_DATE = date(2000, 1, 1)
 MAX_TEXT_LENGTH = 2000
 PERSON_REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_-]{0,19}")
 URL_PATTERN = re.compile(r"https?://\S+")
@@ -90,6 +93,8 @@ CODE_LIST_FIELDS = MappingProxyType({"categories": CATEGORIES, "about": ABOUT})
 LONG_TEXT_FIELDS = frozenset({"summary", "outcome", "rationale"})
 
 FIELD_LABELS = {
+    "evidence": "Evidence",
+    "backup_folder": "Backup folder",
     "reference": "Reference",
     "reported_on": "Reported on",
     "posted_on": "Posted on",
@@ -315,20 +320,25 @@ def _date_problems(case: Case, today: date) -> Iterable[Problem]:
         *_step_dates(case),
         ("closed_on", case.closed_on),
     ]
+    # A date before the register began is named once, not again against the other dates.
+    too_early = set()
     for name, on in all_dates:
         if on is not None and on > today:
             yield Problem(name, f"must not be after today ({today.isoformat()})")
+        elif on is not None and on < EARLIEST_DATE:
+            yield Problem(name, f"must not be before {EARLIEST_DATE.isoformat()}")
+            too_early.add(name)
     reported = case.reported_on
-    if reported is None:
+    if reported is None or "reported_on" in too_early:
         return
     if case.posted_on is not None and case.posted_on > reported:
         yield Problem(
             "posted_on", f"must be on or before the reported date ({reported.isoformat()})"
         )
     for name, on in _step_dates(case):
-        if on < reported:
+        if on < reported and name not in too_early:
             yield Problem(name, f"must be on or after the reported date ({reported.isoformat()})")
-    if case.closed_on is not None and case.closed_on < reported:
+    if case.closed_on is not None and case.closed_on < reported and "closed_on" not in too_early:
         yield Problem(
             "closed_on", f"must be on or after the reported date ({reported.isoformat()})"
         )

@@ -182,8 +182,10 @@ def _review_pack(store, account, params: _Params, calendar, today) -> Download:
 
 def _audit_trail(store, account, params: _Params, calendar, today) -> Download:
     _require(account, "download_audit_trail")
+    case = params.one("case", required=False)
     trail = load_audit_trail(
         store,
+        case_id=params.number("case") if case is not None else None,
         actor=params.one("actor", required=False),
         actions=params.all("action"),
         start=params.day("from"),

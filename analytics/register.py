@@ -30,6 +30,7 @@ from analytics.cases import (
     normalise,
     stage_of,
 )
+from analytics.pseudonyms import person_pseudonym, pseudonym_key_of
 from analytics.sql import load_query
 from analytics.store import Store
 from analytics.vocabulary import (
@@ -72,7 +73,8 @@ def _arrow_type(column: str) -> pa.DataType:
 
 # Cases travel into DuckDB as Arrow tables with exact types, whatever the values.
 _CASE_SCHEMA = pa.schema(
-    [(column, _arrow_type(column)) for column in CASE_COLUMNS] + [("stage", pa.string())]
+    [(column, _arrow_type(column)) for column in CASE_COLUMNS]
+    + [("stage", pa.string()), ("person_key", pa.uint64())]
 )
 
 _ACTION_SCHEMA = pa.schema(
@@ -92,8 +94,7 @@ _INSERT_CASES = """
     SELECT
         reference, reported_on, posted_on, platform, categories, posted_by, about,
         person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, stage, $is_demo,
-        person_pseudonym(person_ref)
+        content_removed_on, closed_on, outcome, rationale, stage, $is_demo, person_key
     FROM new_cases
 """
 
@@ -112,7 +113,7 @@ _UPDATE_CASE = """
         evidence_url = $evidence_url, discussion_on = $discussion_on,
         discussion_outcome = $discussion_outcome, content_removed_on = $content_removed_on,
         closed_on = $closed_on, outcome = $outcome, rationale = $rationale, stage = $stage,
-        person_key = person_pseudonym($person_ref)
+        person_key = $person_key
     WHERE id = $id
 """
 
@@ -326,7 +327,8 @@ def _change_case(store, incident_id, change, actor, audit_action, today, reason=
         changed = ensure_valid(change(case), today)
         if changed.reference != case.reference:
             _ensure_new_reference(cursor, changed.reference)
-        cursor.execute(_UPDATE_CASE, {"id": incident_id, **_case_row(changed)})
+        row = _case_row(changed, pseudonym_key_of(cursor))
+        cursor.execute(_UPDATE_CASE, {"id": incident_id, **row})
         record_audit(
             cursor,
             actor,
@@ -359,12 +361,14 @@ def _id_of(cursor: duckdb.DuckDBPyConnection, reference: str) -> int:
     return incident_id
 
 
-def _case_row(case: Case) -> dict[str, Any]:
-    """A case as an incidents row: its columns and the stage its steps put it in."""
+def _case_row(case: Case, pseudonym_key: bytes) -> dict[str, Any]:
+    """A case as an incidents row: its columns, the stage its steps put it in, and its
+    person's pseudonym."""
     row = {name: getattr(case, name) for name in CASE_COLUMNS}
     row["categories"] = list(case.categories)
     row["about"] = list(case.about)
     row["stage"] = stage_of(case)
+    row["person_key"] = person_pseudonym(pseudonym_key, case.person_ref)
     return row
 
 
@@ -372,8 +376,11 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
     """Insert cases and their actions as two set-based statements (fast for large imports)."""
     if not cases:
         return
-    new_cases = pa.Table.from_pylist([_case_row(case) for case in cases], schema=_CASE_SCHEMA)
-    new_actions = pa.Table.from_pylist(
+    key = pseudonym_key_of(cursor)
+    new_cases = pa.Table.from_pylist(  # noqa: F841 (read by name in _INSERT_CASES)
+        [_case_row(case, key) for case in cases], schema=_CASE_SCHEMA
+    )
+    new_actions = pa.Table.from_pylist(  # noqa: F841 (read by name in the SQL)
         [
             {
                 "reference": case.reference,
@@ -386,14 +393,10 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
         ],
         schema=_ACTION_SCHEMA,
     )
-    cursor.register("new_cases", new_cases)
-    cursor.register("new_actions", new_actions)
+    # DuckDB finds new_cases and new_actions, local Arrow tables, by name. (A registered
+    # view would keep each chunk of a large import alive until its transaction commits.)
     cursor.execute(_INSERT_CASES, {"is_demo": is_demo})
     cursor.execute(_INSERT_ACTIONS_BY_REFERENCE)
-    # On failure the transaction's cursor is closed, registrations and all; unregistering
-    # there would only hide the first error behind "transaction aborted".
-    cursor.unregister("new_cases")
-    cursor.unregister("new_actions")
 
 
 # ----------------------------------------------------------------------------- reads

@@ -13,7 +13,9 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.audit import record_audit
+from analytics.audit import CASE_RECORD_TYPE, erase_audit_text, record_audit
+from analytics.evidence import erase_case_evidence
+from analytics.pseudonyms import KEEP_REPEATS_OF_DISPOSED
 from analytics.settings import RETENTION_YEARS, load_setting
 from analytics.store import Store
 
@@ -26,24 +28,6 @@ _DUE_FOR_DISPOSAL = """
     WHERE closed_on IS NOT NULL AND anonymised_at IS NULL AND NOT legal_hold
         AND closed_on + to_years(CAST($years AS INTEGER)) < $today
     ORDER BY closed_on, id
-"""
-
-
-# Before a case loses its person pseudonym: the case itself, if it was a repeat, and every
-# later case of the same person (a repeat through it) keep being counted as repeats.
-_KEEP_REPEATS = """
-    UPDATE incidents AS other SET repeat_kept = true
-    FROM incidents AS disposed
-    WHERE disposed.id = $id AND disposed.person_key IS NOT NULL
-        AND other.person_key = disposed.person_key
-        AND (
-            (other.reported_on, other.id) > (disposed.reported_on, disposed.id)
-            OR (other.id = disposed.id AND EXISTS (
-                SELECT 1 FROM incidents AS earlier
-                WHERE earlier.person_key = disposed.person_key
-                    AND (earlier.reported_on, earlier.id) < (disposed.reported_on, disposed.id)
-            ))
-        )
 """
 
 
@@ -89,7 +73,7 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today:
         }
         chosen = [incident_id for incident_id in incident_ids if incident_id in due]
         for incident_id in chosen:
-            cursor.execute(_KEEP_REPEATS, {"id": incident_id})
+            cursor.execute(KEEP_REPEATS_OF_DISPOSED, {"id": incident_id})
             cursor.execute(
                 """
                 UPDATE incidents SET
@@ -103,5 +87,12 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today:
             cursor.execute(
                 "UPDATE escalation_actions SET note = NULL WHERE incident_id = ?", [incident_id]
             )
-            record_audit(cursor, actor, "case anonymised", "incident", incident_id)
+            erase_case_evidence(cursor, incident_id)
+            # Edit and legal-hold reasons about the case; the chain keeps their digests.
+            erase_audit_text(cursor, CASE_RECORD_TYPE, incident_id)
+            record_audit(cursor, actor, "case anonymised", CASE_RECORD_TYPE, incident_id)
+    if chosen:
+        # DuckDB does not overwrite the blocks it frees: until the file is written afresh,
+        # the removed text could still be read in it.
+        store.rewrite()
     return len(chosen)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 from analytics.audit import record_audit
-from analytics.cases import Problem, RulesBroken
+from analytics.cases import FREE_TEXT_CONTROL_CHARACTERS, Problem, RulesBroken
 from analytics.figures.interval_audit import MAX_THRESHOLD, MIN_THRESHOLD
-from analytics.store import Store
+from analytics.store import Store, make_private_folder
 
 # The thresholds the disclosure rule allows (its audit can honour no other).
 THRESHOLDS = range(MIN_THRESHOLD, MAX_THRESHOLD + 1)
@@ -13,6 +17,7 @@ THRESHOLDS = range(MIN_THRESHOLD, MAX_THRESHOLD + 1)
 SUPPRESSION_THRESHOLD = "suppression_threshold"
 SCHOOL_NAME = "school_name"
 RETENTION_YEARS = "retention_years"
+BACKUP_FOLDER = "backup_folder"
 DEFAULTS = {
     # Counts from 1 to one less than this are hidden from governors and in everything
     # circulated (analytics.figures.disclosure); a whole number from 3 to 10.
@@ -21,7 +26,11 @@ DEFAULTS = {
     SCHOOL_NAME: "All Saints' CE Primary School",
     # A closed case's free text is removed this many years after it closed.
     RETENTION_YEARS: "6",
+    # The only folder a backup asked for from the command line, while the app runs, is
+    # written to; empty until the headteacher chooses one (such requests are refused).
+    BACKUP_FOLDER: "",
 }
+MAX_FOLDER_LENGTH = 500
 
 
 class SettingInvalid(RulesBroken):
@@ -53,6 +62,10 @@ def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
         raise SettingInvalid([Problem(name, "must be a whole number of years from 1 to 50")])
     if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
         raise SettingInvalid([Problem(name, "is required (1 to 120 characters)")])
+    if name == BACKUP_FOLDER and value:
+        problems = backup_folder_problems(value, create=True)
+        if problems:
+            raise SettingInvalid(problems)
     with store.transaction() as cursor:
         cursor.execute(
             "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
@@ -60,3 +73,29 @@ def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
             [name, value],
         )
         record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+
+
+def backup_folder_problems(folder: str, *, create: bool = False) -> list[Problem]:
+    """What makes folder unfit for backups, or nothing: it must be a full path to a folder
+    (not a link) of this process's own user that no other user can write to, so that no
+    one else can read, swap or plant a backup in it. create makes a missing folder (0700).
+    """
+    if len(folder) > MAX_FOLDER_LENGTH or FREE_TEXT_CONTROL_CHARACTERS.search(folder):
+        return [Problem(BACKUP_FOLDER, f"must be a path of at most {MAX_FOLDER_LENGTH} characters")]
+    path = Path(folder)
+    if not path.is_absolute():
+        return [Problem(BACKUP_FOLDER, "must be a full path, starting with /")]
+    try:
+        if create and not os.path.lexists(path):
+            make_private_folder(path)
+        status = path.lstat()
+    except OSError as error:
+        return [Problem(BACKUP_FOLDER, f"cannot be made or read ({error.strerror})")]
+    if stat.S_ISLNK(status.st_mode) or not stat.S_ISDIR(status.st_mode):
+        return [Problem(BACKUP_FOLDER, "must be a folder itself, not a file or a link")]
+    if status.st_uid != os.getuid():
+        return [Problem(BACKUP_FOLDER, "must belong to the user the app runs as")]
+    if status.st_mode & 0o022:
+        mode = f"{stat.S_IMODE(status.st_mode):o}"
+        return [Problem(BACKUP_FOLDER, f"must not be writable by other users (its mode is {mode})")]
+    return []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import os
 from datetime import date
 from pathlib import Path
 
@@ -72,3 +74,16 @@ def escalated_case(**changes) -> Case:
         actions=(EscalationStep("written_warning", date(2026, 1, 15)),),
         **changes,
     )
+
+
+def needs_root(test):
+    """Giving a file to another user needs root, which these machines and CI run as: the
+    test fails, never skips, where it is not."""
+
+    def run(*args, **kwargs):
+        assert os.getuid() == 0, "run the tests as root: giving a file away needs it"
+        return test(*args, **kwargs)
+
+    run.__name__, run.__doc__ = test.__name__, test.__doc__
+    run.__signature__ = inspect.signature(test)
+    return run

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import html
+
 import streamlit as st
 
+from analytics.accounts import Account
 from analytics.cases import (
     CODE_FIELDS,
     CODE_LIST_FIELDS,
@@ -14,7 +18,9 @@ from analytics.cases import (
     MAX_TEXT_LENGTH,
     Case,
     EscalationStep,
+    RulesBroken,
 )
+from analytics.evidence import load_evidence_list, record_evidence
 from analytics.register import (
     record_closing,
     record_discussion,
@@ -24,7 +30,8 @@ from analytics.register import (
 )
 from analytics.store import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
-from ui.shared import code_label, date_field, input_key, save
+from ui.auth import authorise
+from ui.shared import code_label, date_field, flash, inert, input_key, render_download, save
 
 
 def render_step_forms(store: Store, incident_id: int, case: Case, actor: str) -> None:
@@ -184,3 +191,56 @@ def _edit_input(field_name: str, current):
     if field_name in LONG_TEXT_FIELDS:
         return st.text_area(label, value=current or "", max_chars=MAX_TEXT_LENGTH, key=key)
     return st.text_input(label, value=current or "", key=key)
+
+
+def render_evidence(store: Store, account: Account, incident_id: int) -> None:
+    """The case's evidence: thumbnails, downloads (audited by the route), attaching more,
+    and the case file for the police, legal advice or a platform."""
+    st.subheader("Evidence")
+    items = load_evidence_list(store, incident_id)
+    if not items:
+        st.caption("No screenshots or documents are attached yet.")
+    columns = st.columns(4)
+    for position, item in enumerate(items):
+        with columns[position % 4]:
+            if item.thumbnail:
+                # Inline, never a /media URL (which answers anyone who has the address).
+                encoded = base64.b64encode(item.thumbnail).decode()
+                alt = html.escape(f"Thumbnail of {item.file_name}", quote=True)
+                st.html(f'<img src="data:image/jpeg;base64,{encoded}" alt="{alt}">')
+            st.text(
+                f"{item.file_name}\n{item.type_label}, added {item.added_at:%d/%m/%Y} by "
+                f"{item.added_by}\nSHA-256 {item.sha256[:16]}…"
+            )
+            if account.may("download_evidence"):
+                render_download(f"Download item {item.id}", "evidence", id=item.id)
+    if account.may("record_step"):
+        with st.form(f"evidence_{incident_id}", clear_on_submit=True):
+            uploads = st.file_uploader(
+                "Screenshots or documents of the post (PNG, JPEG, WebP or PDF, up to 10 MB "
+                "each; images are saved again without their hidden details, such as where "
+                "they were taken)",
+                type=["png", "jpg", "jpeg", "webp", "pdf"],
+                accept_multiple_files=True,
+            )
+            note = st.text_input("Note (optional)", max_chars=MAX_TEXT_LENGTH)
+            if st.form_submit_button("Attach") and uploads and (acting := authorise("record_step")):
+                _attach(store, incident_id, uploads, note, acting.actor)
+    if account.may("make_case_file"):
+        render_download("Make the case file (PDF, confidential)", "casefile", case=incident_id)
+
+
+def _attach(store: Store, incident_id: int, uploads, note: str, actor: str) -> None:
+    attached = 0
+    for upload in uploads:
+        try:
+            record_evidence(
+                store, incident_id, upload.getvalue(), upload.name, note=note or None, actor=actor
+            )
+            attached += 1
+        except RulesBroken as broken:
+            rules = "; ".join(problem.rule for problem in broken.problems)
+            st.error(f"{inert(upload.name)} was not attached: {inert(rules)}.")
+    if attached:
+        flash(f"Attached {attached} item{'s' if attached != 1 else ''}.")
+        st.rerun()

@@ -24,7 +24,7 @@ from analytics.figures.releases import disclose_overview
 from analytics.freshness import load_latest_change
 from analytics.overview import Scope
 from analytics.register import count_cases
-from analytics.store import Store, database_path
+from analytics.store import Store, StoreInUse, database_path
 from analytics.terms import TermCalendar, load_term_calendar, terms_path
 
 DEMO_CASES_OFFERED = 300
@@ -55,8 +55,13 @@ def announce_setup_code(store: Store) -> None:
 
 
 def get_store() -> Store:
-    """The one store of this process, opened (migrated and seeded) on first use."""
-    return _store_at(str(database_path()))
+    """The one store of this process, opened (migrated and seeded) on first use. If another
+    process holds it, the page says so plainly, naming that process, and stops."""
+    try:
+        return _store_at(str(database_path()))
+    except StoreInUse as in_use:
+        st.error(str(in_use))
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,31 +1,43 @@
-"""Audit trail: every write, by whom and why; filterable, downloadable, never editable."""
+"""Audit trail: every write and every case opened, by whom and why; filterable, never editable."""
 
 import streamlit as st
 
-from analytics.audit import list_audit_choices, load_audit_trail, verify_audit_chain
+from analytics.audit import (
+    find_audit_case,
+    list_audit_choices,
+    load_audit_trail,
+    verify_audit_trail,
+)
 from ui.auth import require_page
-from ui.shared import get_store, render_download
+from ui.shared import get_store, inert, render_download
 
 account = require_page("audit")
 store = get_store()
 st.title("Audit trail")
 
-broken_at = verify_audit_chain(store)
-if broken_at is None:
-    st.success("The trail is whole: no row has been changed or removed since it was written.")
+verdict = verify_audit_trail(store)
+if verdict.whole:
+    st.success(inert(verdict.message))
 else:
-    st.error(f"The trail has been altered outside the app, at or just before row {broken_at}.")
+    st.error(f"The trail is not as the app wrote it. {inert(verdict.message)}")
 
 actors, actions = list_audit_choices(store)
-first, second, third, fourth = st.columns(4)
+first, second, third, fourth, fifth = st.columns(5)
 actor = first.selectbox("Person", actors, index=None, placeholder="Anyone", key="audit_actor")
 chosen_actions = second.multiselect("Action", actions, key="audit_actions")
 start = third.date_input("From", value=None, key="audit_from")
 end = fourth.date_input("To", value=None, key="audit_to")
-trail = load_audit_trail(store, actor=actor, actions=chosen_actions, start=start, end=end)
+reference = fifth.text_input("Case reference", key="audit_case", placeholder="Any case").strip()
+case_id = find_audit_case(store, reference) if reference else None
+if reference and case_id is None:
+    st.info(f"No case has the reference {inert(reference)}.")
+    st.stop()
+trail = load_audit_trail(
+    store, actor=actor, actions=chosen_actions, start=start, end=end, case_id=case_id
+)
 st.caption(f"{len(trail):,} row(s), newest first (at most 1,000 shown).")
 st.dataframe(trail, hide_index=True)
 render_download(
-    "Download these rows (CSV)", "audit_trail", actor=actor, action=chosen_actions,
+    "Download these rows (CSV)", "audit_trail", actor=actor, action=chosen_actions, case=case_id,
     **{"from": start and start.isoformat(), "to": end and end.isoformat()},
 )  # fmt: skip

@@ -4,38 +4,47 @@ from datetime import date
 
 import streamlit as st
 
+from analytics.audit import record_case_opened
+from analytics.casefile import describe_case_timeline, load_case_timeline
+from analytics.overview import available_terms
 from analytics.register import (
     CaseFilter,
     CaseNotFound,
     count_cases,
     describe_case_list,
-    describe_timeline,
     load_case,
     load_case_list,
     load_edit_history,
-    load_stage,
+    load_status,
 )
 from analytics.retention import is_on_legal_hold, record_legal_hold
+from analytics.terms import parse_term
 from analytics.vocabulary import (
     ABOUT,
     CATEGORIES,
     PLATFORMS,
     POSTED_BY,
-    STAGES,
+    STATUSES,
     label_of,
 )
 from ui.auth import authorise, require_page
-from ui.case_forms import render_step_forms
+from ui.case_forms import render_evidence, render_step_forms
 from ui.shared import (
+    DATE_FORMAT,
     UrlState,
+    get_calendar,
     get_store,
     inert,
+    one_of,
     render_demo_banner,
     render_demo_offer,
     show_flash,
 )
 
 ROWS_SHOWN = 500
+# The case this tab last recorded as opened.
+CASE_OPENED_KEY = "incidents_case_opened"
+OPEN_CASE_KEY, CASE_IN_URL_KEY = "incidents.open_case", "incidents.case_in_url"
 
 account = require_page("incidents")
 store = get_store()
@@ -48,26 +57,46 @@ if count_cases(store) == 0:
     st.stop()
 
 # Every filter lives in the URL, so a filtered view can be bookmarked and shared.
+calendar, today = get_calendar(), date.today()
+terms = [term.label for term in available_terms(store, calendar, today)]
 url = UrlState("incidents")
 url.seed("reported_from", None, date.fromisoformat)
 url.seed("reported_to", None, date.fromisoformat)
+# Not "term", which the Overview always sets: the list would open on one term only.
+url.seed("reported_in", None, one_of(terms))
+url.seed("person", "")
 with st.container(border=True):
     first, second, third = st.columns(3)
     categories = url.codes(first, "Category", CATEGORIES, "category")
     platforms = url.codes(second, "Platform", PLATFORMS, "platform")
-    stages = url.codes(third, "Stage", STAGES, "stage")
-    first, second, _ = st.columns(3)
-    reported_from = first.date_input("Reported from", key=url.key("reported_from"))
-    reported_to = second.date_input("Reported to", key=url.key("reported_to"))
-url.keep("reported_from", reported_from)
-url.keep("reported_to", reported_to)
+    statuses = url.codes(third, "Status", STATUSES, "status")
+    first, second, third, fourth = st.columns(4)
+    term = first.selectbox(
+        "Term", terms, index=None, placeholder="Any term", key=url.key("reported_in")
+    )
+    reported_from = second.date_input(
+        "Reported from", key=url.key("reported_from"), format=DATE_FORMAT
+    )
+    reported_to = third.date_input("Reported to", key=url.key("reported_to"), format=DATE_FORMAT)
+    person = fourth.text_input(
+        "Person reference", key=url.key("person"), placeholder="e.g. F-01",
+        help="Every case of one person, by the reference the school gave them.",
+    )  # fmt: skip
+for name, value in {
+    "reported_in": term, "reported_from": reported_from, "reported_to": reported_to,
+    "person": person.strip() or None,
+}.items():  # fmt: skip
+    url.keep(name, value)
 
+period = calendar.reporting_period(parse_term(term)) if term else None
 case_filter = CaseFilter(
     categories=tuple(categories),
     platforms=tuple(platforms),
-    stages=tuple(stages),
-    reported_from=reported_from,
-    reported_to=reported_to,
+    statuses=tuple(statuses),
+    # A term and dates together: the cases reported in both.
+    reported_from=max(filter(None, [reported_from, period and period.start]), default=None),
+    reported_to=min(filter(None, [reported_to, period and period.end]), default=None),
+    person_ref=person,
 )
 cases = load_case_list(store, case_filter, row_limit=ROWS_SHOWN)
 matching = int(cases["matching_cases"].iloc[0]) if len(cases) else 0
@@ -87,29 +116,41 @@ if chosen_id is not None and chosen_id not in references:
     except CaseNotFound:
         st.info("That case is not in the register.")
         chosen_id = None
-options = list(references)
+# The choice has a key of its own (its options change as cases are opened, and a widget
+# without a key would then drop the next pick); the URL wins whenever it changed, as when
+# a link opened a case.
+if st.session_state.get(CASE_IN_URL_KEY) != asked_for:
+    st.session_state[OPEN_CASE_KEY] = chosen_id
 chosen_id = st.selectbox(
     "Open a case",
-    options,
-    index=options.index(chosen_id) if chosen_id in references else None,
+    list(references),
     format_func=lambda incident_id: references[incident_id],
     placeholder="Choose a case by its reference",
+    key=OPEN_CASE_KEY,
 )
+st.session_state[CASE_IN_URL_KEY] = str(chosen_id) if chosen_id is not None else ""
 if chosen_id is None:
     st.query_params.pop("case", None)
+    st.session_state.pop(CASE_OPENED_KEY, None)  # choosing it again is another opening
     st.stop()
 st.query_params["case"] = str(chosen_id)
 
 case = load_case(store, chosen_id)
+# Who looked: once per opening of a case in this tab, not at every rerun while it is open.
+# Recorded before anything of the case is shown, so a view that cannot be audited fails.
+if st.session_state.get(CASE_OPENED_KEY) != chosen_id:
+    record_case_opened(store, account.actor, chosen_id)
+    st.session_state[CASE_OPENED_KEY] = chosen_id
 st.header(f"Case {inert(case.reference)}")
-st.markdown(f"**Stage:** {label_of(STAGES, load_stage(store, chosen_id))}")
+st.markdown(f"**Status:** {label_of(STATUSES, load_status(store, chosen_id))}")
 facts = {
-    "Reported on": case.reported_on,
-    "Posted on": case.posted_on or "not recorded",
+    "Reported on": f"{case.reported_on:%d/%m/%Y}",
+    "Posted on": f"{case.posted_on:%d/%m/%Y}" if case.posted_on else "not recorded",
     "Platform": label_of(PLATFORMS, case.platform) or "not recorded",
     "Posted by": label_of(POSTED_BY, case.posted_by) or "not recorded",
     "About": ", ".join(label_of(ABOUT, code) for code in case.about) or "not recorded",
     "Person reference": case.person_ref or "not recorded",
+    "Categories": "; ".join(label_of(CATEGORIES, code) for code in case.categories),
 }
 columns = st.columns(3)
 for position, (label, value) in enumerate(facts.items()):
@@ -119,10 +160,17 @@ if case.summary:
 if case.evidence_url:
     st.link_button("Open the evidence", case.evidence_url)
 if case.closed_on:
-    st.text(f"Closed on {case.closed_on}. Rationale: {case.rationale}")
+    st.text(f"Closed on {case.closed_on:%d/%m/%Y}. Rationale: {case.rationale}")
 
 st.subheader("Timeline")
-st.dataframe(describe_timeline(case), hide_index=True)
+st.dataframe(
+    describe_case_timeline(load_case_timeline(store, chosen_id)),
+    hide_index=True,
+    column_config={
+        "Date": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        "Recorded on": st.column_config.DateColumn(format="DD/MM/YYYY"),
+    },
+)
 edits = load_edit_history(store, chosen_id)
 if len(edits):
     with st.expander(f"Changes to recorded fields ({len(edits)})"):
@@ -141,6 +189,8 @@ if account.may("place_legal_hold"):
                     store, chosen_id, not on_hold, actor=acting.actor, reason=reason.strip()
                 )
                 st.rerun()
+
+render_evidence(store, account, chosen_id)
 
 st.subheader("Record a step")
 show_flash()  # next to the forms, where the user's eyes are after saving a step

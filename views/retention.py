@@ -10,7 +10,13 @@ from analytics.retention import (
     load_cases_on_hold,
     retention_years,
 )
-from analytics.settings import RETENTION_YEARS, record_setting
+from analytics.settings import (
+    BACKUP_FOLDER,
+    MAX_FOLDER_LENGTH,
+    RETENTION_YEARS,
+    load_setting,
+    record_setting,
+)
 from ui.auth import authorise, require_page
 from ui.shared import get_store, render_download, save, show_flash
 
@@ -70,3 +76,22 @@ st.caption(
     "`python -m analytics restore FILE` into a new store."
 )
 render_download("Download a backup", "backup")
+
+with st.form("backup_folder"):
+    folder = st.text_input(
+        "Folder for backups asked for from the command line while the app runs",
+        value=load_setting(store, BACKUP_FOLDER), max_chars=MAX_FOLDER_LENGTH,
+        placeholder="/srv/school-backups", key="backup_folder",
+        help="A full path on the server. The folder must belong to the user the app runs as "
+        "and be writable by no one else; a missing one is made, readable by that user only. "
+        "`python -m analytics backup` writes only here while the app runs; leave it empty "
+        "to refuse such requests.",
+    )  # fmt: skip
+    if st.form_submit_button("Save the backup folder"):
+        save(
+            lambda: record_setting(store, BACKUP_FOLDER, folder, actor=account.actor),
+            f"Backup folder set to {folder.strip()}." if folder.strip()
+            else "No backup folder: command-line backups are refused while the app runs.",
+            "backup_folder",
+            action="manage_retention",
+        )  # fmt: skip

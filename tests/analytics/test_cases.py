@@ -104,6 +104,27 @@ def test_no_date_is_after_today(changes, field):
     assert f"{field}: must not be after today (2026-03-15)" in problems_of(make_case(**changes))
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"reported_on": date(1, 1, 1), "posted_on": None}, "reported_on"),
+        ({"posted_on": date(1999, 12, 31)}, "posted_on"),
+        ({"discussion_on": date(1, 1, 1), "discussion_outcome": "removed"}, "discussion_on"),
+        ({"actions": (EscalationStep("police", date(1999, 1, 1)),)}, "police_on"),
+        ({"content_removed_on": date(1999, 12, 31)}, "content_removed_on"),
+    ],
+)
+def test_no_date_is_before_2000_and_the_field_is_named_once(changes, field):
+    # Before the register began: a slip such as 0001-01-01 once made every page slow.
+    assert problems_of(make_case(**changes)) == [f"{field}: must not be before 2000-01-01"]
+
+
+def test_the_first_day_of_2000_is_allowed():
+    first = date(2000, 1, 1)
+    assert problems_of(make_case(reported_on=first, posted_on=first, discussion_on=first,
+                                 discussion_outcome="removed")) == []  # fmt: skip
+
+
 def test_today_itself_is_allowed():
     assert problems_of(make_case(reported_on=TODAY, content_removed_on=TODAY)) == []
 

@@ -1,7 +1,9 @@
-"""Faults: a killed writer loses no committed case; a stopped import writes nothing."""
+"""Faults: a killed writer loses no committed case; a stopped import writes nothing; a
+rewrite killed at any point leaves a whole store; a full disk is told plainly."""
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import signal
@@ -13,10 +15,13 @@ import duckdb
 import pytest
 
 import analytics.register
-from analytics.demo import generate_demo_cases
+from analytics.backup import TABLES
+from analytics.bootstrap import open_dashboard_store
+from analytics.demo import generate_demo_cases, load_demo_data
 from analytics.interchange import COLUMNS, ImportRejected, import_cases
 from analytics.register import count_cases
-from analytics.store import migration_files, open_store
+from analytics.store import describe_failure, migration_files, open_store, rewrite_path
+from analytics.terms import TermCalendar
 from tests.conftest import TODAY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -295,3 +300,196 @@ def test_a_store_killed_between_a_migrations_commit_and_its_checkpoint_opens_off
         assert versions == {version for version, _, _ in migration_files()}
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- a rewrite killed
+
+# Rewrites the store (analytics.store.Store.rewrite), stopping at the point argv[2] names:
+# "copied" (the fresh copy whole beside the store, not yet renamed over it), "renamed" (the
+# copy in place, the old connection not yet closed), or "rewritten" (all done).
+REWRITER = """
+import os
+import sys
+from analytics.store import open_store
+
+path, pause_at = sys.argv[1], sys.argv[2]
+store = open_store(path)
+rename = os.replace
+
+
+def pause(point):
+    print(point, flush=True)
+    sys.stdin.readline()  # never answered: the test kills the process here
+
+
+def pausing_rename(source, target):
+    if pause_at == "copied":
+        pause("copied")
+    rename(source, target)
+    if pause_at == "renamed":
+        pause("renamed")
+
+
+os.replace = pausing_rename
+store.rewrite()
+pause("rewritten")
+"""
+
+SECRET = "Quokka-vellum 5521: a pupil's name that must not outlive its case"
+
+
+@pytest.mark.parametrize("point", ["copied", "renamed", "rewritten"])
+def test_a_rewrite_killed_at_each_point_leaves_a_store_that_opens_with_everything(tmp_path, point):
+    path = tmp_path / "rewrite.duckdb"
+    store = open_store(path)
+    try:
+        load_demo_data(store, 30, actor="test", today=TODAY)
+        with store.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO incidents (reference, reported_on, categories, summary) "
+                "VALUES ('S-1', DATE '2026-01-05', ['racist'], ?)",
+                [SECRET],
+            )
+        store.checkpoint()
+        with store.transaction() as cursor:
+            cursor.execute("DELETE FROM incidents WHERE reference = 'S-1'")
+        before = everything(store)
+    finally:
+        store.close()
+    assert SECRET.encode() in path.read_bytes()
+
+    rewriter = subprocess.Popen(
+        [sys.executable, "-c", REWRITER, str(path), point],
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert rewriter.stdout.readline().strip() == point
+    kill(rewriter)
+
+    # Before the rename the old file is whole; from the rename on, the new one is.
+    assert (SECRET.encode() in path.read_bytes()) == (point == "copied")
+    store = open_store(path)
+    try:
+        assert everything(store) == before
+    finally:
+        store.close()
+    assert not rewrite_path(path).exists()  # a copy left by the kill is gone
+
+
+def everything(store) -> dict[str, list[tuple]]:
+    return {table: store.read_rows(f"SELECT * FROM {table} ORDER BY ALL") for table in TABLES}
+
+
+# ---------------------------------------------------------------- a full disk
+
+# Runs `python -m analytics import FILE` in this process, the disk "filling" at the point
+# argv[3] names: "opened" (before the import writes anything) or "committed" (after its
+# commit, before the store is closed and checkpointed). A full disk is stood in for by
+# RLIMIT_FSIZE 0: every write that would grow a file then fails ("File too large") as
+# writes on a full disk fail ("No space left on device"); SIGXFSZ is ignored so the write
+# fails instead of the process dying.
+FILLING_DISK = """
+import resource
+import signal
+import sys
+import analytics.__main__ as cli
+from analytics.store import Store
+
+db_path, csv_path, fill_at = sys.argv[1], sys.argv[2], sys.argv[3]
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def fill_disk():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+open_dashboard_store, close = cli.open_dashboard_store, Store.close
+
+
+def opened_then_full(*args, **kwargs):
+    store = open_dashboard_store(*args, **kwargs)
+    fill_disk()
+    return store
+
+
+def full_then_closed(store):
+    fill_disk()
+    close(store)
+
+
+if fill_at == "opened":
+    cli.open_dashboard_store = opened_then_full
+else:
+    Store.close = full_then_closed
+sys.exit(cli.main(["import", csv_path]))
+"""
+
+
+def import_on_a_filling_disk(db_path: Path, csv_path: Path, fill_at: str):
+    return subprocess.run(
+        [sys.executable, "-c", FILLING_DISK, str(db_path), str(csv_path), fill_at],
+        cwd=PROJECT_ROOT, env=os.environ | {"DASHBOARD_DB": str(db_path)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def ready_store(tmp_path) -> tuple[Path, Path]:
+    """A store already made (migrated, seeded, keyed) and a file of 300 cases to import."""
+    db_path, csv_path = tmp_path / "full.duckdb", tmp_path / "cases.csv"
+    open_dashboard_store(TermCalendar(), db_path).close()
+    csv_path.write_text(demo_csv(300), encoding="utf-8")
+    return db_path, csv_path
+
+
+def test_an_import_on_a_full_disk_claims_nothing_and_names_the_cause(ready_store):
+    db_path, csv_path = ready_store
+    result = import_on_a_filling_disk(db_path, csv_path, "opened")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == "Nothing imported: File too large."
+    store = open_store(db_path)
+    try:
+        assert count_cases(store) == 0
+    finally:
+        store.close()
+
+
+def test_an_import_committed_before_the_disk_filled_says_where_it_is_kept(ready_store):
+    db_path, csv_path = ready_store
+    result = import_on_a_filling_disk(db_path, csv_path, "committed")
+    assert result.returncode == 1
+    assert result.stdout.startswith("Imported 300 new case(s)")
+    assert result.stderr.strip() == (
+        "But the store file could not be brought up to date: File too large. What was "
+        f"committed is kept in {db_path}.wal and is written into the store the next time it "
+        "opens; make room on the disk first."
+    )
+    assert "Traceback" not in result.stderr
+    store = open_store(db_path)
+    try:
+        assert count_cases(store) == 300
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
+        (
+            duckdb.IOException(
+                'IO Error: Could not write file "/srv/s.duckdb.wal": No space left on device'
+            ),
+            "No space left on device",
+        ),
+        (
+            duckdb.TransactionException(
+                'TransactionContext Error: Failed to commit: Could not write file "/x.wal": '
+                "File too large"
+            ),
+            "File too large",
+        ),
+    ],
+)
+def test_the_cause_of_a_failed_write_is_told_plainly(error, cause):
+    assert describe_failure(error) == cause

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+import analytics.interchange
 from analytics.demo import load_demo_data
 from analytics.interchange import (
     COLUMNS,
@@ -151,4 +152,68 @@ def test_imports_and_exports_are_on_the_audit_trail(store):
     assert store.read_rows("SELECT actor, action, detail FROM audit_log ORDER BY id") == [
         ("os:head", "cases imported", "5 added, 0 already present, from incidents-sample.csv"),
         ("os:head", "cases exported", "5 cases"),
+    ]
+
+
+def test_a_date_before_2000_is_refused_on_import(store):
+    text = "reference,reported_on,categories\nD-1,0001-01-01,racist\nD-2,2026-01-05,racist\n"
+    assert rejection_of(store, text) == ["line 2, reported_on: must not be before 2000-01-01"]
+
+
+def numbered_rows(count: int, *, first: int = 0) -> str:
+    return "".join(f"N-{n},2026-01-05,racist\n" for n in range(first, first + count))
+
+
+def test_a_file_of_many_chunks_imports_in_one_transaction(store, monkeypatch):
+    monkeypatch.setattr(analytics.interchange, "CHUNK_ROWS", 10)
+    text = "reference,reported_on,categories\n" + numbered_rows(35)
+    report = import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+    assert (report.added, report.already_present) == (35, 0)
+    again = import_cases(store, text + numbered_rows(5, first=35), actor="t", source="t.csv",
+                         today=TODAY)  # fmt: skip
+    assert (again.added, again.already_present) == (5, 35)
+    assert store.read_value("SELECT count(*) FROM audit_log WHERE action = 'cases imported'") == 2
+
+
+def test_a_bad_line_in_a_late_chunk_stops_the_whole_import(store, monkeypatch):
+    monkeypatch.setattr(analytics.interchange, "CHUNK_ROWS", 10)
+    text = "reference,reported_on,categories\n" + numbered_rows(33) + "N-0,2026-01-06,racist\n"
+    text += "N-12,2026-01-06,racist\n" * 2
+    # Repeats are named against the first line, whichever chunk it was in.
+    assert rejection_of(store, text) == [
+        "line 35, reference: 'N-0' appears already on line 2",
+        "line 36, reference: 'N-12' appears already on line 14",
+        "line 37, reference: 'N-12' appears already on line 14",
+    ]
+
+
+def test_problems_are_listed_up_to_200_and_the_rest_counted(store):
+    text = "reference,reported_on,categories\n" + "B,2026-01-05,rude\n" * 300
+    with pytest.raises(ImportRejected) as raised:
+        import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+    rejected = raised.value
+    # Each line: the unknown code, and from the second line on, the repeated reference.
+    assert len(rejected.problems) == 200 and rejected.more == 599 - 200
+    assert str(rejected.problems[0]).startswith("line 2, categories: 'rude' is not a known")
+    assert rejected.lines()[-1] == "and 399 more"
+    assert count_cases(store) == 0
+
+
+def test_a_line_that_is_not_utf8_far_into_a_file_is_named(store, tmp_path):
+    path = tmp_path / "late.csv"
+    rows = numbered_rows(5_000).encode()  # more than one block read for the line search
+    path.write_bytes(b"reference,reported_on,categories\n" + rows + "Café,2026-01-05,racist\n"
+                     .encode("latin-1"))  # fmt: skip
+    with pytest.raises(ImportRejected) as raised:
+        import_cases_file(store, path, actor="test", today=TODAY)
+    assert [str(p) for p in raised.value.problems] == [
+        'line 5002, file: is not UTF-8 text; save it as "CSV UTF-8" and try again'
+    ]
+    assert count_cases(store) == 0
+
+
+def test_a_field_too_long_for_csv_is_named_not_raised(store):
+    text = 'reference,reported_on,categories,summary\nL-1,2026-01-05,racist,"' + "x" * 200_000
+    assert rejection_of(store, text + '"\n') == [
+        "line 2, file: cannot be read as CSV (field larger than field limit (131072))"
     ]

@@ -6,8 +6,11 @@ import csv
 import json
 import os
 import pwd
+import shutil
+import stat
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyotp
@@ -15,10 +18,12 @@ import pytest
 
 from analytics.accounts import SESSION_ENDED_SECOND_FACTOR_RESET, record_account, sign_in
 from analytics.bootstrap import open_dashboard_store
+from analytics.keys import key_path
 from analytics.overview import Scope
 from analytics.register import count_cases
 from analytics.second_factor import begin_enrolment, has_second_factor, record_enrolment
 from analytics.sessions import check_session, record_session_start
+from analytics.settings import BACKUP_FOLDER, record_setting
 from analytics.store import open_store
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import fill_report_store
@@ -50,6 +55,10 @@ def run_cli(
     )
 
 
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
 def cases_in(db_path: Path) -> int:
     store = open_store(db_path)
     try:
@@ -65,23 +74,31 @@ def test_import_then_export_gives_the_same_cases(db_path, tmp_path):
     again = run_cli(db_path, "import", str(SAMPLE_CSV))
     assert "Imported 0 new case(s)" in again.stdout and "5 already in the store" in again.stdout
     out = tmp_path / "out.csv"
+    out.write_text("readable by everyone before")
+    os.chmod(out, 0o644)
     exported = run_cli(db_path, "export", str(out))
     assert exported.returncode == 0, exported.stderr
     assert out.read_text(encoding="utf-8") == SAMPLE_CSV.read_text(encoding="utf-8")
+    # Personal data: the export, like the store, is its owner's alone.
+    assert [mode_of(path) for path in (out, db_path)] == [0o600, 0o600]
 
 
 def test_a_bad_file_exits_non_zero_names_every_bad_line_and_imports_nothing(db_path, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "reference,reported_on,categories\nA,2026-01-01,racist\nB,,racist\nC,2026-01-01,rude\n",
+        "reference,reported_on,categories\nA,2026-01-01,racist\nB,,racist\nC,2026-01-01,rude\n"
+        + "".join(f"R-{n},2026-01-01,rude\n" for n in range(250)),
         encoding="utf-8",
     )
     result = run_cli(db_path, "import", str(bad))
-    assert result.returncode == 1
+    assert result.returncode == 1 and result.stdout == ""
     assert "nothing imported" in result.stderr
     assert "line 3, reported_on: is required" in result.stderr
     assert "line 4, categories: 'rude' is not a known code" in result.stderr
-    assert "line 2" not in result.stderr
+    assert "line 2," not in result.stderr
+    # 252 bad lines: the first 200 listed, the rest counted.
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 + 200 + 1 and lines[-1] == "  and 52 more"
     assert cases_in(db_path) == 0
 
 
@@ -113,15 +130,71 @@ def test_a_missing_file_is_a_plain_message(db_path, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_a_store_held_by_another_process_gets_a_plain_message(db_path):
-    holder = open_store(db_path)
+# Holds a store as the running app does (its backup service on), until told to stop.
+APP_LIKE = """
+import sys
+from analytics.backup import serve_backup_requests
+from analytics.bootstrap import open_dashboard_store
+from analytics.keys import key_path
+from analytics.terms import TermCalendar
+store = open_dashboard_store(TermCalendar(), sys.argv[1])
+serve_backup_requests(store)
+print("holding", flush=True)
+sys.stdin.readline()
+store.close()
+"""
+
+
+@contextmanager
+def app_holding(db_path: Path):
+    """A real second process holding the store, as the app does; yields its PID."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", APP_LIKE, str(db_path)],
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
-        result = run_cli(db_path, "export", str(db_path.with_suffix(".csv")))
+        assert holder.stdout.readline().strip() == "holding"
+        yield holder.pid
     finally:
-        holder.close()
-    assert result.returncode == 2
-    assert "in use by another program" in result.stderr
-    assert "Traceback" not in result.stderr
+        holder.communicate("\n", timeout=60)
+
+
+def test_while_the_app_holds_the_store_a_backup_goes_only_to_the_chosen_folder(db_path, tmp_path):
+    chosen = tmp_path / "chosen"
+    store = open_store(db_path)
+    try:
+        record_setting(store, BACKUP_FOLDER, str(chosen), actor="head")
+    finally:
+        store.close()
+    with app_holding(db_path) as pid:
+        held = run_cli(db_path, "export", str(tmp_path / "cases.csv"))
+        made = run_cli(db_path, "backup")
+        elsewhere = run_cli(db_path, "backup", "--out", str(tmp_path / "mine"))
+    # Any other command is told which process holds the store.
+    assert held.returncode == 2 and "Traceback" not in held.stderr
+    assert held.stderr.splitlines()[0] == (
+        f"The store is in use by another process (PID {pid}); stop it first."
+    )
+    assert made.returncode == 0, made.stderr
+    (written,) = chosen.iterdir()
+    assert f"to {written} (made by the running app)" in made.stdout
+    assert mode_of(written) == 0o600
+    assert elsewhere.returncode == 1
+    assert (
+        "No backup made: the app refused the backup: a backup asked for from the command "
+        f"line goes only into the folder chosen on the Retention page, {chosen}."
+        in elsewhere.stderr
+    )
+    assert not (tmp_path / "mine").exists()
+    store = open_store(db_path)
+    try:
+        actors = store.read_rows(
+            "SELECT action, actor FROM audit_log WHERE action LIKE 'backup %' ORDER BY id"
+        )
+    finally:
+        store.close()
+    me = f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    assert actors == [("backup made", me), ("backup refused", me)]
 
 
 def summary_of(db_path: Path, *args: str) -> dict:
@@ -211,6 +284,7 @@ def test_report_csv_gives_the_hand_worked_figures_in_each_mode(db_path, tmp_path
             "--out", str(out),
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
+        assert mode_of(out) == 0o600
 
     def headline(path):
         rows = list(csv.DictReader(path.open(encoding="utf-8")))
@@ -240,9 +314,13 @@ def test_report_pdf_and_docx_are_written(db_path, tmp_path):
 
 def test_backup_then_restore_from_the_command_line(db_path, tmp_path):
     run_cli(db_path, "import", str(SAMPLE_CSV))
+    nowhere = run_cli(db_path, "backup")
+    assert nowhere.returncode == 1
+    assert "name a folder with --out, or choose the backup folder" in nowhere.stderr
     backed_up = run_cli(db_path, "backup", "--out", str(tmp_path / "backups"))
     assert backed_up.returncode == 0, backed_up.stderr
     target = tmp_path / "new.duckdb"
+    shutil.copy(key_path(db_path), key_path(target))  # the key is backed up apart
     restored = run_cli(target, "restore", str(tmp_path / "backups"))
     assert restored.returncode == 0, restored.stderr
     assert cases_in(target) == 5
@@ -357,3 +435,39 @@ def test_a_second_factor_reset_names_what_is_wrong_and_changes_nothing(db_path):
         assert check_session(store, token).account == head
     finally:
         store.close()
+
+
+def test_evidence_and_a_case_file_from_the_command_line(tmp_path):
+    import io as _io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from analytics.interchange import import_cases_file
+
+    db_path = tmp_path / "cli.duckdb"
+    store = open_store(db_path)
+    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    store.close()
+    picture = tmp_path / "post.jpg"
+    Image.new("RGB", (20, 10), "green").save(picture, format="JPEG")
+    environment = os.environ | {"DASHBOARD_DB": str(db_path)}
+
+    def run(*arguments):
+        return subprocess.run(
+            [sys.executable, "-m", "analytics", *arguments], cwd=PROJECT_ROOT, env=environment,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    attached = run("evidence", "add", "2025-003", str(picture), "--note", "from the forum")
+    assert attached.returncode == 0, attached.stderr
+    assert "SHA-256" in attached.stdout
+    refused = run("evidence", "add", "2025-003", str(SAMPLE_CSV))
+    assert refused.returncode == 1 and "nothing attached" in refused.stderr
+    out = tmp_path / "case.pdf"
+    made = run("casefile", "2025-003", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    text = " ".join(page.extract_text() for page in PdfReader(_io.BytesIO(out.read_bytes())).pages)
+    assert "Confidential" in text and "2025-003" in text
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert run("casefile", "NO-SUCH", "--out", str(tmp_path / "x.pdf")).returncode == 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from PIL import Image
 
+from analytics.audit import verify_audit_trail
 from analytics.cases import CaseInvalid
+from analytics.evidence import load_evidence_list, record_evidence
 from analytics.figures.core import gather_figures
 from analytics.interchange import import_cases_file
 from analytics.overview import Scope
@@ -117,3 +121,28 @@ def test_a_disposed_case_no_longer_links_to_its_person_and_repeat_figures_stay(s
         "(SELECT person_key FROM incidents WHERE reference = 'D') ORDER BY reference"
     )
     assert linked == [("B",), ("C",), ("D",)]
+
+
+def test_anonymising_leaves_no_trace_of_the_text_in_the_store_file(sample):
+    incident_id = find_case_id(sample, "2025-001")
+    secret = "Zebra-Tangerine-4471"
+    record_edit(sample, incident_id, {"summary": f"Post naming {secret}"}, f"typo {secret}",
+                actor="head")  # fmt: skip
+    record_legal_hold(sample, incident_id, True, actor="head", reason=f"solicitor {secret}")
+    record_legal_hold(sample, incident_id, False, actor="head", reason=f"closed {secret}")
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(picture, format="PNG")
+    record_evidence(sample, incident_id, picture.getvalue(), f"{secret}.png", note=secret,
+                    actor="head")  # fmt: skip
+    sample.checkpoint()
+    assert secret.encode() in store_bytes(sample)
+    assert anonymise_cases(sample, [incident_id], actor="head", today=LATER) == 1
+    assert secret.encode() not in store_bytes(sample)
+    assert not load_evidence_list(sample, incident_id)
+    assert verify_audit_trail(sample).whole
+
+
+def store_bytes(store) -> bytes:
+    """Everything on disk for the store: its file and any write-ahead log."""
+    files = [store.path, store.path.with_name(store.path.name + ".wal")]
+    return b"".join(path.read_bytes() for path in files if path.exists())

@@ -19,6 +19,7 @@ from analytics.demo import load_demo_data, remove_demo_data
 from analytics.figures.core import gather_figures
 from analytics.interchange import import_cases_file
 from analytics.overview import Scope
+from analytics.pseudonyms import rekey_person_pseudonyms
 from analytics.register import (
     count_cases,
     record_case,
@@ -145,6 +146,10 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
             "SELECT id, 'written_warning', DATE '2025-01-07' FROM incidents "
             "WHERE reference IN ('C', 'D')"
         )
+        # The salt the store then kept (a new store has none now).
+        cursor.execute(
+            "INSERT INTO settings (name, value) VALUES ('person_key_salt', CAST(uuid() AS VARCHAR))"
+        )
         cursor.execute(
             "UPDATE incidents SET person_ref = 'F-01', person_key = md5('F-01' || "
             "(SELECT value FROM settings WHERE name = 'person_key_salt')) WHERE reference = 'A'"
@@ -152,6 +157,9 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
     monkeypatch.undo()
     faster_figures = next(v for v, name, _ in migration_files() if name == "faster_figures")
     assert faster_figures in apply_migrations(store)
+    # As open_store then does: the pseudonyms made again under the key file's key.
+    assert rekey_person_pseudonyms(store) == 1
+    assert not store.read_value("SELECT count(*) FROM settings WHERE name = 'person_key_salt'")
     stages = store.read_rows("SELECT reference, stage FROM incidents ORDER BY reference")
     assert stages == [
         ("A", "open"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from analytics.backup import restore_backup
+from analytics.keys import key_path
+from analytics.settings import BACKUP_FOLDER, record_setting
+from analytics.store import open_store
 from tests.browser.conftest import PROJECT_ROOT, free_port, running_app, sample_store
 
 pytestmark = pytest.mark.browser
@@ -17,6 +21,10 @@ pytestmark = pytest.mark.browser
 
 def test_backup_from_the_command_line_while_the_app_holds_the_store(page: Page, tmp_path):
     db_path = sample_store(tmp_path / "live.duckdb")
+    # The folder the headteacher chose for backups: the only one the app writes them into.
+    store = open_store(db_path)
+    record_setting(store, BACKUP_FOLDER, str(tmp_path / "backups"), actor="head")
+    store.close()
     with running_app(db_path, free_port()) as base_url:
         page.goto(base_url)  # the first visitor makes the app open its store
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -28,5 +36,7 @@ def test_backup_from_the_command_line_while_the_app_holds_the_store(page: Page, 
         assert backup.returncode == 0, backup.stderr
         assert "made by the running app" in backup.stdout
     (written,) = (tmp_path / "backups").glob("dashboard-backup-*.duckdb")
+    # The key file is backed up apart from the store, and restored beside it.
+    shutil.copy2(key_path(db_path), key_path(tmp_path / "restored.duckdb"))
     counts = restore_backup(written, tmp_path / "restored.duckdb", actor="os:test")
     assert (counts["incidents"], counts["accounts"]) == (5, 1)

@@ -97,7 +97,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
 
         page.get_by_role("link", name="Open the case just logged").click()
         expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
-        expect(page.get_by_text("Stage: Open")).to_be_visible()
+        expect(page.get_by_text("Status: Open: discussion not held")).to_be_visible()
         expect(page.get_by_text("Platform: Facebook")).to_be_visible()
         screenshot("case-opened")
 
@@ -113,7 +113,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
         page.get_by_role("button", name="Record the escalation step").click()
         expect(page.get_by_text("Escalation step recorded.")).to_be_visible()
         expect(page.get_by_role("combobox", name="Action")).to_have_value("")
-        expect(page.get_by_text("Stage: Escalated")).to_be_visible()
+        expect(page.get_by_text("Status: Open: escalated")).to_be_visible()
         screenshot("escalated")
 
         page.get_by_role("tab", name="Close the case").click()
@@ -131,10 +131,10 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
     with running_app(db_path, free_port()) as base_url:
         page.goto(base_url + case_path)
         expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
-        expect(page.get_by_text("Stage: Escalated")).to_be_visible()
+        expect(page.get_by_text("Status: Closed: escalated")).to_be_visible()
         expect(
             page.get_by_text(
-                f"Closed on {today.isoformat()}. Rationale: The warning letter worked."
+                f"Closed on {today:%d/%m/%Y}. Rationale: The warning letter worked."
             )
         ).to_be_visible()
         screenshot("after-restart")

@@ -596,7 +596,7 @@ def test_recovery_codes_shown_to_one_account_do_not_sign_another_in(people_in_ap
     app.session_state[SESSION_TOKEN] = governor_token
     app.run()
     # The governor turns on their own (optional) second factor from the sidebar...
-    app.sidebar.toggle[0].set_value(True).run()
+    app.sidebar.toggle(key="set_up_second_factor").set_value(True).run()
     secret = app.sidebar.code[0].value.replace(" ", "")
     next(box for box in app.sidebar.text_input if "code" in box.label).input(
         pyotp.TOTP(secret).now()

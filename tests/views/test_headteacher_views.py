@@ -1,4 +1,4 @@
-"""The headteacher's views: accounts, the audit trail and retention."""
+"""The headteacher's views: accounts and retention (the audit trail: test_audit_page.py)."""
 
 from __future__ import annotations
 
@@ -46,16 +46,6 @@ def test_a_short_password_is_refused_and_nothing_is_added(db_path):
     press(app, "Add the account")
     assert "Password: must be at least 12 characters" in app.error[0].value
     assert [a.username for a in load_accounts(app_store())] == ["head"]
-
-
-def test_the_audit_trail_lists_writes_and_is_whole(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="os:head"))
-    app = open_view(db_path, "audit")
-    assert app.success[0].value.startswith("The trail is whole")
-    trail = app.dataframe[0].value
-    assert {"cases imported", "account created"} <= set(trail["action"])
-    app.multiselect(key="audit_actions").set_value(["cases imported"]).run()
-    assert app.dataframe[0].value["actor"].tolist() == ["os:head"]
 
 
 def test_cases_past_their_date_are_anonymised_only_after_confirming(db_path):

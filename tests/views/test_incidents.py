@@ -49,12 +49,14 @@ def test_the_list_shows_every_case_with_status_and_days_open(db_path):
     assert list(table.index) == ["2026-002", "2026-001", "2025-003", "2025-002", "2025-001"]
     assert table.loc["2025-001", "Status"] == "Closed: settled at discussion"
     assert table.loc["2026-001", "Status"] == "Open: escalated"
-    assert list(table.columns)[0] == "Status"  # second only to the reference, the index
+    assert next(iter(table.columns)) == "Status"  # second only to the reference, the index
     assert table.loc["2025-001", "Days open"] == 4
 
 
 def test_filters_come_from_the_url_as_codes(db_path):
-    app = sample_app(db_path, category=["racist", "complaints"], stage="escalated")
+    app = sample_app(
+        db_path, category=["racist", "complaints"], status=["open_escalated", "closed_escalated"]
+    )
     assert listed_references(app) == ["2026-002"]
     assert app.multiselect(key="incidents.category").value == ["racist", "complaints"]
 
@@ -78,10 +80,13 @@ def test_a_case_opens_from_the_url_with_its_timeline(db_path):
     app.run()
     assert plain(app.header[0].value) == "Case 2025-003"
     timeline = app.dataframe[1].value
-    assert timeline["step"].tolist() == [
+    assert timeline["Step"].tolist() == [
         "Reported to the school", "Discussion with the parent", "Escalation", "Escalation",
         "Content removed", "Closed",
     ]  # fmt: skip
+    # Who recorded each step, in words (the sample was imported: logged by "seed").
+    assert timeline["Recorded by"].notna().all()
+    assert "**Status:** Closed: escalated" in [m.value for m in app.markdown]
 
 
 def open_new_case(db_path) -> tuple[AppTest, int]:
