@@ -133,8 +133,6 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
         expect(page.get_by_role("heading", name="Case 2026-101")).to_be_visible()
         expect(page.get_by_text("Status: Closed: escalated")).to_be_visible()
         expect(
-            page.get_by_text(
-                f"Closed on {today:%d/%m/%Y}. Rationale: The warning letter worked."
-            )
+            page.get_by_text(f"Closed on {today:%d/%m/%Y}. Rationale: The warning letter worked.")
         ).to_be_visible()
         screenshot("after-restart")
