@@ -237,6 +237,7 @@ def small_cases(draw, prefix: str, most: int) -> list[Case]:
     return cases
 
 
+@pytest.mark.long
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
