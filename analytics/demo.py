@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from analytics.audit import record_audit
 from analytics.cases import Case, EscalationStep
+from analytics.evidence import erase_demo_evidence
 from analytics.register import record_cases
 from analytics.store import Store
 from analytics.vocabulary import BLOCKABLE_PLATFORM, CATEGORIES, PLATFORMS
@@ -117,6 +118,7 @@ def remove_demo_data(store: Store, *, actor: str) -> int:
             "DELETE FROM escalation_actions WHERE incident_id IN "
             "(SELECT id FROM incidents WHERE is_demo)"
         )
+        erase_demo_evidence(cursor)
         cursor.execute("DELETE FROM incidents WHERE is_demo")
         record_audit(cursor, actor, "demo data removed", detail=f"{removed} cases")
     return removed

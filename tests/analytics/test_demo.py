@@ -106,3 +106,20 @@ def test_removing_demonstration_data_keeps_real_cases_and_leaves_no_orphan_steps
     assert [row[0] for row in store.read_rows("SELECT action FROM audit_log ORDER BY id")] == [
         "demo data loaded", "case logged", "demo data removed",
     ]  # fmt: skip
+
+
+def test_removing_demonstration_data_removes_its_evidence_too(store):
+    import io
+
+    from PIL import Image
+
+    from analytics.evidence import load_evidence_list, record_evidence
+
+    load_demo_data(store, 5, actor="head")
+    (demo_id,) = store.read_rows("SELECT min(id) FROM incidents WHERE is_demo")[0]
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, format="PNG")
+    record_evidence(store, demo_id, picture.getvalue(), "x.png", note=None, actor="head")
+    remove_demo_data(store, actor="head")
+    assert not load_evidence_list(store, demo_id)
+    assert store.read_value("SELECT count(*) FROM evidence") == 0
