@@ -26,11 +26,12 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# Every test but the soak runs, in under five minutes on two cores.
+# Every test but the soak runs, in about five minutes on two cores: three workers, since the
+# browser tests mostly wait on their own server.
 test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 3
 
 # The long versions: eight browser sessions of fifty cases each, a writer killed ten times.
 soak: $(INSTALLED) chromium
