@@ -23,8 +23,8 @@ from analytics.audit import record_audit
 from analytics.cases import Problem, RulesBroken
 from analytics.settings import DEFAULTS, SCHOOL_NAME
 from analytics.store import Store
+from analytics.vocabulary import ROLES
 
-ROLES = {"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"}
 MAX_FAILED_SIGN_INS = 5
 LOCK_PERIOD = timedelta(minutes=15)
 # The NCSC's advice: length, no composition rules, and no password that is easy to guess.

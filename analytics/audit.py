@@ -164,10 +164,21 @@ def erase_audit_text(
     return int(erased)
 
 
+# Writes made on the server's command line are by its operating-system account, so named.
+SERVER_ACTOR_PREFIX = "os:"
+
+
 def command_line_actor() -> str:
     """Who a command-line write is by: the operating-system account the process runs as,
     from its user id (an environment variable such as LOGNAME could name anyone)."""
-    return f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    return f"{SERVER_ACTOR_PREFIX}{pwd.getpwuid(os.getuid()).pw_name}"
+
+
+def describe_actor(actor: str) -> str:
+    """Who did it, as people read it: a username, or the server's own account."""
+    if actor.startswith(SERVER_ACTOR_PREFIX):
+        return f"{actor.removeprefix(SERVER_ACTOR_PREFIX)} (on the server's command line)"
+    return actor
 
 
 def _chain_key_for_writing(db_path: Path, *, trail_is_empty: bool) -> bytes:
@@ -720,25 +731,39 @@ def load_audit_trail(
     (any of which may be left out). Text erased at disposal reads as ERASED."""
     return store.read(
         """
-        SELECT occurred_at, actor, action, record_type, record_id,
-            CASE WHEN reason IS NULL AND reason_digest IS NOT NULL THEN $erased
-                ELSE reason END AS reason,
-            CASE WHEN detail IS NULL AND detail_digest IS NOT NULL THEN $erased
-                WHEN failures.attempts IS NULL THEN detail
-                ELSE detail || ' (' || failures.attempts || ' in that minute)' END AS detail
-        FROM audit_log
+        SELECT trail.occurred_at, trail.actor, trail.action, trail.record_type, trail.record_id,
+            CASE WHEN trail.reason IS NULL AND trail.reason_digest IS NOT NULL THEN $erased
+                ELSE trail.reason END AS reason,
+            CASE WHEN trail.detail IS NULL AND trail.detail_digest IS NOT NULL THEN $erased
+                WHEN failures.attempts IS NULL THEN trail.detail
+                ELSE trail.detail || ' (' || failures.attempts || ' in that minute)'
+            END AS detail,
+            -- What each row is about, by the names people know it by.
+            incidents.reference AS case_reference,
+            accounts.username AS account_username,
+            policies.title AS policy_title
+        FROM audit_log AS trail
         -- Failed sign-ins are on the trail once per username and minute, counted beside it.
         LEFT JOIN sign_in_failures AS failures
-            ON audit_log.action = 'sign-in failed'
-            AND failures.username = audit_log.actor
-            AND failures.minute = date_trunc('minute', audit_log.occurred_at)
-        WHERE ($actor IS NULL OR actor = $actor)
-            AND ($actions IS NULL OR list_contains($actions, action))
-            AND ($start IS NULL OR CAST(occurred_at AS DATE) >= $start)
-            AND ($end IS NULL OR CAST(occurred_at AS DATE) <= $end)
+            ON trail.action = 'sign-in failed'
+            AND failures.username = trail.actor
+            AND failures.minute = date_trunc('minute', trail.occurred_at)
+        LEFT JOIN incidents
+            ON trail.record_type = $case_type
+            AND incidents.id = TRY_CAST(trail.record_id AS INTEGER)
+        LEFT JOIN accounts
+            ON trail.record_type = 'account'
+            AND accounts.id = TRY_CAST(trail.record_id AS INTEGER)
+        LEFT JOIN policies
+            ON trail.record_type = 'policy'
+            AND policies.id = TRY_CAST(trail.record_id AS INTEGER)
+        WHERE ($actor IS NULL OR trail.actor = $actor)
+            AND ($actions IS NULL OR list_contains($actions, trail.action))
+            AND ($start IS NULL OR CAST(trail.occurred_at AS DATE) >= $start)
+            AND ($end IS NULL OR CAST(trail.occurred_at AS DATE) <= $end)
             AND ($case_id IS NULL
-                OR (record_type = $case_type AND record_id = CAST($case_id AS VARCHAR)))
-        ORDER BY id DESC
+                OR (trail.record_type = $case_type AND trail.record_id = CAST($case_id AS VARCHAR)))
+        ORDER BY trail.id DESC
         LIMIT $limit
         """,
         {
@@ -758,18 +783,6 @@ def find_audit_case(store: Store, reference: str) -> int | None:
     """The id of the case with this reference, for filtering the trail by case; None if no
     case has it (a disposed case's reference is gone with its text)."""
     return store.read_value("SELECT id FROM incidents WHERE reference = ?", [reference.strip()])
-
-
-def audit_trail_csv(trail: pd.DataFrame) -> str:
-    """The trail as CSV, every cell safe to open in a spreadsheet: a username such as
-    "=HYPERLINK(...)" from a failed sign-in stays text."""
-    # Imported here: interchange writes through the register, which writes the trail.
-    from analytics.interchange import protect_from_formulas
-
-    def cell(value) -> str:
-        return protect_from_formulas("" if pd.isna(value) else str(value))
-
-    return trail.map(cell).to_csv(index=False)
 
 
 def list_audit_choices(store: Store) -> tuple[list[str], list[str]]:

@@ -31,7 +31,12 @@ from pathlib import Path
 import duckdb
 
 from analytics.accounts import end_account_sessions
-from analytics.audit import prepare_audit_chain, record_audit, restart_audit_tail
+from analytics.audit import (
+    SERVER_ACTOR_PREFIX,
+    prepare_audit_chain,
+    record_audit,
+    restart_audit_tail,
+)
 from analytics.keys import key_path
 from analytics.settings import BACKUP_FOLDER, backup_folder_problems, load_setting
 from analytics.store import (
@@ -370,6 +375,6 @@ def _folder_problem(folder: Path) -> str | None:
 def os_actor(uid: int) -> str:
     """The operating-system account with this user id as the audit trail names it."""
     try:
-        return f"os:{pwd.getpwuid(uid).pw_name}"
+        return f"{SERVER_ACTOR_PREFIX}{pwd.getpwuid(uid).pw_name}"
     except KeyError:
-        return f"os:uid {uid}"
+        return f"{SERVER_ACTOR_PREFIX}uid {uid}"

@@ -23,11 +23,11 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from PIL import Image
 
-from analytics.audit import CASE_RECORD_TYPE, record_event
-from analytics.cases import FIELD_LABELS, Case, CaseInvalid, Problem
+from analytics.audit import CASE_RECORD_TYPE, SERVER_ACTOR_PREFIX, describe_actor, record_event
+from analytics.cases import Case, CaseInvalid, Problem
 from analytics.documents import FONT_FAMILY
 from analytics.evidence import JPEG, PNG, EvidenceItem, load_evidence_list
-from analytics.register import load_case
+from analytics.register import describe_fields, load_case
 from analytics.report import DEMONSTRATION_MARK
 from analytics.settings import SCHOOL_NAME, load_setting
 from analytics.store import Store
@@ -40,6 +40,7 @@ from analytics.vocabulary import (
     PLATFORMS,
     POSTED_BY,
     STAGES,
+    as_day,
     label_of,
 )
 
@@ -232,8 +233,7 @@ def _escalation_steps(actions, audited, logged) -> Iterator[tuple]:
 
 
 def _edit_detail(fields: str | None, reason: str | None) -> str:
-    changed = [FIELD_LABELS.get(name.strip(), name.strip()) for name in (fields or "").split(",")]
-    text = "Changed: " + ", ".join(name for name in changed if name) if fields else "Changed"
+    text = f"Changed: {describe_fields(fields)}" if fields else "Changed"
     return f"{text}. Reason: {reason}" if reason else text
 
 
@@ -243,8 +243,8 @@ def _display_names(store: Store) -> dict[str, str]:
 
 def _who(actor: str, names: dict[str, str]) -> str:
     """A person as the case file names them: "Name (username)", or the server's user."""
-    if actor.startswith("os:"):
-        return f"{actor.removeprefix('os:')} (on the server's command line)"
+    if actor.startswith(SERVER_ACTOR_PREFIX):
+        return describe_actor(actor)
     name = names.get(actor)
     return f"{name} ({actor})" if name and name != actor else actor
 
@@ -550,7 +550,7 @@ def _day(on: date | None, missing: str = NOT_RECORDED) -> str:
     """A day as the school writes it: 25/11/2026."""
     if on is None or pd.isna(on):
         return missing
-    return f"{on:%d/%m/%Y}"
+    return as_day(on)
 
 
 def _size(size_bytes: int) -> str:

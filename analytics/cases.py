@@ -27,6 +27,8 @@ from analytics.vocabulary import (
     PLATFORMS,
     POSTED_BY,
     SETTLED,
+    as_day,
+    label_of,
 )
 
 MAX_REFERENCE_LENGTH = 40
@@ -94,7 +96,11 @@ LONG_TEXT_FIELDS = frozenset({"summary", "outcome", "rationale"})
 
 FIELD_LABELS = {
     "evidence": "Evidence",
+    # The settings', named on the audit trail and in their problems.
     "backup_folder": "Backup folder",
+    "school_name": "School name",
+    "suppression_threshold": "Hide counts below",
+    "retention_years": "Retention period (years)",
     "reference": "Reference",
     "reported_on": "Reported on",
     "posted_on": "Posted on",
@@ -324,24 +330,20 @@ def _date_problems(case: Case, today: date) -> Iterable[Problem]:
     too_early = set()
     for name, on in all_dates:
         if on is not None and on > today:
-            yield Problem(name, f"must not be after today ({today.isoformat()})")
+            yield Problem(name, f"must not be after today ({as_day(today)})")
         elif on is not None and on < EARLIEST_DATE:
-            yield Problem(name, f"must not be before {EARLIEST_DATE.isoformat()}")
+            yield Problem(name, f"must not be before {as_day(EARLIEST_DATE)}")
             too_early.add(name)
     reported = case.reported_on
     if reported is None or "reported_on" in too_early:
         return
     if case.posted_on is not None and case.posted_on > reported:
-        yield Problem(
-            "posted_on", f"must be on or before the reported date ({reported.isoformat()})"
-        )
+        yield Problem("posted_on", f"must be on or before the reported date ({as_day(reported)})")
     for name, on in _step_dates(case):
         if on < reported and name not in too_early:
-            yield Problem(name, f"must be on or after the reported date ({reported.isoformat()})")
+            yield Problem(name, f"must be on or after the reported date ({as_day(reported)})")
     if case.closed_on is not None and case.closed_on < reported and "closed_on" not in too_early:
-        yield Problem(
-            "closed_on", f"must be on or after the reported date ({reported.isoformat()})"
-        )
+        yield Problem("closed_on", f"must be on or after the reported date ({as_day(reported)})")
 
 
 def _discussion_problems(case: Case) -> Iterable[Problem]:
@@ -349,7 +351,10 @@ def _discussion_problems(case: Case) -> Iterable[Problem]:
     if outcome == NO_DISCUSSION and held_on is not None:
         yield Problem("discussion_on", "must be empty when the discussion was not held")
     elif outcome is not None and outcome != NO_DISCUSSION and held_on is None:
-        yield Problem("discussion_on", f"is required with the discussion outcome '{outcome}'")
+        yield Problem(
+            "discussion_on",
+            f"is required with the discussion outcome '{label_of(DISCUSSION_OUTCOMES, outcome)}'",
+        )
     elif outcome is None and held_on is not None:
         yield Problem("discussion_outcome", "is required when a discussion date is given")
 
@@ -359,7 +364,8 @@ def _escalation_problems(case: Case) -> Iterable[Problem]:
     if blocked and case.platform != BLOCKABLE_PLATFORM:
         yield Problem(
             "access_blocked_on",
-            f"blocking access is allowed only where the platform is {BLOCKABLE_PLATFORM} "
+            "blocking access is allowed only where the platform is "
+            f"'{label_of(PLATFORMS, BLOCKABLE_PLATFORM)}' "
             "(the policy allows blocking only on the school's own site)",
         )
 
@@ -377,7 +383,8 @@ def _closing_problems(case: Case) -> Iterable[Problem]:
     if later_steps:
         name, on = max(later_steps, key=lambda step: step[1])
         yield Problem(
-            "closed_on", f"must be on or after every step (latest: {name} {on.isoformat()})"
+            "closed_on",
+            f"must be on or after every step (latest: {FIELD_LABELS[name]} {as_day(on)})",
         )
 
 

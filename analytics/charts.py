@@ -57,49 +57,40 @@ def build_platform_chart(by_platform: pd.DataFrame) -> alt.Chart:
 
 
 def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
-    """Settled at discussion, escalated and open, stacked, for each term (period, stage,
-    stage_label, cases, printed). A hidden count is not drawn; the tooltip says so."""
-    frame = stages_by_term.assign(
-        stage_order=stages_by_term["stage"].map({code: n for n, code in enumerate(STAGE_CODES)}),
+    """Settled at discussion, escalated and open, side by side for each term (period,
+    stage, stage_label, cases, printed), each bar with its number above it. A hidden count
+    has no bar, only its printed marker."""
+    terms = list(dict.fromkeys(stages_by_term["period"]))
+    # Side by side rather than stacked: a stacked segment of one case is too thin to carry
+    # its number, and governors compare each stage across terms.
+    title = alt.Title(
+        "Settled and escalated, term by term",
+        subtitle="Cases by the term they were reported in, and their stage today.",
     )
-    terms = list(dict.fromkeys(frame["period"]))
-    return (
-        alt.Chart(
-            frame,
-            title=alt.Title(
-                "Settled and escalated, term by term",
-                subtitle="Cases by the term they were reported in, and their stage today.",
-            ),
-        )
-        # A white edge between stacked stages, whose colours touch at barely 1:1.
-        .mark_bar(stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X(
-                "period:N",
-                sort=terms,
-                title=None,
-                axis=alt.Axis(labelAngle=0, labelOverlap=False, **TEXT_COLOURS),
-            ),
-            y=alt.Y(
-                "sum(cases):Q",
-                title="Cases",
-                axis=alt.Axis(tickMinStep=1, format="d", **TEXT_COLOURS),
-            ),
-            color=alt.Color(
-                "stage_label:N",
-                title="Stage",
-                scale=alt.Scale(domain=STAGE_ORDER, range=STAGE_COLOURS),
-                legend=alt.Legend(orient="bottom", **TEXT_COLOURS),
-            ),
-            order=alt.Order("stage_order:Q"),
-            tooltip=[
-                alt.Tooltip("period:N", title="Term"),
-                alt.Tooltip("stage_label:N", title="Stage"),
-                alt.Tooltip("printed:N", title="Cases"),
-            ],
-        )
-        .properties(height=280)
+    base = alt.Chart(stages_by_term).encode(
+        x=alt.X(
+            "period:N",
+            sort=terms,
+            title=None,
+            axis=alt.Axis(labelAngle=0, labelOverlap=False, **TEXT_COLOURS),
+        ),
+        xOffset=alt.XOffset("stage_label:N", sort=STAGE_ORDER),
     )
+    bars = base.mark_bar().encode(
+        y=alt.Y("cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1, format="d", **TEXT_COLOURS)),
+        color=alt.Color(
+            "stage_label:N",
+            title="Stage",
+            scale=alt.Scale(domain=STAGE_ORDER, range=STAGE_COLOURS),
+            legend=alt.Legend(orient="bottom", **TEXT_COLOURS),
+        ),
+        tooltip=[
+            alt.Tooltip("period:N", title="Term"),
+            alt.Tooltip("stage_label:N", title="Stage"),
+            alt.Tooltip("printed:N", title="Cases"),
+        ],
+    )
+    return (bars + _numbers_above(base)).properties(title=title, height=280)
 
 
 def build_unclosed_age_chart(unclosed_by_age: pd.DataFrame) -> alt.Chart:
@@ -133,12 +124,16 @@ def build_unclosed_age_chart(unclosed_by_age: pd.DataFrame) -> alt.Chart:
             alt.Tooltip("printed:N", title="Cases"),
         ],
     )
-    labels = (
+    return (bars + _numbers_above(base)).properties(height=260)
+
+
+def _numbers_above(base: alt.Chart) -> alt.Chart:
+    """Each bar's printed figure just above it; a hidden count's marker on the axis."""
+    return (
         base.mark_text(dy=-8, fontSize=13)
         .encode(y=alt.Y("shown_at:Q"), text="printed:N")
         .transform_calculate(shown_at="datum.cases === null ? 0 : datum.cases")
     )
-    return (bars + labels).properties(height=260)
 
 
 def _horizontal_bars(frame: pd.DataFrame, *, title: str, subtitle: str | list[str]) -> alt.Chart:

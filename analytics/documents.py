@@ -221,7 +221,7 @@ def render_review_pack(pack: ReviewPack, format_name: str) -> bytes:
         f"{pack.made_on:%-d %B %Y}.",
         pack.marking,
     ]
-    sections = list(dict.fromkeys(pack.table["section"]))
+    sections = list(dict.fromkeys(pack.table["Section"]))
     if format_name == "pdf":
         pdf = _MarkedPdf(pack.marking, pack.school)
         pdf.set_title(heading)
@@ -232,10 +232,10 @@ def render_review_pack(pack: ReviewPack, format_name: str) -> bytes:
         for line in lines:
             pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT", align="L")
         for section in sections:
-            rows = pack.table[pack.table["section"] == section]
+            rows = pack.table[pack.table["Section"] == section]
             table = ReportTable(
                 section, section, ("Item", "Value"),
-                tuple(zip(rows["item"], rows["value"], strict=True)),
+                tuple(zip(rows["Item"], rows["Value"], strict=True)),
             )  # fmt: skip
             _pdf_table(pdf, table)
         return bytes(pdf.output())
@@ -247,12 +247,12 @@ def render_review_pack(pack: ReviewPack, format_name: str) -> bytes:
         for line in lines:
             document.add_paragraph(line)
         for section in sections:
-            rows = pack.table[pack.table["section"] == section]
+            rows = pack.table[pack.table["Section"] == section]
             document.add_heading(section, level=2)
             grid = document.add_table(rows=1, cols=2)
             grid.style = "Table Grid"
             grid.rows[0].cells[0].text, grid.rows[0].cells[1].text = "Item", "Value"
-            for item, value in zip(rows["item"], rows["value"], strict=True):
+            for item, value in zip(rows["Item"], rows["Value"], strict=True):
                 cells = grid.add_row().cells
                 cells[0].text, cells[1].text = item, value
         buffer = io.BytesIO()

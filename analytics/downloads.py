@@ -17,7 +17,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 from analytics.accounts import Account
-from analytics.audit import audit_trail_csv, load_audit_trail, record_event
+from analytics.audit import load_audit_trail, record_event
+from analytics.audit_trail import audit_trail_csv
 from analytics.backup import backup_bytes
 from analytics.casefile import build_case_file, case_file_name
 from analytics.cases import RulesBroken

@@ -140,10 +140,18 @@ def load_policy_text(store: Store, policy_id: int) -> str:
 
 def load_review_history(store: Store, policy_id: int) -> pd.DataFrame:
     """Every approval of a policy, newest first."""
-    return store.read(
+    reviews = store.read(
         "SELECT approved_on, approved_by, next_review_term, recorded_at FROM policy_reviews "
         "WHERE policy_id = ? ORDER BY approved_on DESC, id DESC",
         [policy_id],
+    )
+    return pd.DataFrame(
+        {
+            "Approved": reviews["approved_on"].dt.date,
+            "By": reviews["approved_by"],
+            "Next review": reviews["next_review_term"],
+            "Recorded": reviews["recorded_at"],
+        }
     )
 
 
@@ -258,7 +266,7 @@ def build_review_pack(
     """What happened since the policy was last approved, for the governors reviewing it, as
     the audience may see it (governors: protected, like every figure they are given).
 
-    Returns the period and a table of section, item, value (each value as printed).
+    Returns the period and a table of Section, Item, Value (each value as printed).
     """
     period = Period(policy.approved_on, today, f"since {policy.approved_on:%-d %b %Y}")
     # The Overview's release for the same dates, so the pack and the page agree cell by cell.
@@ -295,7 +303,7 @@ def build_review_pack(
             "–" if median is None else f"{median:g}",
         )
     )
-    return period, pd.DataFrame(rows, columns=["section", "item", "value"])
+    return period, pd.DataFrame(rows, columns=["Section", "Item", "Value"])
 
 
 def review_pack_csv(pack: pd.DataFrame) -> str:
@@ -305,8 +313,8 @@ def review_pack_csv(pack: pd.DataFrame) -> str:
 
 def unused_actions(pack: pd.DataFrame) -> list[str]:
     """The escalation actions never used in the pack's period."""
-    actions = pack[pack["section"] == "Escalation actions (cases)"]
-    return actions.loc[actions["value"] == "0", "item"].tolist()
+    actions = pack[pack["Section"] == "Escalation actions (cases)"]
+    return actions.loc[actions["Value"] == "0", "Item"].tolist()
 
 
 def _check_approval(approved_on, approved_by, next_review_term, calendar, today) -> Term:

@@ -21,6 +21,7 @@ from analytics.cases import (
     CODE_LIST_FIELDS,
     DATE_FIELDS,
     EDITABLE_FIELDS,
+    FIELD_LABELS,
     Case,
     CaseInvalid,
     EscalationStep,
@@ -507,8 +508,9 @@ def describe_timeline(case: Case) -> pd.DataFrame:
 
 
 def load_edit_history(store: Store, incident_id: int) -> pd.DataFrame:
-    """The edits of one case from the audit trail: when, who, which fields, why."""
-    return store.read(
+    """The edits of one case from the audit trail, as people read them: when, who, which
+    fields (by their labels), why."""
+    edits = store.read(
         """
         SELECT occurred_at, actor, detail AS fields, reason
         FROM audit_log
@@ -517,6 +519,20 @@ def load_edit_history(store: Store, incident_id: int) -> pd.DataFrame:
         """,
         [str(incident_id)],
     )
+    return pd.DataFrame(
+        {
+            "When": edits["occurred_at"],
+            "Who": edits["actor"],
+            "Fields changed": edits["fields"].map(describe_fields),
+            "Reason": edits["reason"],
+        }
+    )
+
+
+def describe_fields(fields: str | None) -> str:
+    """A list of field names as the audit trail keeps them ("summary,platform"), in words."""
+    names = [name.strip() for name in (fields or "").split(",") if name.strip()]
+    return ", ".join(FIELD_LABELS.get(name, name) for name in names)
 
 
 def describe_case_list(cases: pd.DataFrame) -> pd.DataFrame:
@@ -525,12 +541,12 @@ def describe_case_list(cases: pd.DataFrame) -> pd.DataFrame:
         {
             "Reference": cases["reference"],
             "Status": cases["status"].map(lambda code: label_of(STATUSES, code)),
-            "Reported": cases["reported_on"],
+            "Reported": cases["reported_on"].dt.date,
             "Platform": cases["platform"].map(lambda code: label_of(PLATFORMS, code)),
             "Categories": cases["categories"].map(
                 lambda codes: ", ".join(label_of(CATEGORIES, code) for code in codes)
             ),
             "Days open": cases["days_open"],
-            "Closed": cases["closed_on"],
+            "Closed": cases["closed_on"].dt.date,
         }
     )

@@ -51,11 +51,12 @@ from analytics.vocabulary import (
     ESCALATION_ACTIONS,
     HEADLINE,
     PLATFORMS_COUNTED,
+    REPORT_MODES,
     STAGES,
     UNCLOSED_AGES,
 )
 
-MODES = {"circulation": "For circulation", "confidential": "Confidential (closed item)"}
+MODES = REPORT_MODES
 # Who each mode is for: circulation is protected like everything a governor sees.
 MODE_AUDIENCE = {"circulation": PROTECTED, "confidential": EXACT}
 NOT_SHOWN = "–"

@@ -48,6 +48,18 @@ def load_cases_on_hold(store: Store) -> pd.DataFrame:
     )
 
 
+def describe_case_dates(cases: pd.DataFrame) -> pd.DataFrame:
+    """Cases due for disposal or on hold as people read them: by reference and dates."""
+    described = {
+        "Reference": cases["reference"],
+        "Reported": cases["reported_on"].dt.date,
+        "Closed": cases["closed_on"].dt.date,
+    }
+    if "disposal_on" in cases:
+        described["Disposal due"] = cases["disposal_on"].dt.date
+    return pd.DataFrame(described)
+
+
 def is_on_legal_hold(store: Store, incident_id: int) -> bool:
     return bool(store.read_value("SELECT legal_hold FROM incidents WHERE id = ?", [incident_id]))
 

@@ -12,6 +12,7 @@ from analytics.audit import record_audit
 from analytics.documents import render_csv, render_docx, render_pdf
 from analytics.report import Report, build_report, published_figures
 from analytics.store import Store
+from analytics.vocabulary import REPORT_MODES, as_day
 
 FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
            ".wordprocessingml.document", "csv": "text/csv"}  # fmt: skip
@@ -53,7 +54,7 @@ def freeze_report(
         ).fetchall()  # fmt: skip
         record_audit(
             cursor, actor, "report frozen", "report_snapshot", snapshot_id,
-            detail=f"{figures['term']}, {mode}, meeting {meeting_on.isoformat()}",
+            detail=f"{figures['term']}, {REPORT_MODES[mode]}, meeting of {as_day(meeting_on)}",
         )  # fmt: skip
     return snapshot_id
 
@@ -61,16 +62,35 @@ def freeze_report(
 def load_snapshots(store: Store, modes: list[str]) -> pd.DataFrame:
     """Every snapshot in one of the modes, newest meeting first, with a label; the documents
     stay in the store."""
-    return store.read(
+    snapshots = store.read(
         """
-        SELECT id, meeting_on, term, mode, threshold, frozen_at, frozen_by,
-            'Snapshot ' || id || ': meeting of ' || strftime(meeting_on, '%-d %b %Y')
-                || ', ' || term || ', ' || mode AS label
+        SELECT id, meeting_on, term, mode, threshold, frozen_at, frozen_by
         FROM report_snapshots
         WHERE list_contains($modes, mode)
         ORDER BY meeting_on DESC, id DESC
         """,
         {"modes": modes},
+    )
+    snapshots["label"] = [
+        f"Snapshot {row.id}: meeting of {as_day(row.meeting_on)}, {row.term}, "
+        f"{REPORT_MODES[row.mode].lower()}"
+        for row in snapshots.itertuples()
+    ]
+    return snapshots
+
+
+def describe_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
+    """The frozen reports as people read them."""
+    return pd.DataFrame(
+        {
+            "Snapshot": snapshots["id"],
+            "Meeting": snapshots["meeting_on"].dt.date,
+            "Term": snapshots["term"],
+            "Version": snapshots["mode"].map(REPORT_MODES.get),
+            "Counts hidden below": snapshots["threshold"],
+            "Frozen": snapshots["frozen_at"],
+            "By": snapshots["frozen_by"],
+        }
     )
 
 

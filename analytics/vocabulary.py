@@ -5,6 +5,7 @@ are for people and may be reworded. The schema's CHECK constraints list the same
 and tests/test_vocabulary.py proves they agree.
 """
 
+from datetime import date, datetime
 from types import MappingProxyType
 
 CATEGORIES = MappingProxyType(
@@ -170,3 +171,29 @@ def label_of(vocabulary: MappingProxyType, code: str | None) -> str:
     if code is None:
         return ""
     return vocabulary.get(code, code)
+
+
+# Who may sign in, and as what (analytics.accounts decides what each may do).
+ROLES = MappingProxyType({"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"})
+# The termly report's two versions.
+REPORT_MODES = MappingProxyType(
+    {"circulation": "For circulation", "confidential": "Confidential (closed item)"}
+)
+# The kinds of document the app makes.
+DOCUMENT_FORMATS = MappingProxyType({"pdf": "PDF", "docx": "Word", "csv": "CSV"})
+
+
+# The school writes a day as 25/11/2026 and a moment as 25/11/2026 14:05:09, on screens, in
+# documents and in the audit trail. (The CSV interchange keeps ISO dates, as documented.)
+DAY_FORMAT = "%d/%m/%Y"
+MOMENT_FORMAT = "%d/%m/%Y %H:%M:%S"
+
+
+def as_day(day: date) -> str:
+    """A day as the school writes it: 25/11/2026."""
+    return format(day, DAY_FORMAT)
+
+
+def as_moment(moment: datetime) -> str:
+    """A moment as the school writes it: 25/11/2026 14:05:09."""
+    return format(moment, MOMENT_FORMAT)

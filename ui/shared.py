@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from analytics.accounts import Account, issue_setup_code
@@ -189,7 +190,10 @@ def render_demo_offer(store: Store, account: Account) -> None:
 # date never seen on screen. The case rules refuse out-of-range dates, naming the field,
 # and the date stays as typed to be corrected.
 _ANY_DATE = {"min_value": date(1900, 1, 1), "max_value": date(2999, 12, 31)}
+# The school's day and moment (analytics.vocabulary.DAY_FORMAT and MOMENT_FORMAT) as
+# Streamlit's widgets and tables write them.
 DATE_FORMAT = "DD/MM/YYYY"
+MOMENT_FORMAT = "DD/MM/YYYY HH:mm:ss"
 
 
 def date_field(container, label: str, *, value, key: str, help: str | None = None):
@@ -197,6 +201,22 @@ def date_field(container, label: str, *, value, key: str, help: str | None = Non
     return container.date_input(
         label, value=value, key=key, format=DATE_FORMAT, help=help, **_ANY_DATE
     )
+
+
+def show_table(frame: pd.DataFrame, container=st) -> None:
+    """A table with its days written 25/11/2026 and its moments 25/11/2026 14:05:09.
+
+    The analytics give a day as a date and a moment as a timestamp, so the column's type
+    says which it is; a table's own config would otherwise show both as 2026-11-25 00:00:00.
+    """
+    config = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            config[name] = st.column_config.DatetimeColumn(format=MOMENT_FORMAT)
+        elif column.map(lambda value: isinstance(value, date)).any():
+            config[name] = st.column_config.DateColumn(format=DATE_FORMAT)
+    container.dataframe(frame, hide_index=True, column_config=config)
 
 
 def _authorise(action: str) -> Account | None:

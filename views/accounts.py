@@ -18,7 +18,7 @@ from analytics.second_factor import (
     requires_second_factor,
 )
 from ui.auth import require_page
-from ui.shared import get_store, inert, input_key, save, show_flash
+from ui.shared import get_store, inert, input_key, save, show_flash, show_table
 
 account = require_page("accounts")
 store = get_store()
@@ -26,7 +26,7 @@ st.title("Accounts")
 show_flash()
 
 accounts = load_accounts(store)
-st.dataframe(describe_accounts(accounts), hide_index=True)
+show_table(describe_accounts(accounts))
 
 with st.expander("Add an account"), st.form("new_account"):
     first, second = st.columns(2)

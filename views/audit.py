@@ -3,13 +3,15 @@
 import streamlit as st
 
 from analytics.audit import (
+    describe_actor,
     find_audit_case,
     list_audit_choices,
     load_audit_trail,
     verify_audit_trail,
 )
+from analytics.audit_trail import describe_audit_trail
 from ui.auth import require_page
-from ui.shared import get_store, inert, render_download
+from ui.shared import DATE_FORMAT, get_store, inert, render_download, show_table
 
 account = require_page("audit")
 store = get_store()
@@ -23,10 +25,15 @@ else:
 
 actors, actions = list_audit_choices(store)
 first, second, third, fourth, fifth = st.columns(5)
-actor = first.selectbox("Person", actors, index=None, placeholder="Anyone", key="audit_actor")
-chosen_actions = second.multiselect("Action", actions, key="audit_actions")
-start = third.date_input("From", value=None, key="audit_from")
-end = fourth.date_input("To", value=None, key="audit_to")
+actor = first.selectbox(
+    "Person", actors, index=None, placeholder="Anyone", key="audit_actor",
+    format_func=describe_actor,
+)  # fmt: skip
+chosen_actions = second.multiselect(
+    "Action", actions, key="audit_actions", format_func=str.capitalize
+)
+start = third.date_input("From", value=None, key="audit_from", format=DATE_FORMAT)
+end = fourth.date_input("To", value=None, key="audit_to", format=DATE_FORMAT)
 reference = fifth.text_input("Case reference", key="audit_case", placeholder="Any case").strip()
 case_id = find_audit_case(store, reference) if reference else None
 if reference and case_id is None:
@@ -36,7 +43,7 @@ trail = load_audit_trail(
     store, actor=actor, actions=chosen_actions, start=start, end=end, case_id=case_id
 )
 st.caption(f"{len(trail):,} row(s), newest first (at most 1,000 shown).")
-st.dataframe(trail, hide_index=True)
+show_table(describe_audit_trail(trail))
 render_download(
     "Download these rows (CSV)", "audit_trail", actor=actor, action=chosen_actions, case=case_id,
     **{"from": start and start.isoformat(), "to": end and end.isoformat()},

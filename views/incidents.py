@@ -39,6 +39,7 @@ from ui.shared import (
     render_demo_banner,
     render_demo_offer,
     show_flash,
+    show_table,
 )
 
 ROWS_SHOWN = 500
@@ -104,7 +105,7 @@ if matching > len(cases):
     st.caption(f"Showing the {len(cases):,} most recent of {matching:,} matching cases.")
 else:
     st.caption(f"{matching:,} matching case(s).")
-st.dataframe(describe_case_list(cases), hide_index=True)
+show_table(describe_case_list(cases))
 
 # The chosen case is kept in the URL by its internal number, never its reference.
 references = dict(zip(cases["id"].tolist(), cases["reference"].tolist(), strict=True))
@@ -163,18 +164,11 @@ if case.closed_on:
     st.text(f"Closed on {case.closed_on:%d/%m/%Y}. Rationale: {case.rationale}")
 
 st.subheader("Timeline")
-st.dataframe(
-    describe_case_timeline(load_case_timeline(store, chosen_id)),
-    hide_index=True,
-    column_config={
-        "Date": st.column_config.DateColumn(format="DD/MM/YYYY"),
-        "Recorded on": st.column_config.DateColumn(format="DD/MM/YYYY"),
-    },
-)
+show_table(describe_case_timeline(load_case_timeline(store, chosen_id)))
 edits = load_edit_history(store, chosen_id)
 if len(edits):
     with st.expander(f"Changes to recorded fields ({len(edits)})"):
-        st.dataframe(edits, hide_index=True)
+        show_table(edits)
 
 if account.may("place_legal_hold"):
     on_hold = is_on_legal_hold(store, chosen_id)

@@ -39,6 +39,7 @@ from analytics.settings import load_threshold
 from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS, SETTLED
 from ui.auth import require_page
 from ui.shared import (
+    DATE_FORMAT,
     UrlState,
     cached_overview,
     get_calendar,
@@ -47,6 +48,7 @@ from ui.shared import (
     one_of,
     render_demo_banner,
     render_demo_offer,
+    show_table,
 )
 
 account = require_page("overview")
@@ -82,8 +84,10 @@ with st.container(border=True):
     elif kind == "year":
         year = choice_column.selectbox("Academic year", years, key=url.key("year"))
     else:
-        start = choice_column.date_input("From", key=url.key("from"), max_value=today)
-        end = choice_column.date_input("To", key=url.key("to"), max_value=today)
+        start = choice_column.date_input(
+            "From", key=url.key("from"), max_value=today, format=DATE_FORMAT
+        )
+        end = choice_column.date_input("To", key=url.key("to"), max_value=today, format=DATE_FORMAT)
     categories = url.codes(category_column, "Category", CATEGORIES, "category")
     platforms = url.codes(platform_column, "Platform", PLATFORMS, "platform")
 for name, value in {"period": kind, "term": term, "year": year, "from": start, "to": end}.items():
@@ -160,11 +164,11 @@ for column, name, label in [
 unclosed = frame_unclosed_by_age(disclosed)
 if nothing_to_draw(unclosed):
     st.markdown("**Cases not yet closed, by age**")
-    st.dataframe(table_unclosed_by_age(disclosed), hide_index=True)
+    show_table(table_unclosed_by_age(disclosed))
 else:
     chart = build_unclosed_age_chart(unclosed)
     st.altair_chart(chart, width="stretch", height=display_height(chart))
 
 st.subheader("Policy review status")
-st.dataframe(describe_policy_statuses(policies), hide_index=True)
+show_table(describe_policy_statuses(policies))
 st.page_link("views/policies.py", label="Open the policy register")

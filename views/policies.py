@@ -29,6 +29,7 @@ from ui.shared import (
     render_download,
     save,
     show_flash,
+    show_table,
 )
 
 account = require_page("policies")
@@ -58,7 +59,7 @@ render_demo_banner(store, account)
 show_flash()
 
 policies = load_policy_statuses(store, calendar, today)
-st.dataframe(describe_policy_statuses(policies), hide_index=True)
+show_table(describe_policy_statuses(policies))
 st.caption(
     "A review is due by the last day of its review term. Due soon: within 90 days of it. "
     "Overdue: once that day has passed."
@@ -83,7 +84,7 @@ with text_tab:
     st.text(load_policy_text(store, policy.policy_id) or "No text recorded.")
 
 with history_tab:
-    st.dataframe(load_review_history(store, policy.policy_id), hide_index=True)
+    show_table(load_review_history(store, policy.policy_id))
 
 if may_review:
     with review_tab, st.form("review_form"):
@@ -111,7 +112,7 @@ with pack_tab:
         never = unused_actions(pack)
         if never:
             st.markdown("Escalation actions never used: " + "; ".join(never) + ".")
-        st.dataframe(pack, hide_index=True)
+        show_table(pack)
         for column, (format_name, label) in zip(
             st.columns(3),
             [("pdf", "PDF (for the meeting)"), ("docx", "Word (to add commentary)"),

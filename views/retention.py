@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.retention import (
     anonymise_cases,
+    describe_case_dates,
     load_cases_due_for_disposal,
     load_cases_on_hold,
     retention_years,
@@ -18,7 +19,7 @@ from analytics.settings import (
     record_setting,
 )
 from ui.auth import authorise, require_page
-from ui.shared import get_store, render_download, save, show_flash
+from ui.shared import get_store, render_download, save, show_flash, show_table
 
 account = require_page("retention")
 store, today = get_store(), date.today()
@@ -48,7 +49,7 @@ st.caption(
 if due.empty:
     st.info("No case is past its disposal date.")
 else:
-    st.dataframe(due, hide_index=True)
+    show_table(describe_case_dates(due))
     confirmed = st.checkbox(
         f"I confirm these {len(due)} cases may be anonymised; this cannot be undone.",
         key="confirm_disposal",
@@ -67,7 +68,7 @@ st.subheader("On legal hold")
 if on_hold.empty:
     st.caption("No case is on legal hold. A hold is placed from the case's own page.")
 else:
-    st.dataframe(on_hold, hide_index=True)
+    show_table(describe_case_dates(on_hold))
 
 st.subheader("Backup")
 st.caption(

@@ -22,7 +22,7 @@ from analytics.settings import (
     load_threshold,
     record_setting,
 )
-from analytics.snapshots import FORMATS, freeze_report, load_snapshots
+from analytics.snapshots import FORMATS, describe_snapshots, freeze_report, load_snapshots
 from analytics.terms import parse_term
 from ui.auth import authorise, require_page
 from ui.shared import (
@@ -35,6 +35,7 @@ from ui.shared import (
     render_download,
     save,
     show_flash,
+    show_table,
 )
 
 account = require_page("termly_report")
@@ -92,7 +93,7 @@ with st.container(border=True):
     charts = build_report_charts(report)
     for table in report.tables:
         st.markdown(f"**{table.title}**")
-        st.dataframe(table.as_frame(), hide_index=True)
+        show_table(table.as_frame())
         if table.note:
             st.caption(table.note)
         if table.key in charts:
@@ -115,7 +116,7 @@ if account.may("freeze_report"):
 
 snapshots = load_snapshots(store, modes)
 if len(snapshots):
-    st.dataframe(snapshots, hide_index=True)
+    show_table(describe_snapshots(snapshots))
     labels = dict(zip(snapshots["id"], snapshots["label"], strict=True))
     chosen = st.selectbox(
         "Download a frozen report", list(labels), format_func=labels.get, key="snapshot"

@@ -572,7 +572,7 @@ def test_who_opened_a_case_is_found_by_its_reference(store):
 
 
 def test_the_audit_trail_csv_keeps_a_typed_formula_inert(store):
-    from analytics.audit import audit_trail_csv
+    from analytics.audit_trail import audit_trail_csv
 
     with store.transaction() as cursor:
         record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed")

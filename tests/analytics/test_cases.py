@@ -15,6 +15,7 @@ from analytics.cases import (
     normalise,
     validate_case,
 )
+from analytics.vocabulary import DISCUSSION_OUTCOMES, label_of
 from tests.conftest import TODAY, escalated_case, make_case
 
 
@@ -101,7 +102,7 @@ def test_unknown_platform_message_lists_the_allowed_codes():
     ],
 )
 def test_no_date_is_after_today(changes, field):
-    assert f"{field}: must not be after today (2026-03-15)" in problems_of(make_case(**changes))
+    assert f"{field}: must not be after today (15/03/2026)" in problems_of(make_case(**changes))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_no_date_is_after_today(changes, field):
 )
 def test_no_date_is_before_2000_and_the_field_is_named_once(changes, field):
     # Before the register began: a slip such as 0001-01-01 once made every page slow.
-    assert problems_of(make_case(**changes)) == [f"{field}: must not be before 2000-01-01"]
+    assert problems_of(make_case(**changes)) == [f"{field}: must not be before 01/01/2000"]
 
 
 def test_the_first_day_of_2000_is_allowed():
@@ -132,7 +133,7 @@ def test_today_itself_is_allowed():
 def test_posted_date_is_on_or_before_the_reported_date():
     assert problems_of(make_case(posted_on=date(2026, 1, 12))) == []
     assert problems_of(make_case(posted_on=date(2026, 1, 13))) == [
-        "posted_on: must be on or before the reported date (2026-01-12)"
+        "posted_on: must be on or before the reported date (12/01/2026)"
     ]
 
 
@@ -146,7 +147,7 @@ def test_posted_date_is_on_or_before_the_reported_date():
 )
 def test_every_step_is_on_or_after_the_reported_date(changes, field):
     assert problems_of(make_case(**changes)) == [
-        f"{field}: must be on or after the reported date (2026-01-12)"
+        f"{field}: must be on or after the reported date (12/01/2026)"
     ]
 
 
@@ -166,7 +167,8 @@ def test_a_step_on_the_reported_date_is_allowed():
 def test_closing_date_is_on_or_after_every_step():
     case = escalated_case(closed_on=date(2026, 1, 14), outcome="Done", rationale="Because")
     assert problems_of(case) == [
-        "closed_on: must be on or after every step (latest: written_warning_on 2026-01-15)"
+        "closed_on: must be on or after every step "
+        "(latest: Written warning requesting removal (date) 15/01/2026)"
     ]
 
 
@@ -183,7 +185,8 @@ def test_closing_date_is_on_or_after_the_removal():
 @pytest.mark.parametrize("outcome", ["removed", "refused", "no_response"])
 def test_a_held_discussion_has_a_date(outcome):
     assert problems_of(make_case(discussion_outcome=outcome)) == [
-        f"discussion_on: is required with the discussion outcome '{outcome}'"
+        "discussion_on: is required with the discussion outcome "
+        f"'{label_of(DISCUSSION_OUTCOMES, outcome)}'"
     ]
 
 
@@ -205,7 +208,8 @@ def test_access_can_be_blocked_only_on_the_schools_own_site():
     assert problems_of(make_case(platform="school_website_or_forum", actions=blocked)) == []
     assert problems_of(make_case(platform="facebook", actions=blocked)) == [
         "access_blocked_on: blocking access is allowed only where the platform is "
-        "school_website_or_forum (the policy allows blocking only on the school's own site)"
+        "'The school's own website or forum' "
+        "(the policy allows blocking only on the school's own site)"
     ]
     assert fields_of(make_case(platform=None, actions=blocked)) == {"access_blocked_on"}
 

@@ -16,6 +16,7 @@ from analytics.policies import seed_policies
 from analytics.report import build_report, gather_report_figures
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
+from tests.analytics.test_charts import drawn
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,19 @@ def test_charts_draw_no_hidden_count(figures):
     (data,) = chart["datasets"].values()
     police = next(row for row in data if row["label"] == "Police contacted")
     assert police["cases"] is None and police["printed"] == "<5"
+
+
+def test_every_bar_of_the_reports_charts_carries_its_number(report):
+    for key, chart in build_report_charts(report).items():
+        printed = [row[1] for row in report.table(key).rows]
+        bars, texts = drawn(chart)
+        assert sorted(text["text"] for text in texts) == sorted(printed), key
+        for bar in (bar for bar in bars if bar["w"] > 0):
+            assert any(
+                bar["y"] <= text["y"] <= bar["y"] + bar["h"]
+                and bar["x"] + bar["w"] <= text["x"] <= bar["x"] + bar["w"] + 10
+                for text in texts
+            ), f"{key}: no number at the end of the bar at {bar}"
 
 
 def test_no_private_text_reaches_any_document(report):

@@ -88,7 +88,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_line(store):
         "allegations, cyber_bullying, complaints, defamatory, offensive_comments, racist, "
         "threats_of_violence",
         # The summary of line 4 spans two lines, so the next case starts on line 6.
-        "line 6, discussion_on: must be on or after the reported date (2026-01-05)",
+        "line 6, discussion_on: must be on or after the reported date (05/01/2026)",
         "line 7, reference: 'A-1' appears already on line 2",
     ]
 
@@ -157,7 +157,7 @@ def test_imports_and_exports_are_on_the_audit_trail(store):
 
 def test_a_date_before_2000_is_refused_on_import(store):
     text = "reference,reported_on,categories\nD-1,0001-01-01,racist\nD-2,2026-01-05,racist\n"
-    assert rejection_of(store, text) == ["line 2, reported_on: must not be before 2000-01-01"]
+    assert rejection_of(store, text) == ["line 2, reported_on: must not be before 01/01/2000"]
 
 
 def numbered_rows(count: int, *, first: int = 0) -> str:

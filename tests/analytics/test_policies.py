@@ -102,7 +102,7 @@ def test_a_review_is_recorded_and_the_history_kept(seeded):
     assert (renewed.approved_on, renewed.review_term.label) == (date(2026, 11, 20), "Autumn 2029")
     assert renewed.status == "in_date"
     history = load_review_history(seeded, policy.policy_id)
-    assert history["next_review_term"].tolist() == ["Autumn 2029", "Autumn 2024"]
+    assert history["Next review"].tolist() == ["Autumn 2029", "Autumn 2024"]
     assert seeded.read_value("SELECT count(*) FROM audit_log WHERE action = 'policy reviewed'") == 1
 
 

@@ -192,8 +192,8 @@ def test_an_edit_records_which_fields_changed_and_why_but_not_their_values(store
     case = load_case(store, incident_id)
     assert (case.reference, case.summary) == ("2026-001A", "Corrected summary")
     history = load_edit_history(store, incident_id)
-    assert history[["fields", "reason"]].values.tolist() == [
-        ["reference, summary", "Typo in the case number"]
+    assert history[["Who", "Fields changed", "Reason"]].values.tolist() == [
+        ["head", "Reference, Summary", "Typo in the case number"]
     ]
     trail = " ".join(str(v) for row in store.read_rows("SELECT * FROM audit_log") for v in row)
     assert "Corrected summary" not in trail

@@ -53,7 +53,7 @@ def test_snapshots_are_listed_with_their_meeting_dates_and_audited(store):
     freeze_report(store, figures, "confidential", 5, date(2026, 2, 3), actor="head")
     listed = load_snapshots(store, ["circulation", "confidential"])
     assert listed["label"].tolist() == [
-        "Snapshot 2: meeting of 3 Feb 2026, Autumn 2025, confidential",
-        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation",
+        "Snapshot 2: meeting of 03/02/2026, Autumn 2025, confidential (closed item)",
+        "Snapshot 1: meeting of 20/01/2026, Autumn 2025, for circulation",
     ]
     assert store.read_value("SELECT count(*) FROM audit_log WHERE action = 'report frozen'") == 2

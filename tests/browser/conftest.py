@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# How long an expectation waits for the page to reach its state. Three test workers share
+# two cores, and freezing a report (three documents, charts drawn) can take many seconds
+# there; the wait ends as soon as the state is reached.
+expect.set_options(timeout=20_000)
 
 
 def free_port() -> int:
@@ -190,6 +194,13 @@ def second_factor_code(username: str) -> str:
     return RECOVERY_CODES[username].pop()
 
 
+def wait_for_code_screen(page: Page) -> None:
+    """Wait until the code screen has replaced the password form. Both have a "Sign in"
+    button, and for a moment the old one is still drawn beside the new."""
+    expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+
+
 def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> None:
     """Fill in the sign-in form (and the code, where the account has a second factor) on
     whatever URL the page is showing; the browser then comes back to it with its cookie."""
@@ -198,7 +209,7 @@ def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> Non
     signing_in = page.get_by_role("button", name="Sign in", exact=True)
     if username in SECOND_FACTOR_SECRETS:
         signing_in.click()
-        expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible()
+        wait_for_code_screen(page)
         page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
     # Signed in, the page posts its hand-off to the route that sets the session cookie and
     # comes back. (Waiting for "a navigation" could end at the page's own change of URL,

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     second_factor_code,
     seed_account,
     sign_in,
+    wait_for_code_screen,
     wait_until_idle,
 )
 from ui.routes import SESSION_START_PATH
@@ -101,7 +102,7 @@ def test_every_page_for_every_role_has_no_serious_or_critical_violation(browser:
             if role == "headteacher":  # the sign-in screens, once: the same for everyone
                 failures += check(page, axe, "signed out", "sign-in")
                 give_password(page, username)
-                expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible()
+                wait_for_code_screen(page)
                 failures += check(page, axe, "signed out", "sign-in: your code")
                 page.get_by_role("textbox", name=re.compile("code")).fill(
                     second_factor_code(username)

@@ -67,6 +67,8 @@ async def sign_in(page: Page, base_url: str, username: str) -> None:
     await page.get_by_role("textbox", name="Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible(timeout=WAIT)
+    # The password form may still be drawn for a moment, with its own "Sign in" button.
+    await expect(page.get_by_role("textbox", name="Password")).to_have_count(0, timeout=WAIT)
     await page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
     async with page.expect_navigation(timeout=WAIT):
         await page.get_by_role("button", name="Sign in", exact=True).click()

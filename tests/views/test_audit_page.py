@@ -37,9 +37,9 @@ def test_the_audit_trail_lists_writes_and_is_whole(db_path):
     app = open_page(sample_app(db_path), AUDIT)
     assert app.success[0].value.startswith("The trail is whole")
     trail = app.dataframe[0].value
-    assert {"cases imported", "account created"} <= set(trail["action"])
+    assert {"Cases imported", "Account created"} <= set(trail["What"])
     app.multiselect(key="audit_actions").set_value(["cases imported"]).run()
-    assert app.dataframe[0].value["actor"].tolist() == ["os:head"]
+    assert app.dataframe[0].value["Who"].tolist() == ["head (on the server's command line)"]
 
 
 def test_a_trail_changed_behind_the_apps_back_is_named_by_row_and_why(db_path):
@@ -84,7 +84,9 @@ def test_the_trail_filters_by_case_reference_to_answer_who_has_seen_it(db_path):
     head = open_page(app_as(db_path).run(), AUDIT)
     head.text_input(key="audit_case").input("2026-001").run()
     trail = head.dataframe[0].value
-    assert trail[["actor", "action"]].values.tolist() == [["staff", CASE_OPENED]]
+    assert trail[["Who", "What", "About"]].values.tolist() == [
+        ["staff", CASE_OPENED.capitalize(), "Case 2026-001"]
+    ]
     head.selectbox(key="audit_actor").set_value("head").run()
     assert head.dataframe[0].value.empty
 

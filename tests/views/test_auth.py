@@ -262,7 +262,7 @@ def test_a_governor_gets_the_report_for_circulation_only(db_path):
     assert app.radio(key="report.mode").options == ["For circulation"]
     assert app.caption[0].value.startswith("FOR CIRCULATION")
     assert app.selectbox(key="snapshot").options == [
-        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation"
+        "Snapshot 1: meeting of 20/01/2026, Autumn 2025, for circulation"
     ]
     assert not any(b.label.startswith("Freeze") for b in app.button)
 

@@ -56,7 +56,7 @@ def test_cases_past_their_date_are_anonymised_only_after_confirming(db_path):
     seeded(db_path, store_with_short_retention)
     app = open_view(db_path, "retention")
     # One year after closing: 2025-001 (closed 19 Sep 2025) is due; 2025-003 (1 Dec 2025) not yet.
-    due = app.dataframe[0].value["reference"].tolist()
+    due = app.dataframe[0].value["Reference"].tolist()
     assert due == ["2025-001"]
     anonymise = next(b for b in app.button if b.label.startswith("Anonymise"))
     assert anonymise.disabled

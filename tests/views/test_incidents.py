@@ -116,8 +116,9 @@ def test_a_blocked_access_off_the_schools_site_is_refused_with_its_rule(db_path)
     app.selectbox(key="escalation_action_0").set_value("access_blocked")
     app.date_input(key="escalation_on_0").set_value(date(2025, 10, 20))
     press(app, "Record the escalation step")
-    assert "blocking access is allowed only where the platform is school_website_or_forum" in (
-        plain(app.error[0].value)
+    assert (
+        "blocking access is allowed only where the platform is "
+        "'The school's own website or forum'" in plain(app.error[0].value)
     )
     assert len(load_case(app_store(), incident_id).actions) == 1
 

@@ -89,7 +89,7 @@ def test_a_governor_gets_the_review_pack_protected(db_path):
     app = open_page(app_as(db_path, "governor").run(), PAGE)
     assert not app.exception
     pack = app.dataframe[-1].value
-    printed = list(pack["value"])
+    printed = list(pack["Value"])
     assert not set(printed) & {"1", "2", "3", "4"}
     assert "<5" in printed
     # Its PDF prints the same protected figures, marked for circulation.
@@ -102,7 +102,7 @@ def test_a_governor_gets_the_review_pack_protected(db_path):
 def test_downloading_the_review_pack_is_on_the_audit_trail(app):
     open_page(app, PAGE)
     reply = follow(app, "Download the review pack as CSV")
-    assert reply.status_code == 200 and reply.text.startswith("section,item,value")
+    assert reply.status_code == 200 and reply.text.startswith("Section,Item,Value")
     assert reply.headers["content-disposition"].startswith("attachment;")
     pdf = follow(app, "Download the review pack as PDF (for the meeting)")
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages]

@@ -70,7 +70,7 @@ def test_freezing_stores_a_snapshot_for_the_meeting(db_path):
     assert app.success[0].value == "Frozen: the Autumn 2025 report (for circulation) as snapshot 1."
     snapshots = load_snapshots(app_store(), ["circulation", "confidential"])
     assert snapshots["label"].tolist() == [
-        "Snapshot 1: meeting of 20 Jan 2026, Autumn 2025, circulation"
+        "Snapshot 1: meeting of 20/01/2026, Autumn 2025, for circulation"
     ]
     assert app.selectbox(key="snapshot").options == snapshots["label"].tolist()
 

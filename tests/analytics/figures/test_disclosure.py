@@ -385,7 +385,7 @@ def test_the_review_pack_shows_the_overviews_cells_for_the_same_dates(store, tmp
     shown = disclose_overview(
         store, Scope(period), CALENDAR, today=TODAY, audience=PROTECTED, threshold=7
     )
-    printed = dict(zip(pack["item"], pack["value"], strict=False))
+    printed = dict(zip(pack["Item"], pack["Value"], strict=False))
     for figure, label in (("incidents", "Incidents"), ("escalated", "Escalated")):
         assert printed[label] == shown.headline("this", figure).text
 
