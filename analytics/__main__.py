@@ -34,10 +34,8 @@ from analytics.backup import (
     write_backup,
 )
 from analytics.bootstrap import open_dashboard_store
-from analytics.casefile import build_case_file
 from analytics.cases import RulesBroken
 from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
-from analytics.documents import render_document
 from analytics.evidence import load_evidence_list, record_evidence_file
 from analytics.figures.frames import summarise
 from analytics.figures.releases import disclose_overview
@@ -49,7 +47,6 @@ from analytics.register import find_case_id
 from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
 from analytics.second_factor import has_second_factor, record_second_factor_reset
 from analytics.settings import BACKUP_FOLDER, SCHOOL_NAME, load_setting, load_threshold
-from analytics.snapshots import FORMATS
 from analytics.store import (
     StoreInUse,
     database_path,
@@ -66,7 +63,7 @@ from analytics.terms import (
     parse_academic_year,
     parse_term,
 )
-from analytics.vocabulary import CATEGORIES, PLATFORMS
+from analytics.vocabulary import CATEGORIES, DOCUMENT_FORMATS, PLATFORMS
 
 # `summary --audience`: whose figures, by role.
 AUDIENCE_OPTIONS = {role: AUDIENCE_BY_ROLE[role] for role in ("headteacher", "governor")}
@@ -117,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--term", help='a term, e.g. "Autumn 2025" (default: the last complete one)'
     )
-    report.add_argument("--format", choices=list(FORMATS), default="pdf")
+    report.add_argument("--format", choices=list(DOCUMENT_FORMATS), default="pdf")
     report.add_argument("--mode", choices=list(MODES), default="circulation")
     report.add_argument("--out", type=Path, required=True, help="the file to write")
 
@@ -328,6 +325,8 @@ def _case_file(store, args, actor: str, say) -> int:
         print(f"No case has the reference {args.reference!r}.", file=sys.stderr)
         return 1
     try:
+        from analytics.casefile import build_case_file  # see _report
+
         content = build_case_file(store, incident_id, actor=actor, today=date.today())
     except RulesBroken as broken:
         print(f"No case file written: {broken.problems[0].rule}.", file=sys.stderr)
@@ -440,6 +439,10 @@ def _report(store, args, calendar, parser, actor: str, say) -> int:
     school = load_setting(store, SCHOOL_NAME)
     figures = gather_report_figures(store, calendar, term, school=school, today=today)
     report = build_report(figures, args.mode, load_threshold(store))
+    # Imported here: the document libraries (charts, PDF, Word) take a third of a second
+    # to load, and only the commands that write a document need them.
+    from analytics.documents import render_document
+
     write_private_file(args.out, render_document(report, args.format))
     with store.transaction() as cursor:
         record_audit(

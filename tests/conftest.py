@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import os
 from datetime import date
@@ -10,12 +11,36 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from argon2 import PasswordHasher
+from streamlit.components.v2 import manifest_scanner
 
+from analytics import accounts
 from analytics.cases import Case, EscalationStep
 from analytics.store import Store, open_store
 
 TODAY = date(2026, 3, 15)
 SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
+
+
+# The app's own password hasher, as the app, the command line and the browser tests'
+# servers use it (tests/analytics/test_accounts.py checks its cost).
+APP_PASSWORD_HASHER = accounts._HASHER
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Two costs paid hundreds of times over in one test process, paid once or cheaply.
+
+    - Argon2 at the app's cost takes about 0.15 s of CPU a hash, and most tests make an
+      account: in this process passwords are hashed by argon2 at its lowest cost. Hashes
+      record their own cost, so every check still runs argon2 on them as the app would.
+    - Each AppTest scans every installed package for Streamlit components (about 0.15 s):
+      the packages do not change during a run, so the first scan serves every AppTest.
+    """
+    accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts._NO_ACCOUNTS_HASH = accounts._HASHER.hash("no account has this password")
+    manifest_scanner.scan_component_manifests = functools.cache(
+        manifest_scanner.scan_component_manifests
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

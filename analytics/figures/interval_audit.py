@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 CellKey = tuple[str, ...]  # e.g. ("headline", "this", "escalated"), ("action", "police")
 Interval = tuple[int, int | None]  # None as the maximum: no upper bound
@@ -467,6 +465,8 @@ class _Group:
         """The relations of `copies` independent copies of the cells: block-diagonal."""
         if copies == 1:
             return self.matrix
+        from scipy import sparse  # see _solve_integer_programme
+
         rows, columns = self.entries
         height, width = self.matrix.shape
         shift = np.arange(copies)[:, None]
@@ -487,6 +487,10 @@ def _solve_integer_programme(objective, lower, upper, matrix, row_lower, row_upp
     the integer programme, without presolve: HiGHS's MIP presolve (scipy 1.17) was seen here
     to call a feasible audit infeasible and to return a point short of the optimum.
     """
+    # Imported on first use: scipy's optimiser takes a fifth of a second to load, paid by
+    # every command and page start that never protects a figure.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     bounds = Bounds(lower, upper)
     constraint = LinearConstraint(matrix, row_lower, row_upper)
     attempts = (

@@ -88,6 +88,16 @@ def test_passwords_are_stored_as_argon2_hashes(store, head):
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
+def test_the_app_hashes_at_argon2s_recommended_cost():
+    """RFC 9106's second recommended option (argon2-cffi's default): 64 MiB, three passes.
+    (The tests' own process hashes at the lowest cost, tests/conftest.py says why.)"""
+    from tests.conftest import APP_PASSWORD_HASHER
+
+    stored = APP_PASSWORD_HASHER.hash(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert APP_PASSWORD_HASHER.verify(stored, PASSWORD)
+
+
 def test_signing_in_and_every_attempt_is_audited(store, head):
     assert sign_in(store, "HEAD ", PASSWORD, now=NOW).id == head.id
     with pytest.raises(SignInRefused, match="do not match an active account"):
