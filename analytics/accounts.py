@@ -133,6 +133,17 @@ def load_account(store: Store, account_id: int) -> Account | None:
     return Account(*rows[0]) if rows else None
 
 
+def load_credentials_mark(store: Store, account_id: int) -> str | None:
+    """A digest of what a password vouched for: the account's password hash, role and
+    whether it is active (None if there is no such account). A sign-in half finished
+    (password given, code not yet) holds it, and ends if it changes meanwhile: a password
+    reset or a role changed after the password was typed must not let the code finish it."""
+    rows = store.read_rows(
+        "SELECT password_hash, role, active FROM accounts WHERE id = ?", [account_id]
+    )
+    return hashlib.sha256(repr(rows[0]).encode()).hexdigest() if rows else None
+
+
 def load_accounts(store: Store) -> list[Account]:
     rows = store.read_rows(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY username")
     return [Account(*row) for row in rows]

@@ -17,6 +17,7 @@ from analytics.accounts import (
     SignInRefused,
     count_accounts,
     load_account,
+    load_credentials_mark,
     record_first_headteacher,
     record_own_password,
     sign_in,
@@ -260,14 +261,22 @@ def _password_accepted(store: Store, account: Account) -> None:
     for key in (RECOVERY_CODES_SHOWN, ENROLMENT_BEGUN):
         st.session_state.pop(key, None)
     if requires_second_factor(account.role) or has_second_factor(store, account.id):
-        st.session_state[SIGNING_IN] = {"account_id": account.id, "at": datetime.now()}
+        st.session_state[SIGNING_IN] = {
+            "account_id": account.id,
+            "at": datetime.now(),
+            "credentials": load_credentials_mark(store, account.id),
+        }
         st.rerun()
     _begin_session(store, account, "password")
 
 
 def _render_sign_in(store: Store, ended_why: str | None) -> None:
     signing_in = st.session_state.get(SIGNING_IN)
-    if signing_in and datetime.now() - signing_in["at"] < SIGNING_IN_LIFETIME:
+    if (
+        signing_in
+        and datetime.now() - signing_in["at"] < SIGNING_IN_LIFETIME
+        and load_credentials_mark(store, signing_in["account_id"]) == signing_in["credentials"]
+    ):
         account = load_account(store, signing_in["account_id"])
         if account is not None and account.active:
             _render_second_factor(store, account)

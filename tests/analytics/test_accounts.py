@@ -21,6 +21,7 @@ from analytics.accounts import (
     count_accounts,
     issue_setup_code,
     load_account,
+    load_credentials_mark,
     password_problems,
     record_account,
     record_active,
@@ -96,6 +97,22 @@ def test_the_app_hashes_at_argon2s_recommended_cost():
     stored = APP_PASSWORD_HASHER.hash(PASSWORD)
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert APP_PASSWORD_HASHER.verify(stored, PASSWORD)
+
+
+def test_the_credentials_mark_changes_with_the_password_the_role_or_activity(store, head):
+    teacher = record_account(store, "teacher", "Mr T", "staff", PASSWORD, actor="head")
+    marks = [load_credentials_mark(store, teacher.id)]
+    sign_in(store, "teacher", PASSWORD, now=NOW)  # signing in changes nothing it vouched for
+    assert load_credentials_mark(store, teacher.id) == marks[0]
+    for change in (
+        lambda: record_password(store, teacher.id, "another long passphrase", actor="head"),
+        lambda: record_role(store, teacher.id, "governor", actor="head"),
+        lambda: record_active(store, teacher.id, False, actor="head"),
+    ):
+        change()
+        marks.append(load_credentials_mark(store, teacher.id))
+    assert len(set(marks)) == 4
+    assert load_credentials_mark(store, 999) is None
 
 
 def test_signing_in_and_every_attempt_is_audited(store, head):

@@ -18,6 +18,7 @@ from analytics.accounts import (
     record_active,
     record_first_headteacher,
     record_password,
+    record_role,
 )
 from analytics.interchange import import_cases_file
 from analytics.report import gather_report_figures
@@ -188,6 +189,43 @@ def test_an_enrolled_account_signs_in_with_a_fresh_code_or_a_recovery_code_once(
     assert third.title[0].value == "Sign in: your code"
     actions = [row[0] for row in app_store().read_rows("SELECT action FROM audit_log")]
     assert actions.count("signed in") == 2
+
+
+def enrolled_staff(db_path) -> tuple[int, pyotp.TOTP]:
+    account_in(db_path)  # the headteacher, who changes the account meanwhile
+    staff_id = account_in(db_path, "staff")
+    store = open_store(db_path)
+    try:
+        earlier = datetime.now() - timedelta(minutes=5)
+        enrolment = begin_enrolment(store, staff_id, username="staff", issuer="School", now=earlier)
+        totp = pyotp.TOTP(enrolment.secret)
+        record_enrolment(store, staff_id, totp.at(earlier), actor="staff", now=earlier)
+    finally:
+        store.close()
+    return staff_id, totp
+
+
+@pytest.mark.parametrize("change", ["password reset", "role changed", "deactivated"])
+def test_a_sign_in_half_finished_when_the_account_changed_does_not_finish(db_path, change):
+    """The password was typed, then the headteacher reset it (or demoted or deactivated the
+    account) before the code was: the code alone must not sign in, with either the old
+    role or the new."""
+    staff_id, totp = enrolled_staff(db_path)
+    app = sign_in_with_password(AppTest.from_file(APP, default_timeout=60).run(), "staff")
+    assert app.title[0].value == "Sign in: your code"
+    next(box for box in app.text_input if "code" in box.label.lower()).input(totp.now())
+    store = app_store()
+    if change == "password reset":
+        record_password(store, staff_id, "a new temporary passphrase", actor="head")
+    elif change == "role changed":
+        record_role(store, staff_id, "governor", actor="head")
+    else:
+        record_active(store, staff_id, False, actor="head")
+    next(button for button in app.button if button.label == "Sign in").click().run()
+    assert app.title[0].value == "Sign in"
+    assert not any("code" in box.label.lower() for box in app.text_input)
+    actions = [row[0] for row in store.read_rows("SELECT action FROM audit_log")]
+    assert "signed in" not in actions
 
 
 def test_a_governor_may_sign_in_without_a_second_factor(db_path):
