@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from argon2 import PasswordHasher
+from hypothesis import settings
 from streamlit.components.v2 import manifest_scanner
 
 from analytics import accounts
@@ -21,6 +22,11 @@ from analytics.store import Store, open_store
 TODAY = date(2026, 3, 15)
 SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
 
+
+# No property test has a deadline: how long an example takes says nothing of whether it holds,
+# and three workers on two cores make any deadline a coin toss. Speed is for bench/.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 # The app's own password hasher, as the app, the command line and the browser tests'
 # servers use it (tests/analytics/test_accounts.py checks its cost).
