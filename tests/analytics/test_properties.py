@@ -33,9 +33,11 @@ from analytics.store import open_store
 from analytics.vocabulary import ABOUT, CATEGORIES, DISCUSSION_OUTCOMES, PLATFORMS, POSTED_BY
 
 TODAY = date(2026, 3, 15)
-PROPERTY_SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Each example of a property that writes to a store opens new DuckDB files: `make test`
+# tries some, `make soak` many more.
+STORE_EXAMPLES = {"suppress_health_check": [HealthCheck.function_scoped_fixture]}
+PROPERTY_SETTINGS = settings(max_examples=25, **STORE_EXAMPLES)
+SOAK_SETTINGS = settings(max_examples=200, **STORE_EXAMPLES)
 
 # Any text a person might type or paste, including formulas, markup and SQL.
 typed_text = st.one_of(
@@ -95,6 +97,17 @@ def test_validation_answers_any_input_with_named_rules(summary, reference, repor
 @given(case=valid_cases("P-1"))
 @PROPERTY_SETTINGS
 def test_a_good_case_is_stored_exactly_as_typed(tmp_path_factory, case):
+    check_stored_exactly_as_typed(tmp_path_factory, case)
+
+
+@pytest.mark.soak
+@given(case=valid_cases("P-1"))
+@SOAK_SETTINGS
+def test_a_good_case_is_stored_exactly_as_typed_at_length(tmp_path_factory, case):
+    check_stored_exactly_as_typed(tmp_path_factory, case)
+
+
+def check_stored_exactly_as_typed(tmp_path_factory, case: Case) -> None:
     store = open_store(tmp_path_factory.mktemp("stored") / "store.duckdb")
     try:
         incident_id = record_case(store, case, actor="test", today=TODAY)
@@ -103,10 +116,26 @@ def test_a_good_case_is_stored_exactly_as_typed(tmp_path_factory, case):
         store.close()
 
 
-@given(cases=st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=True).flatmap(
-    lambda numbers: st.tuples(*(valid_cases(f"R-{n}") for n in numbers))))  # fmt: skip
+# One to six valid cases, each with its own reference.
+some_cases = st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=True).flatmap(
+    lambda numbers: st.tuples(*(valid_cases(f"R-{n}") for n in numbers))
+)
+
+
+@given(cases=some_cases)
 @PROPERTY_SETTINGS
 def test_export_then_import_gives_back_the_same_cases(tmp_path_factory, cases):
+    check_round_trip(tmp_path_factory, cases)
+
+
+@pytest.mark.soak
+@given(cases=some_cases)
+@SOAK_SETTINGS
+def test_export_then_import_gives_back_the_same_cases_at_length(tmp_path_factory, cases):
+    check_round_trip(tmp_path_factory, cases)
+
+
+def check_round_trip(tmp_path_factory, cases: tuple[Case, ...]) -> None:
     folder = tmp_path_factory.mktemp("round")
     first, second = open_store(folder / "a.duckdb"), open_store(folder / "b.duckdb")
     try:

@@ -91,8 +91,13 @@ def test_a_failed_transaction_writes_nothing(store):
     assert count_cases(store) == 0
 
 
-def test_eight_threads_writing_and_reading_at_once_lose_nothing(store):
-    threads, cases_each = 8, 50
+@pytest.mark.parametrize(
+    "cases_each",
+    # Eight threads at once is the point; `make soak` has each write many more cases.
+    [pytest.param(20, id="quick"), pytest.param(100, marks=pytest.mark.soak, id="soak")],
+)
+def test_eight_threads_writing_and_reading_at_once_lose_nothing(store, cases_each):
+    threads = 8
     errors: list[BaseException] = []
     start = threading.Barrier(threads)
 

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 # two cores, and freezing a report (three documents, charts drawn) can take many seconds
 # there; the wait ends as soon as the state is reached.
 expect.set_options(timeout=20_000)
+NAVIGATION_TIMEOUT_MS = 60_000
 
 
 def free_port() -> int:
@@ -120,6 +121,8 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     opened = context.new_page()
     opened.set_default_timeout(20_000)
+    # Loading the app's scripts on a machine busy with other test workers can take a while.
+    opened.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     yield opened
     context.close()
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from analytics.accounts import record_account
 from analytics.store import open_store
 from tests.browser.conftest import (
+    NAVIGATION_TIMEOUT_MS,
     PASSWORD,
     PROJECT_ROOT,
     free_port,
@@ -131,6 +132,7 @@ def signed_out_page(browser: Browser, base_url: str) -> Page:
     """A new visitor's page (a context of its own) showing the sign-in form."""
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(20_000)
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page.goto(base_url + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     return page

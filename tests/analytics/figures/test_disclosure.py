@@ -237,21 +237,34 @@ def small_cases(draw, prefix: str, most: int) -> list[Case]:
     return cases
 
 
+# Stores drawn at random: cases before a frozen report, late cases after it, a threshold,
+# a term and a day. Each takes a few seconds (an audit per release): `make test` tries a
+# few, `make soak` many.
+RANDOM_STORES = {
+    "before": small_cases("A", 25),
+    "late": small_cases("L", 4),
+    "threshold": st.sampled_from([3, 5, 7]),
+    "term": st.sampled_from(TERMS),
+    "narrow_day": st.integers(0, DAYS),
+}
+DRAWS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "derandomize": True}
+
+
 @pytest.mark.long
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)  # fmt: skip
-@given(
-    before=small_cases("A", 25),
-    late=small_cases("L", 4),
-    threshold=st.sampled_from([3, 5, 7]),
-    term=st.sampled_from(TERMS),
-    narrow_day=st.integers(0, DAYS),
-)
-def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed(
-    before, late, threshold, term, narrow_day
-):
+@settings(max_examples=6, **DRAWS)
+@given(**RANDOM_STORES)
+def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed(**drawn):
+    check_no_release_lets_a_hidden_cell_be_narrowed(**drawn)
+
+
+@pytest.mark.soak
+@settings(max_examples=40, **DRAWS)
+@given(**RANDOM_STORES)
+def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed_at_length(**drawn):
+    check_no_release_lets_a_hidden_cell_be_narrowed(**drawn)
+
+
+def check_no_release_lets_a_hidden_cell_be_narrowed(before, late, threshold, term, narrow_day):
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "random.duckdb")
         try:
