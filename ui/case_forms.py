@@ -29,7 +29,7 @@ from analytics.register import (
     record_removal,
 )
 from analytics.store import Store
-from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS
+from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS, as_day
 from ui.auth import authorise
 from ui.shared import code_label, date_field, flash, inert, input_key, render_download, save
 
@@ -209,7 +209,7 @@ def render_evidence(store: Store, account: Account, incident_id: int) -> None:
                 alt = html.escape(f"Thumbnail of {item.file_name}", quote=True)
                 st.html(f'<img src="data:image/jpeg;base64,{encoded}" alt="{alt}">')
             st.text(
-                f"{item.file_name}\n{item.type_label}, added {item.added_at:%d/%m/%Y} by "
+                f"{item.file_name}\n{item.type_label}, added {as_day(item.added_at)} by "
                 f"{item.added_by}\nSHA-256 {item.sha256[:16]}…"
             )
             if account.may("download_evidence"):

@@ -25,6 +25,7 @@ from analytics.vocabulary import (
     PLATFORMS,
     POSTED_BY,
     STATUSES,
+    as_day,
     label_of,
 )
 from ui.auth import authorise, require_page
@@ -145,8 +146,8 @@ if st.session_state.get(CASE_OPENED_KEY) != chosen_id:
 st.header(f"Case {inert(case.reference)}")
 st.markdown(f"**Status:** {label_of(STATUSES, load_status(store, chosen_id))}")
 facts = {
-    "Reported on": f"{case.reported_on:%d/%m/%Y}",
-    "Posted on": f"{case.posted_on:%d/%m/%Y}" if case.posted_on else "not recorded",
+    "Reported on": as_day(case.reported_on),
+    "Posted on": as_day(case.posted_on) if case.posted_on else "not recorded",
     "Platform": label_of(PLATFORMS, case.platform) or "not recorded",
     "Posted by": label_of(POSTED_BY, case.posted_by) or "not recorded",
     "About": ", ".join(label_of(ABOUT, code) for code in case.about) or "not recorded",
@@ -161,7 +162,7 @@ if case.summary:
 if case.evidence_url:
     st.link_button("Open the evidence", case.evidence_url)
 if case.closed_on:
-    st.text(f"Closed on {case.closed_on:%d/%m/%Y}. Rationale: {case.rationale}")
+    st.text(f"Closed on {as_day(case.closed_on)}. Rationale: {case.rationale}")
 
 st.subheader("Timeline")
 show_table(describe_case_timeline(load_case_timeline(store, chosen_id)))
