@@ -26,12 +26,12 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# Every test but the soak runs, in about five minutes on two cores: three workers, since the
-# browser tests mostly wait on their own server.
+# Every test but the soak runs, within five minutes on two cores: four workers, since the
+# browser tests mostly wait on their own pages and servers.
 test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 3
+	$(PY) -m pytest -n 4
 
 # The long versions: eight browser sessions of fifty cases each, a writer killed ten times.
 soak: $(INSTALLED) chromium

@@ -78,9 +78,27 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example is a new store and up to twelve writes: `make test` tries some, `make soak`
+# many more.
+DRAWS = {"suppress_health_check": [HealthCheck.too_slow]}
+
+
+@settings(max_examples=15, **DRAWS)
 @given(steps=steps)
 def test_after_any_steps_every_stored_stage_equals_the_derived_one(tmp_path_factory, steps):
+    check_every_stored_stage_after(tmp_path_factory, steps)
+
+
+@pytest.mark.soak
+@settings(max_examples=150, **DRAWS)
+@given(steps=steps)
+def test_after_any_steps_every_stored_stage_equals_the_derived_one_at_length(
+    tmp_path_factory, steps
+):
+    check_every_stored_stage_after(tmp_path_factory, steps)
+
+
+def check_every_stored_stage_after(tmp_path_factory, steps: list[tuple[str, int]]) -> None:
     store = open_store(tmp_path_factory.mktemp("stage") / "stage.duckdb")
     logged: list[int] = []
     try:
