@@ -133,13 +133,30 @@ def load_account(store: Store, account_id: int) -> Account | None:
     return Account(*rows[0]) if rows else None
 
 
+# The changes to an account that end a sign-in half finished (see load_credentials_mark).
+CREDENTIAL_CHANGES = (
+    "role changed", "account deactivated", "account reactivated", "password reset",
+    "password changed", "second factor reset", "second factor removed",
+)  # fmt: skip
+
+
 def load_credentials_mark(store: Store, account_id: int) -> str | None:
     """A digest of what a password vouched for: the account's password hash, role and
-    whether it is active (None if there is no such account). A sign-in half finished
-    (password given, code not yet) holds it, and ends if it changes meanwhile: a password
-    reset or a role changed after the password was typed must not let the code finish it."""
+    whether it is active, and the newest change of any of them on the audit trail (None if
+    there is no such account). A sign-in half finished (password given, code not yet)
+    holds it, and ends if it changes meanwhile: a password reset, a role changed or a
+    deactivation after the password was typed must not let the code finish it, even once
+    changed back."""
     rows = store.read_rows(
-        "SELECT password_hash, role, active FROM accounts WHERE id = ?", [account_id]
+        """
+        SELECT password_hash, role, active, (
+            SELECT max(id) FROM audit_log
+            WHERE record_type = 'account' AND record_id = CAST($id AS VARCHAR)
+                AND list_contains($changes, action)
+        )
+        FROM accounts WHERE id = $id
+        """,
+        {"id": account_id, "changes": list(CREDENTIAL_CHANGES)},
     )
     return hashlib.sha256(repr(rows[0]).encode()).hexdigest() if rows else None
 

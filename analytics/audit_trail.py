@@ -82,7 +82,7 @@ def _about(row) -> str:
         return f"Setting: {FIELD_LABELS.get(record_id, record_id)}"
     if kind == "report":
         return f"Report for {record_id}"
-    if kind == "report_snapshot":
+    if kind in ("report_snapshot", "snapshot"):  # frozen, and downloaded
         return f"Frozen report {record_id}"
     return f"{kind} {record_id}"
 

@@ -384,7 +384,7 @@ def _closing_problems(case: Case) -> Iterable[Problem]:
         name, on = max(later_steps, key=lambda step: step[1])
         yield Problem(
             "closed_on",
-            f"must be on or after every step (latest: {FIELD_LABELS[name]} {as_day(on)})",
+            f"must be on or after every step (latest: {FIELD_LABELS.get(name, name)} {as_day(on)})",
         )
 
 

@@ -11,7 +11,6 @@ import pandas as pd
 from analytics.vocabulary import STAGES
 
 # The stages in the order governors read them, with colours that say settled / escalated / open.
-STAGE_CODES = list(STAGES)
 STAGE_ORDER = list(STAGES.values())
 STAGE_COLOURS = ["#2e7d32", "#c62828", "#b26a00"]
 BAR_COLOUR = "#1f5f8b"

@@ -54,7 +54,7 @@ def freeze_report(
         ).fetchall()  # fmt: skip
         record_audit(
             cursor, actor, "report frozen", "report_snapshot", snapshot_id,
-            detail=f"{figures['term']}, {REPORT_MODES[mode]}, meeting of {as_day(meeting_on)}",
+            detail=f"{figures['term']}, {mode}, meeting of {as_day(meeting_on)}",
         )  # fmt: skip
     return snapshot_id
 

@@ -31,6 +31,8 @@ settings.load_profile("project")
 # The app's own password hasher, as the app, the command line and the browser tests'
 # servers use it (tests/analytics/test_accounts.py checks its cost).
 APP_PASSWORD_HASHER = accounts._HASHER
+# And the hash an unknown username is checked against, at the same cost.
+APP_NO_ACCOUNTS_HASH = accounts._NO_ACCOUNTS_HASH
 
 
 def pytest_configure(config: pytest.Config) -> None:

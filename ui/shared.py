@@ -7,7 +7,7 @@ import html
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,9 +214,14 @@ def show_table(frame: pd.DataFrame, container=st) -> None:
         column = frame[name]
         if pd.api.types.is_datetime64_any_dtype(column):
             config[name] = st.column_config.DatetimeColumn(format=MOMENT_FORMAT)
-        elif column.map(lambda value: isinstance(value, date)).any():
+        elif column.map(_is_day).any():
             config[name] = st.column_config.DateColumn(format=DATE_FORMAT)
     container.dataframe(frame, hide_index=True, column_config=config)
+
+
+def _is_day(value) -> bool:
+    # A datetime (and pandas' Timestamp) is a date too: only a day without a time is one.
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 def _authorise(action: str) -> Account | None:

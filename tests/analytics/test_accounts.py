@@ -92,11 +92,14 @@ def test_passwords_are_stored_as_argon2_hashes(store, head):
 def test_the_app_hashes_at_argon2s_recommended_cost():
     """RFC 9106's second recommended option (argon2-cffi's default): 64 MiB, three passes.
     (The tests' own process hashes at the lowest cost, tests/conftest.py says why.)"""
-    from tests.conftest import APP_PASSWORD_HASHER
+    from tests.conftest import APP_NO_ACCOUNTS_HASH, APP_PASSWORD_HASHER
 
     stored = APP_PASSWORD_HASHER.hash(PASSWORD)
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    app_cost = "$argon2id$v=19$m=65536,t=3,p=4$"
+    assert stored.startswith(app_cost)
     assert APP_PASSWORD_HASHER.verify(stored, PASSWORD)
+    # An unknown username costs the same verification as a known one.
+    assert APP_NO_ACCOUNTS_HASH.startswith(app_cost)
 
 
 def test_the_credentials_mark_changes_with_the_password_the_role_or_activity(store, head):
@@ -108,10 +111,13 @@ def test_the_credentials_mark_changes_with_the_password_the_role_or_activity(sto
         lambda: record_password(store, teacher.id, "another long passphrase", actor="head"),
         lambda: record_role(store, teacher.id, "governor", actor="head"),
         lambda: record_active(store, teacher.id, False, actor="head"),
+        # Changed back, it is not the account the password vouched for either.
+        lambda: record_active(store, teacher.id, True, actor="head"),
+        lambda: record_role(store, teacher.id, "staff", actor="head"),
     ):
         change()
         marks.append(load_credentials_mark(store, teacher.id))
-    assert len(set(marks)) == 4
+    assert len(set(marks)) == 6
     assert load_credentials_mark(store, 999) is None
 
 

@@ -65,6 +65,27 @@ def test_codes_in_details_read_as_their_labels(store):
     assert row_for(rows, "Escalation recorded")["Detail"] == "Written warning requesting removal"
 
 
+def test_a_frozen_report_reads_by_its_version_once_frozen_and_when_downloaded(store):
+    from analytics.audit import record_event
+    from analytics.report import gather_report_figures
+    from analytics.snapshots import freeze_report
+    from analytics.terms import parse_term
+
+    figures = gather_report_figures(
+        store, TermCalendar(), parse_term("Autumn 2025"), school="S", today=TODAY
+    )
+    snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
+    record_event(store, "head", "report downloaded", "snapshot", snapshot_id, detail="pdf")
+    rows = readable(store)
+    frozen = row_for(rows, "Report frozen")
+    assert (frozen["About"], frozen["Detail"]) == (
+        f"Frozen report {snapshot_id}",
+        "Autumn 2025, For circulation, meeting of 20/01/2026",
+    )
+    downloaded = row_for(rows, "Report downloaded")
+    assert (downloaded["About"], downloaded["Detail"]) == (f"Frozen report {snapshot_id}", "PDF")
+
+
 def test_the_csv_writes_moments_the_schools_way_and_keeps_formulas_inert(store):
     record_case(store, make_case(reference="2026-009"), actor="=1+2", today=TODAY)
     trail = load_audit_trail(store)

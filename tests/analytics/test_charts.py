@@ -19,11 +19,13 @@ from analytics.charts import (
     build_unclosed_age_chart,
 )
 
-# A bar as Vega draws it: a rectangle from (x, y), w wide and h high.
+# A bar as Vega draws it: a rectangle from (x, y), w wide and h high, described for screen
+# readers with its figure ("Cases: 7" from the tooltip, or "cases: 7" from the data).
 BAR = re.compile(
-    r'<path [^>]*aria-roledescription="bar" d="M(?P<x>[\d.-]+),(?P<y>[\d.-]+)'
-    r"h(?P<w>[\d.-]+)v(?P<h>[\d.-]+)"
+    r'<path aria-label="(?P<label>[^"]*)" [^>]*aria-roledescription="bar" '
+    r'd="M(?P<x>[\d.-]+),(?P<y>[\d.-]+)h(?P<w>[\d.-]+)v(?P<h>[\d.-]+)'
 )
+FIGURE = re.compile(r"(?i)\bcases: ([^;]+)")
 TEXT = re.compile(
     r'<text [^>]*aria-roledescription="text mark"[^>]*'
     r'transform="translate\((?P<x>[\d.-]+),(?P<y>[\d.-]+)\)"[^>]*>(?P<text>[^<]*)</text>'
@@ -34,7 +36,8 @@ def drawn(chart) -> tuple[list[dict], list[dict]]:
     """The bars and the text marks of the chart as rendered."""
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
     bars = [
-        {name: float(value) for name, value in match.groupdict().items()}
+        {name: float(match[name]) for name in "xywh"}
+        | {"figure": FIGURE.search(html.unescape(match["label"]))[1].strip()}
         for match in BAR.finditer(svg)
     ]
     texts = [
@@ -92,11 +95,13 @@ def test_each_horizontal_bar_has_its_number_at_its_end(chart, data):
     drawn_bars = [bar for bar in bars if bar["w"] > 0]
     assert len(drawn_bars) == int((data["cases"] > 0).sum())
     for bar in drawn_bars:
-        assert any(
-            bar["y"] <= text["y"] <= bar["y"] + bar["h"]
-            and bar["x"] + bar["w"] <= text["x"] <= bar["x"] + bar["w"] + 10
+        at_its_end = [
+            text["text"]
             for text in texts
-        ), f"no number at the end of the bar at {bar}"
+            if bar["y"] <= text["y"] <= bar["y"] + bar["h"]
+            and bar["x"] + bar["w"] <= text["x"] <= bar["x"] + bar["w"] + 10
+        ]
+        assert at_its_end == [bar["figure"]], f"the bar at {bar} reads {at_its_end}"
 
 
 @pytest.mark.parametrize(
@@ -110,10 +115,13 @@ def test_each_upright_bar_has_its_number_above_it(chart, data):
     drawn_bars = [bar for bar in bars if bar["h"] > 0]
     assert len(drawn_bars) == int((data["cases"] > 0).sum())
     for bar in drawn_bars:
-        assert any(
-            bar["x"] <= text["x"] <= bar["x"] + bar["w"] and bar["y"] - 20 <= text["y"] <= bar["y"]
+        above_it = [
+            text["text"]
             for text in texts
-        ), f"no number above the bar at {bar}"
+            if bar["x"] <= text["x"] <= bar["x"] + bar["w"]
+            and bar["y"] - 20 <= text["y"] <= bar["y"]
+        ]
+        assert above_it == [bar["figure"]], f"the bar at {bar} reads {above_it}"
 
 
 def test_a_hidden_count_is_no_bar_only_its_marker():

@@ -117,11 +117,13 @@ def test_every_bar_of_the_reports_charts_carries_its_number(report):
         bars, texts = drawn(chart)
         assert sorted(text["text"] for text in texts) == sorted(printed), key
         for bar in (bar for bar in bars if bar["w"] > 0):
-            assert any(
-                bar["y"] <= text["y"] <= bar["y"] + bar["h"]
-                and bar["x"] + bar["w"] <= text["x"] <= bar["x"] + bar["w"] + 10
+            at_its_end = [
+                text["text"]
                 for text in texts
-            ), f"{key}: no number at the end of the bar at {bar}"
+                if bar["y"] <= text["y"] <= bar["y"] + bar["h"]
+                and bar["x"] + bar["w"] <= text["x"] <= bar["x"] + bar["w"] + 10
+            ]
+            assert at_its_end == [bar["figure"]], f"{key}: the bar at {bar} reads {at_its_end}"
 
 
 def test_no_private_text_reaches_any_document(report):
