@@ -77,7 +77,7 @@ def _about(row) -> str:
     if kind == "account":
         return f"Account {_or_gone(row.account_username)}"
     if kind == "policy":
-        return f"Policy {_or_gone(row.policy_title)}"
+        return f"Policy: {_or_gone(row.policy_title)}"
     if kind == "setting":
         return f"Setting: {FIELD_LABELS.get(record_id, record_id)}"
     if kind == "report":

@@ -209,14 +209,21 @@ def show_table(frame: pd.DataFrame, container=st) -> None:
     The analytics give a day as a date and a moment as a timestamp, so the column's type
     says which it is; a table's own config would otherwise show both as 2026-11-25 00:00:00.
     """
-    config = {}
+    config, frame = {}, frame.copy()
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
+        if _is_text(column):
+            frame[name] = column.fillna("")  # an empty cell, where Streamlit writes "None"
+        elif pd.api.types.is_datetime64_any_dtype(column):
             config[name] = st.column_config.DatetimeColumn(format=MOMENT_FORMAT)
         elif column.map(_is_day).any():
             config[name] = st.column_config.DateColumn(format=DATE_FORMAT)
     container.dataframe(frame, hide_index=True, column_config=config)
+
+
+def _is_text(column: pd.Series) -> bool:
+    present = column.dropna()
+    return len(present) > 0 and present.map(lambda value: isinstance(value, str)).all()
 
 
 def _is_day(value) -> bool:

@@ -44,7 +44,7 @@ def test_each_row_names_its_record_as_people_know_it(store):
     assert row_for(rows, "Account created")["About"] == "Account teacher"  # newest first
     assert row_for(rows, "Account created")["Detail"] == "Governor"
     assert row_for(rows, "Role changed")["Detail"] == "Staff"
-    assert row_for(rows, "Policy added")["About"] == "Policy Online safety"
+    assert row_for(rows, "Policy added")["About"] == "Policy: Online safety"
     assert row_for(rows, "Setting changed")["About"] == "Setting: Hide counts below"
     # A case that has left the register (demonstration data removed) is said to have gone.
     with store.transaction() as cursor:

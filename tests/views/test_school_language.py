@@ -167,7 +167,10 @@ def table_problems(node, page: str) -> list[str]:
         written = config.get(name, {}).get("type_config", {}).get("format")
         if days and written not in {DATE_FORMAT, MOMENT_FORMAT}:
             found.append(f"{where} holds dates written {written or 'as 2026-11-25 00:00:00'}")
-        for cell in (value for value in column if isinstance(value, str)):
+        texts = [value for value in column if isinstance(value, str)]
+        if texts and column.isna().any():
+            found.append(f"{where} shows None for an empty cell")
+        for cell in texts:
             if cell in CODES or ISO_DAY.search(cell) or SNAKE_CASE.fullmatch(cell):
                 found.append(f"{where} shows {cell!r}")
     return found
