@@ -113,8 +113,12 @@ def test_every_page_for_every_role_has_no_serious_or_critical_violation(browser:
             else:
                 with cookie_set(page):
                     sign_in(page, username)
+            # Landed, signed in, before going anywhere else: a goto racing the hand-off's
+            # own redirect once waited a whole minute for a "load" that never came.
+            page.get_by_test_id("stSidebarNav").wait_for(state="attached")
             for path in paths:
-                page.goto(base_url + path)
+                # The new page's own state is what counts, not the browser's "load" event.
+                page.goto(base_url + path, wait_until="commit")
                 # Still signed in (the session cookie): the page itself, never the sign-in.
                 page.get_by_test_id("stSidebarNav").wait_for(state="attached")
                 failures += check(page, axe, role, path)
