@@ -52,20 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the long tests first, then the browser journeys and the command line (each
-    many seconds, mostly spent waiting on a server or a process): under xdist the other
-    workers run the many short tests meanwhile, and the run does not end waiting on one."""
-
-    def slowness(item: pytest.Item) -> int:
-        if item.get_closest_marker("long"):
-            return 0
-        if "tests/browser/" in item.nodeid:
-            return 1
-        if item.nodeid.startswith("tests/analytics/test_main.py"):
-            return 2
-        return 3
-
-    items.sort(key=slowness)  # a stable sort: each file's own order is kept
+    """Start the long tests first: under xdist the other worker runs the rest meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture
