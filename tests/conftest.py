@@ -6,11 +6,12 @@ import dataclasses
 import functools
 import inspect
 import os
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import streamlit as st
+import time_machine
 from argon2 import PasswordHasher
 from hypothesis import settings
 from streamlit.components.v2 import manifest_scanner
@@ -20,6 +21,10 @@ from analytics.cases import Case, EscalationStep
 from analytics.store import Store, open_store
 
 TODAY = date(2026, 3, 15)
+# The moment every test's clock shows when it starts (then running on, as clocks do): a
+# weekday of an Autumn term. No test reads the machine's clock, so the suite passes on any
+# date; a test that needs another day passes it to the rule, or travels there itself.
+PINNED_NOW = datetime(2026, 11, 25, 10, 0, 0)
 SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
 
 
@@ -36,7 +41,7 @@ APP_NO_ACCOUNTS_HASH = accounts._NO_ACCOUNTS_HASH
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Two costs paid hundreds of times over in one test process, paid once or cheaply.
+    """The pinned clock, and two costs paid hundreds of times over in one test process, paid once or cheaply.
 
     - Argon2 at the app's cost takes about 0.15 s of CPU a hash, and most tests make an
       account: in this process passwords are hashed by argon2 at its lowest cost. Hashes
@@ -49,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     manifest_scanner.scan_component_manifests = functools.cache(
         manifest_scanner.scan_component_manifests
     )
+    # Every test process starts its clock at PINNED_NOW before any fixture runs (a module's
+    # store is built before a test's own fixtures), so no test depends on the day it runs.
+    time_machine.travel(PINNED_NOW, tick=True).start()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -62,6 +70,18 @@ def store(tmp_path: Path) -> Store:
     opened = open_store(tmp_path / "store.duckdb")
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _machine_clock_for_browser_tests(request):
+    """Browser tests drive a real server in its own process, on the machine's clock, and
+    read that clock only to agree with it (an authenticator's code): for them, the clock
+    runs from the machine's time again."""
+    if not request.node.get_closest_marker("browser"):
+        yield
+        return
+    with time_machine.travel(time_machine.escape_hatch.datetime.datetime.now(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ def test_the_server_settings_are_hardened():
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["headless"] is True
+    assert config["logger"]["enableRich"] is False
 
 
 def test_the_server_does_not_collect_all_garbage_after_every_click():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -44,6 +44,7 @@ from analytics.sessions import (
 )
 from analytics.settings import SCHOOL_NAME, load_setting
 from analytics.store import Store
+from ui import clock
 from ui.routes import HAND_OFF_FIELD, RETURN_FIELD, SESSION_END_PATH, SESSION_START_PATH
 from ui.shared import get_store, inert, render_display_switch, show_problems
 
@@ -263,7 +264,7 @@ def _password_accepted(store: Store, account: Account) -> None:
     if requires_second_factor(account.role) or has_second_factor(store, account.id):
         st.session_state[SIGNING_IN] = {
             "account_id": account.id,
-            "at": datetime.now(),
+            "at": clock.now(),
             "credentials": load_credentials_mark(store, account.id),
         }
         st.rerun()
@@ -274,7 +275,7 @@ def _render_sign_in(store: Store, ended_why: str | None) -> None:
     signing_in = st.session_state.get(SIGNING_IN)
     if (
         signing_in
-        and datetime.now() - signing_in["at"] < SIGNING_IN_LIFETIME
+        and clock.now() - signing_in["at"] < SIGNING_IN_LIFETIME
         and load_credentials_mark(store, signing_in["account_id"]) == signing_in["credentials"]
     ):
         account = load_account(store, signing_in["account_id"])
@@ -318,7 +319,7 @@ def _render_sign_in(store: Store, ended_why: str | None) -> None:
 def _may_try_now() -> bool:
     """After a few refusals in this browser session, each try waits longer."""
     waiting = st.session_state.get(SIGN_IN_WAIT_UNTIL)
-    now = datetime.now()
+    now = clock.now()
     if waiting is not None and now < waiting:
         seconds = max(1, round((waiting - now).total_seconds()))
         st.error(f"Too many tries. Wait {seconds} seconds, then sign in again.")
@@ -329,7 +330,7 @@ def _may_try_now() -> bool:
 def _count_refusal() -> None:
     failures = st.session_state.get(SIGN_IN_FAILURES, 0) + 1
     st.session_state[SIGN_IN_FAILURES] = failures
-    st.session_state[SIGN_IN_WAIT_UNTIL] = datetime.now() + wait_before_next_sign_in(failures)
+    st.session_state[SIGN_IN_WAIT_UNTIL] = clock.now() + wait_before_next_sign_in(failures)
 
 
 def _render_second_factor(store: Store, account: Account) -> None:

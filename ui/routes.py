@@ -10,7 +10,6 @@ keep clear of those st.login uses (/auth/..., /oauth2callback).
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +26,7 @@ from analytics.sessions import (
     check_session,
     safe_return_path,
 )
+from ui import clock
 
 SESSION_START_PATH = "/session/start"
 SESSION_END_PATH = "/session/end"
@@ -120,7 +120,7 @@ def _download_now(cookies: dict[str, str], kind: str, params) -> Response:
         return PlainTextResponse("You are signed out. Sign in again, then download.", 403)
     try:
         made = make_download(
-            store, check.account, kind, params, calendar=get_calendar(), today=date.today()
+            store, check.account, kind, params, calendar=get_calendar(), today=clock.today()
         )
     except DownloadRefused as refused:
         return PlainTextResponse(str(refused), refused.status)
@@ -212,7 +212,7 @@ def show_script_error(error: Exception) -> bool:
     plain message; the details go to the server's log only, never to the browser."""
     import streamlit as st
 
-    _LOG.error("A page failed at %s", datetime.now().isoformat(), exc_info=error)
+    _LOG.error("A page failed at %s", clock.now().isoformat(), exc_info=error)
     st.error(
         "Something went wrong on this page, and it has been logged on the server. Nothing "
         "saved before was lost. Try again; if it happens again, tell whoever runs the server."

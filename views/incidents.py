@@ -28,6 +28,7 @@ from analytics.vocabulary import (
     as_day,
     label_of,
 )
+from ui import clock
 from ui.auth import authorise, require_page
 from ui.case_forms import render_evidence, render_step_forms
 from ui.shared import (
@@ -59,7 +60,7 @@ if count_cases(store) == 0:
     st.stop()
 
 # Every filter lives in the URL, so a filtered view can be bookmarked and shared.
-calendar, today = get_calendar(), date.today()
+calendar, today = get_calendar(), clock.today()
 terms = [term.label for term in available_terms(store, calendar, today)]
 url = UrlState("incidents")
 url.seed("reported_from", None, date.fromisoformat)

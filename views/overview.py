@@ -37,6 +37,7 @@ from analytics.policies import describe_overdue, describe_policy_statuses, load_
 from analytics.register import count_cases
 from analytics.settings import load_threshold
 from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS, SETTLED
+from ui import clock
 from ui.auth import require_page
 from ui.shared import (
     DATE_FORMAT,
@@ -52,7 +53,7 @@ from ui.shared import (
 )
 
 account = require_page("overview")
-store, calendar, today = get_store(), get_calendar(), date.today()
+store, calendar, today = get_store(), get_calendar(), clock.today()
 st.title("Overview")
 
 policies = load_policy_statuses(store, calendar, today)

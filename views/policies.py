@@ -18,6 +18,7 @@ from analytics.policies import (
 )
 from analytics.settings import load_threshold
 from analytics.terms import TERM_NAMES
+from ui import clock
 from ui.auth import require_page
 from ui.shared import (
     date_field,
@@ -33,7 +34,7 @@ from ui.shared import (
 )
 
 account = require_page("policies")
-store, calendar, today = get_store(), get_calendar(), date.today()
+store, calendar, today = get_store(), get_calendar(), clock.today()
 
 
 def approval_inputs(form: str) -> tuple[date, str, str]:

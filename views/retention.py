@@ -1,7 +1,5 @@
 """Retention: the retention period, cases past their disposal date, legal holds."""
 
-from datetime import date
-
 import streamlit as st
 
 from analytics.retention import (
@@ -18,11 +16,12 @@ from analytics.settings import (
     load_setting,
     record_setting,
 )
+from ui import clock
 from ui.auth import authorise, require_page
 from ui.shared import get_store, render_download, save, show_flash, show_table
 
 account = require_page("retention")
-store, today = get_store(), date.today()
+store, today = get_store(), clock.today()
 st.title("Retention")
 show_flash()
 

@@ -1,7 +1,5 @@
 """Termly report: preview a term's report to governors, download it, freeze it for a meeting."""
 
-from datetime import date
-
 import streamlit as st
 
 from analytics.charts import display_height
@@ -24,6 +22,7 @@ from analytics.settings import (
 )
 from analytics.snapshots import FORMATS, describe_snapshots, freeze_report, load_snapshots
 from analytics.terms import parse_term
+from ui import clock
 from ui.auth import authorise, require_page
 from ui.shared import (
     UrlState,
@@ -39,7 +38,7 @@ from ui.shared import (
 )
 
 account = require_page("termly_report")
-store, calendar, today = get_store(), get_calendar(), date.today()
+store, calendar, today = get_store(), get_calendar(), clock.today()
 st.title("Termly report")
 render_demo_banner(store, account)
 show_flash()
