@@ -41,7 +41,7 @@ APP_NO_ACCOUNTS_HASH = accounts._NO_ACCOUNTS_HASH
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The pinned clock, and two costs paid hundreds of times over in one test process, paid once or cheaply.
+    """The pinned clock, and two costs paid hundreds of times in one test process, paid once.
 
     - Argon2 at the app's cost takes about 0.15 s of CPU a hash, and most tests make an
       account: in this process passwords are hashed by argon2 at its lowest cost. Hashes
