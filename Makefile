@@ -31,6 +31,7 @@ chromium:
 test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 4
 
 # The long versions: eight browser sessions of fifty cases each, a writer killed ten times.

@@ -4,7 +4,13 @@ navigation over the views the role may open."""
 import streamlit as st
 
 from ui.auth import current_account, render_account_bar, sign_in_gate
-from ui.shared import apply_display, get_store, in_meeting_display
+from ui.resources import (
+    get_store,
+)
+from ui.widgets import (
+    apply_display,
+    in_meeting_display,
+)
 
 st.set_page_config(
     page_title="Parental social media incidents",

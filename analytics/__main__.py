@@ -17,43 +17,65 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.accounts import (
+from analytics.access import (
     AUDIENCE_BY_ROLE,
     ROLES,
     find_account_id,
+    has_second_factor,
     record_account,
     record_password,
+    record_second_factor_reset,
 )
-from analytics.audit import audit_verify_command, command_line_actor, record_audit
-from analytics.backup import (
-    BackupUnanswered,
-    RestoreRefused,
-    find_backup,
-    request_backup,
-    restore_backup,
-    write_backup,
+from analytics.cases import (
+    DemoRefused,
+    ImportRejected,
+    export_cases,
+    find_case_id,
+    import_cases_file,
+    load_demo_data,
+    load_evidence_list,
+    record_evidence_file,
+    remove_demo_data,
 )
-from analytics.bootstrap import open_dashboard_store
-from analytics.cases import RulesBroken
-from analytics.demo import DemoRefused, load_demo_data, remove_demo_data
-from analytics.evidence import load_evidence_list, record_evidence_file
-from analytics.figures.frames import summarise
-from analytics.figures.releases import disclose_overview
-from analytics.interchange import ImportRejected, export_cases, import_cases_file
-from analytics.keys import KeyFileProblem
-from analytics.overview import Scope
-from analytics.policies import load_policy_statuses
-from analytics.register import find_case_id
-from analytics.report import MODES, build_report, gather_report_figures, last_complete_term
-from analytics.second_factor import has_second_factor, record_second_factor_reset
-from analytics.settings import BACKUP_FOLDER, SCHOOL_NAME, load_setting, load_threshold
-from analytics.store import (
+from analytics.figures import (
+    Scope,
+    disclose_overview,
+    summarise,
+)
+from analytics.policies import (
+    load_policy_statuses,
+)
+from analytics.problems import RulesBroken
+from analytics.records import (
+    BACKUP_FOLDER,
+    SCHOOL_NAME,
+    KeyFileProblem,
     StoreInUse,
+    audit_verify_command,
+    command_line_actor,
     database_path,
     describe_failure,
     keep_new_files_private,
+    load_setting,
+    load_threshold,
+    record_audit,
     wal_path,
     write_private_file,
+)
+from analytics.reporting import (
+    MODES,
+    build_report,
+    gather_report_figures,
+    last_complete_term,
+)
+from analytics.service import (
+    BackupUnanswered,
+    RestoreRefused,
+    find_backup,
+    open_dashboard_store,
+    request_backup,
+    restore_backup,
+    write_backup,
 )
 from analytics.terms import (
     Period,
@@ -325,7 +347,9 @@ def _case_file(store, args, actor: str, say) -> int:
         print(f"No case has the reference {args.reference!r}.", file=sys.stderr)
         return 1
     try:
-        from analytics.casefile import build_case_file  # see _report
+        from analytics.reporting import (
+            build_case_file,
+        )
 
         content = build_case_file(store, incident_id, actor=actor, today=date.today())
     except RulesBroken as broken:
@@ -441,7 +465,9 @@ def _report(store, args, calendar, parser, actor: str, say) -> int:
     report = build_report(figures, args.mode, load_threshold(store))
     # Imported here: the document libraries (charts, PDF, Word) take a third of a second
     # to load, and only the commands that write a document need them.
-    from analytics.documents import render_document
+    from analytics.reporting import (
+        render_document,
+    )
 
     write_private_file(args.out, render_document(report, args.format))
     with store.transaction() as cursor:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from analytics.store import PROJECT_ROOT
+from analytics.paths import DATA_FOLDER
 
 TERM_NAMES = ("Autumn", "Spring", "Summer")
-DEFAULT_TERMS_PATH = PROJECT_ROOT / "data" / "terms.csv"
+DEFAULT_TERMS_PATH = DATA_FOLDER / "terms.csv"
 TERMS_PATH_VARIABLE = "DASHBOARD_TERMS"
 TERMS_COLUMNS = ("academic_year", "term", "first_day", "last_day")
 

@@ -99,8 +99,8 @@ ACTION_SHORT_LABELS = MappingProxyType(
     }
 )
 
-# The rule is analytics.cases.stage_of; the register stores its answer with each case.
-# Where a case stands (analytics.cases.stage_of is the rule), in the order governors read
+# The rule is analytics.cases.rules.stage_of; the register stores its answer with each case.
+# Where a case stands (analytics.cases.rules.stage_of is the rule), in the order governors read
 # them: settled at discussion, escalated, still open.
 SETTLED, ESCALATED, OPEN = "settled_at_discussion", "escalated", "open"
 STAGES = MappingProxyType({SETTLED: "Settled at discussion", ESCALATED: "Escalated", OPEN: "Open"})
@@ -173,7 +173,7 @@ def label_of(vocabulary: MappingProxyType, code: str | None) -> str:
     return vocabulary.get(code, code)
 
 
-# Who may sign in, and as what (analytics.accounts decides what each may do).
+# Who may sign in, and as what (analytics.access.accounts decides what each may do).
 ROLES = MappingProxyType({"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"})
 # The termly report's two versions.
 REPORT_MODES = MappingProxyType(
@@ -197,3 +197,45 @@ def as_day(day: date) -> str:
 def as_moment(moment: datetime) -> str:
     """A moment as the school writes it: 25/11/2026 14:05:09."""
     return format(moment, MOMENT_FORMAT)
+
+
+# Every field a person fills in, as forms, problems and the audit trail name it.
+FIELD_LABELS = {
+    "evidence": "Evidence",
+    # The settings', named on the audit trail and in their problems.
+    "backup_folder": "Backup folder",
+    "school_name": "School name",
+    "suppression_threshold": "Hide counts below",
+    "retention_years": "Retention period (years)",
+    "reference": "Reference",
+    "reported_on": "Reported on",
+    "posted_on": "Posted on",
+    "platform": "Platform",
+    "categories": "Categories",
+    "posted_by": "Posted by",
+    "about": "About",
+    "person_ref": "Person reference",
+    "summary": "Summary",
+    "evidence_url": "Evidence link",
+    "discussion_on": "Discussion date",
+    "discussion_outcome": "Discussion outcome",
+    "content_removed_on": "Content removed on",
+    "closed_on": "Closing date",
+    "outcome": "Outcome",
+    "rationale": "Rationale",
+    "reason": "Reason for the change",
+    "note": "Note",
+    # The policy register's fields, whose problems are shown the same way.
+    "title": "Title",
+    "approved_on": "Approved on",
+    "approved_by": "Approved by",
+    "next_review_term": "Next review term",
+    # And the accounts'.
+    "username": "Username",
+    "display_name": "Name",
+    "email": "Email",
+    "password": "Password",
+    "current_password": "Current password",
+    "setup_code": "Setup code",
+    "role": "Role",
+} | {f"{code}_on": f"{label} (date)" for code, label in ESCALATION_ACTIONS.items()}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.figures.interval_audit import (
+from analytics.figures import (
     CellKey,
     Constraint,
     at_most,

@@ -40,9 +40,15 @@ def median_ms(action, repeats: int = REPEATS) -> float:
 
 
 def generate(path: str, count: int) -> dict:
-    from analytics.accounts import record_account
-    from analytics.bootstrap import open_dashboard_store
-    from analytics.demo import load_demo_data
+    from analytics.access import (
+        record_account,
+    )
+    from analytics.cases import (
+        load_demo_data,
+    )
+    from analytics.service import (
+        open_dashboard_store,
+    )
     from analytics.terms import TermCalendar
 
     store = open_dashboard_store(TermCalendar(), path)
@@ -60,14 +66,28 @@ def measure(path: str) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics.bootstrap import open_dashboard_store
-    from analytics.documents import render_pdf
-    from analytics.figures.core import gather_overview_release, gather_term_release
-    from analytics.figures.disclosure import EXACT, PROTECTED, disclose
-    from analytics.figures.frames import summarise
-    from analytics.overview import Scope, available_terms
-    from analytics.policies import load_policy_statuses
-    from analytics.report import build_report, gather_report_figures, last_complete_term
+    from analytics.figures import (
+        EXACT,
+        PROTECTED,
+        Scope,
+        available_terms,
+        disclose,
+        gather_overview_release,
+        gather_term_release,
+        summarise,
+    )
+    from analytics.policies import (
+        load_policy_statuses,
+    )
+    from analytics.reporting import (
+        build_report,
+        gather_report_figures,
+        last_complete_term,
+        render_pdf,
+    )
+    from analytics.service import (
+        open_dashboard_store,
+    )
     from analytics.terms import TermCalendar
 
     calendar, today = TermCalendar(), date.today()
@@ -119,8 +139,13 @@ def measure(path: str) -> dict:
 
 
 def import_rows(path: str) -> dict:
-    from analytics.interchange import export_cases, import_cases
-    from analytics.store import open_store
+    from analytics.cases import (
+        export_cases,
+        import_cases,
+    )
+    from analytics.records import (
+        open_store,
+    )
 
     source = open_store(path)
     text = export_cases(source, actor="bench").text

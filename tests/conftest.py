@@ -16,9 +16,14 @@ from argon2 import PasswordHasher
 from hypothesis import settings
 from streamlit.components.v2 import manifest_scanner
 
-from analytics import accounts
-from analytics.cases import Case, EscalationStep
-from analytics.store import Store, open_store
+from analytics.access import accounts
+from analytics.cases.rules import Case, EscalationStep
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.records.store import (
+    Store,
+)
 
 TODAY = date(2026, 3, 15)
 # The moment every test's clock shows when it starts (then running on, as clocks do): a

@@ -11,42 +11,48 @@ from datetime import timedelta
 
 import streamlit as st
 
-from analytics.accounts import (
+from analytics.access import (
+    ENDED_SIGNED_OUT,
+    HAND_OFFS,
     ROLES,
+    SESSION_COOKIE,
     Account,
+    SessionCheck,
     SignInRefused,
+    begin_enrolment,
+    check_second_factor,
+    check_session,
     count_accounts,
+    count_recovery_codes_left,
+    has_second_factor,
     load_account,
     load_credentials_mark,
+    record_enrolment,
     record_first_headteacher,
     record_own_password,
+    record_session_start,
+    record_sign_out,
+    requires_second_factor,
     sign_in,
     sign_in_by_email,
     wait_before_next_sign_in,
 )
-from analytics.cases import RulesBroken
-from analytics.second_factor import (
-    begin_enrolment,
-    check_second_factor,
-    count_recovery_codes_left,
-    has_second_factor,
-    record_enrolment,
-    requires_second_factor,
+from analytics.problems import RulesBroken
+from analytics.records import (
+    SCHOOL_NAME,
+    Store,
+    load_setting,
 )
-from analytics.sessions import (
-    ENDED_SIGNED_OUT,
-    HAND_OFFS,
-    SESSION_COOKIE,
-    SessionCheck,
-    check_session,
-    record_session_start,
-    record_sign_out,
-)
-from analytics.settings import SCHOOL_NAME, load_setting
-from analytics.store import Store
 from ui import clock
+from ui.resources import (
+    get_store,
+)
 from ui.routes import HAND_OFF_FIELD, RETURN_FIELD, SESSION_END_PATH, SESSION_START_PATH
-from ui.shared import get_store, inert, render_display_switch, show_problems
+from ui.widgets import (
+    inert,
+    render_display_switch,
+    show_problems,
+)
 
 # This tab's own copy of its session token: set the moment it signs in (before the cookie
 # is), and the way AppTest signs in, since it cannot send cookies.

@@ -7,31 +7,43 @@ import html
 
 import streamlit as st
 
-from analytics.accounts import Account
+from analytics.access import (
+    Account,
+)
 from analytics.cases import (
     CODE_FIELDS,
     CODE_LIST_FIELDS,
     DATE_FIELDS,
     EDITABLE_FIELDS,
-    FIELD_LABELS,
     LONG_TEXT_FIELDS,
     MAX_TEXT_LENGTH,
     Case,
     EscalationStep,
-    RulesBroken,
-)
-from analytics.evidence import load_evidence_list, record_evidence
-from analytics.register import (
+    load_evidence_list,
     record_closing,
     record_discussion,
     record_edit,
     record_escalation,
+    record_evidence,
     record_removal,
 )
-from analytics.store import Store
-from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS, as_day
+from analytics.problems import RulesBroken
+from analytics.records import (
+    Store,
+)
+from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS, FIELD_LABELS, as_day
+from ui.actions import (
+    render_download,
+    save,
+)
 from ui.auth import authorise
-from ui.shared import code_label, date_field, flash, inert, input_key, render_download, save
+from ui.widgets import (
+    code_label,
+    date_field,
+    flash,
+    inert,
+    input_key,
+)
 
 
 def render_step_forms(store: Store, incident_id: int, case: Case, actor: str) -> None:

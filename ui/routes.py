@@ -3,7 +3,7 @@ cleared here, and every response forbids framing by other sites.
 
 Streamlit's XSRF check does not cover routes of ours, so each one that changes anything
 accepts only a POST carrying a single-use hand-off token that a signed-in page was given
-(analytics.sessions.HAND_OFFS); a page on another site has no way to get one. The paths
+(analytics.access.sessions.HAND_OFFS); a page on another site has no way to get one. The paths
 keep clear of those st.login uses (/auth/..., /oauth2callback).
 """
 
@@ -18,13 +18,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from analytics.downloads import DOWNLOAD_PATH, DownloadRefused, make_download
-from analytics.sessions import (
+from analytics.access import (
     HAND_OFFS,
     LIFETIME,
     SESSION_COOKIE,
     check_session,
     safe_return_path,
+)
+from analytics.service import (
+    DOWNLOAD_PATH,
+    DownloadRefused,
+    make_download,
 )
 from ui import clock
 
@@ -48,7 +52,9 @@ _LOG = logging.getLogger(__name__)
 def _store():
     # Imported here: the store is the one the dashboard's pages share (st.cache_resource),
     # opened on first use, never while the server is only starting.
-    from ui.shared import get_store
+    from ui.resources import (
+        get_store,
+    )
 
     return get_store()
 
@@ -112,7 +118,9 @@ async def end_session(request: Request) -> Response:
 
 def _download_now(cookies: dict[str, str], kind: str, params) -> Response:
     """The file, made for the account as the store holds it at this moment."""
-    from ui.shared import get_calendar
+    from ui.resources import (
+        get_calendar,
+    )
 
     store = _store()
     check = check_session(store, cookies.get(SESSION_COOKIE))

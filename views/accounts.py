@@ -2,23 +2,32 @@
 
 import streamlit as st
 
-from analytics.accounts import (
+from analytics.access import (
     ROLES,
+    count_recovery_codes_left,
     describe_accounts,
+    has_second_factor,
     load_accounts,
     record_account,
     record_active,
     record_password,
     record_role,
-)
-from analytics.second_factor import (
-    count_recovery_codes_left,
-    has_second_factor,
     record_second_factor_reset,
     requires_second_factor,
 )
+from ui.actions import (
+    save,
+)
 from ui.auth import require_page
-from ui.shared import get_store, inert, input_key, save, show_flash, show_table
+from ui.resources import (
+    get_store,
+)
+from ui.widgets import (
+    inert,
+    input_key,
+    show_flash,
+    show_table,
+)
 
 account = require_page("accounts")
 store = get_store()

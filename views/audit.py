@@ -2,16 +2,28 @@
 
 import streamlit as st
 
-from analytics.audit import (
+from analytics.records import (
     describe_actor,
     find_audit_case,
     list_audit_choices,
     load_audit_trail,
     verify_audit_trail,
 )
-from analytics.audit_trail import describe_audit_trail
+from analytics.reporting import (
+    describe_audit_trail,
+)
+from ui.actions import (
+    render_download,
+)
 from ui.auth import require_page
-from ui.shared import DATE_FORMAT, get_store, inert, render_download, show_table
+from ui.resources import (
+    get_store,
+)
+from ui.widgets import (
+    DATE_FORMAT,
+    inert,
+    show_table,
+)
 
 account = require_page("audit")
 store = get_store()

@@ -4,20 +4,28 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.audit import record_case_opened
-from analytics.casefile import describe_case_timeline, load_case_timeline
-from analytics.overview import available_terms
-from analytics.register import (
+from analytics.cases import (
     CaseFilter,
     CaseNotFound,
     count_cases,
     describe_case_list,
+    is_on_legal_hold,
     load_case,
     load_case_list,
     load_edit_history,
     load_status,
+    record_legal_hold,
 )
-from analytics.retention import is_on_legal_hold, record_legal_hold
+from analytics.figures import (
+    available_terms,
+)
+from analytics.records import (
+    record_case_opened,
+)
+from analytics.reporting import (
+    describe_case_timeline,
+    load_case_timeline,
+)
 from analytics.terms import parse_term
 from analytics.vocabulary import (
     ABOUT,
@@ -29,17 +37,21 @@ from analytics.vocabulary import (
     label_of,
 )
 from ui import clock
-from ui.auth import authorise, require_page
-from ui.case_forms import render_evidence, render_step_forms
-from ui.shared import (
-    DATE_FORMAT,
-    UrlState,
-    get_calendar,
-    get_store,
-    inert,
-    one_of,
+from ui.actions import (
     render_demo_banner,
     render_demo_offer,
+)
+from ui.auth import authorise, require_page
+from ui.case_forms import render_evidence, render_step_forms
+from ui.resources import (
+    get_calendar,
+    get_store,
+)
+from ui.widgets import (
+    DATE_FORMAT,
+    UrlState,
+    inert,
+    one_of,
     show_flash,
     show_table,
 )

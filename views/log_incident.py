@@ -2,19 +2,27 @@
 
 import streamlit as st
 
-from analytics.cases import MAX_TEXT_LENGTH, Case, CaseInvalid
-from analytics.register import record_case
+from analytics.cases import (
+    MAX_TEXT_LENGTH,
+    Case,
+    CaseInvalid,
+    record_case,
+)
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
+from ui.actions import (
+    render_demo_banner,
+)
 from ui.auth import authorise, require_page
-from ui.shared import (
+from ui.resources import (
+    get_store,
+)
+from ui.widgets import (
     clear_form,
     code_label,
     date_field,
     flash,
-    get_store,
     inert,
     input_key,
-    render_demo_banner,
     show_flash,
     show_problems,
 )

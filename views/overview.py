@@ -7,7 +7,34 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.charts import (
+from analytics.cases import (
+    count_cases,
+)
+from analytics.figures import (
+    PERIOD_KINDS,
+    Scope,
+    all_hidden,
+    available_terms,
+    choose_period,
+    describe_period,
+    frame_by_action,
+    frame_by_category,
+    frame_by_platform,
+    frame_stages_by_term,
+    frame_unclosed_by_age,
+    nothing_to_draw,
+    previous_period,
+    table_unclosed_by_age,
+)
+from analytics.policies import (
+    describe_overdue,
+    describe_policy_statuses,
+    load_policy_statuses,
+)
+from analytics.records import (
+    load_threshold,
+)
+from analytics.reporting import (
     build_action_chart,
     build_category_chart,
     build_platform_chart,
@@ -15,40 +42,23 @@ from analytics.charts import (
     build_unclosed_age_chart,
     display_height,
 )
-from analytics.figures.frames import (
-    all_hidden,
-    frame_by_action,
-    frame_by_category,
-    frame_by_platform,
-    frame_stages_by_term,
-    frame_unclosed_by_age,
-    nothing_to_draw,
-    table_unclosed_by_age,
-)
-from analytics.overview import (
-    PERIOD_KINDS,
-    Scope,
-    available_terms,
-    choose_period,
-    describe_period,
-    previous_period,
-)
-from analytics.policies import describe_overdue, describe_policy_statuses, load_policy_statuses
-from analytics.register import count_cases
-from analytics.settings import load_threshold
 from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS, SETTLED
 from ui import clock
+from ui.actions import (
+    render_demo_banner,
+    render_demo_offer,
+)
 from ui.auth import require_page
-from ui.shared import (
-    DATE_FORMAT,
-    UrlState,
+from ui.resources import (
     cached_overview,
     get_calendar,
     get_store,
+)
+from ui.widgets import (
+    DATE_FORMAT,
+    UrlState,
     inert,
     one_of,
-    render_demo_banner,
-    render_demo_offer,
     show_table,
 )
 

@@ -16,19 +16,25 @@ from analytics.policies import (
     record_review,
     unused_actions,
 )
-from analytics.settings import load_threshold
+from analytics.records import (
+    load_threshold,
+)
 from analytics.terms import TERM_NAMES
 from ui import clock
-from ui.auth import require_page
-from ui.shared import (
-    date_field,
-    get_calendar,
-    get_store,
-    inert,
-    input_key,
+from ui.actions import (
     render_demo_banner,
     render_download,
     save,
+)
+from ui.auth import require_page
+from ui.resources import (
+    get_calendar,
+    get_store,
+)
+from ui.widgets import (
+    date_field,
+    inert,
+    input_key,
     show_flash,
     show_table,
 )

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from analytics.retention import (
+from analytics.cases import (
     anonymise_cases,
     describe_case_dates,
     load_cases_due_for_disposal,
     load_cases_on_hold,
     retention_years,
 )
-from analytics.settings import (
+from analytics.records import (
     BACKUP_FOLDER,
     MAX_FOLDER_LENGTH,
     RETENTION_YEARS,
@@ -17,8 +17,18 @@ from analytics.settings import (
     record_setting,
 )
 from ui import clock
+from ui.actions import (
+    render_download,
+    save,
+)
 from ui.auth import authorise, require_page
-from ui.shared import get_store, render_download, save, show_flash, show_table
+from ui.resources import (
+    get_store,
+)
+from ui.widgets import (
+    show_flash,
+    show_table,
+)
 
 account = require_page("retention")
 store, today = get_store(), clock.today()

@@ -2,17 +2,10 @@
 
 import streamlit as st
 
-from analytics.charts import display_height
-from analytics.documents import build_report_charts
-from analytics.overview import available_terms
-from analytics.report import (
-    MODES,
-    build_report,
-    gather_report_figures,
-    last_complete_term,
-    report_modes_for,
+from analytics.figures import (
+    available_terms,
 )
-from analytics.settings import (
+from analytics.records import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,
     THRESHOLDS,
@@ -20,19 +13,35 @@ from analytics.settings import (
     load_threshold,
     record_setting,
 )
-from analytics.snapshots import FORMATS, describe_snapshots, freeze_report, load_snapshots
+from analytics.reporting import (
+    FORMATS,
+    MODES,
+    build_report,
+    build_report_charts,
+    describe_snapshots,
+    display_height,
+    freeze_report,
+    gather_report_figures,
+    last_complete_term,
+    load_snapshots,
+    report_modes_for,
+)
 from analytics.terms import parse_term
 from ui import clock
-from ui.auth import authorise, require_page
-from ui.shared import (
-    UrlState,
-    date_field,
-    get_calendar,
-    get_store,
-    one_of,
+from ui.actions import (
     render_demo_banner,
     render_download,
     save,
+)
+from ui.auth import authorise, require_page
+from ui.resources import (
+    get_calendar,
+    get_store,
+)
+from ui.widgets import (
+    UrlState,
+    date_field,
+    one_of,
     show_flash,
     show_table,
 )

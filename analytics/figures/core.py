@@ -17,9 +17,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from analytics.figures.interval_audit import CellKey, Constraint, at_most, sum_of
-from analytics.overview import Scope, previous_period
+from analytics.figures.scope import Scope, previous_period
+from analytics.records import (
+    Store,
+)
 from analytics.sql import load_query
-from analytics.store import Store
 from analytics.terms import Period, Term, TermCalendar
 from analytics.vocabulary import (
     ALL_CASES,

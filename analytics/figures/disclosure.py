@@ -34,7 +34,10 @@ from analytics.figures.interval_audit import (
     check_threshold,
     protect,
 )
-from analytics.settings import DEFAULTS, SUPPRESSION_THRESHOLD
+from analytics.records import (
+    DEFAULTS,
+    SUPPRESSION_THRESHOLD,
+)
 from analytics.terms import Period
 from analytics.vocabulary import (
     ALL_CASES,

@@ -32,11 +32,15 @@ from types import MappingProxyType
 
 import numpy as np
 
+from analytics.records import (
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+)
+
 CellKey = tuple[str, ...]  # e.g. ("headline", "this", "escalated"), ("action", "police")
 Interval = tuple[int, int | None]  # None as the maximum: no upper bound
 
 MIN_POSSIBLE_VALUES = 3
-MIN_THRESHOLD, MAX_THRESHOLD = 3, 10
 
 # The optimum must be exact: a gap of one on a count of three is a disclosure.
 _HIGHS_OPTIONS = {"mip_rel_gap": 0.0}

@@ -13,8 +13,10 @@ from analytics.figures.disclosure import (
     disclose,
     published_from_dict,
 )
-from analytics.overview import Scope
-from analytics.store import Store
+from analytics.figures.scope import Scope
+from analytics.records import (
+    Store,
+)
 from analytics.terms import TermCalendar
 
 

@@ -16,17 +16,19 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from analytics.accounts import SESSION_ENDED_SECOND_FACTOR_RESET, record_account, sign_in
-from analytics.bootstrap import open_dashboard_store
-from analytics.keys import key_path
-from analytics.overview import Scope
-from analytics.register import count_cases
-from analytics.second_factor import begin_enrolment, has_second_factor, record_enrolment
-from analytics.sessions import check_session, record_session_start
-from analytics.settings import BACKUP_FOLDER, record_setting
-from analytics.store import open_store
+from analytics.access.accounts import SESSION_ENDED_SECOND_FACTOR_RESET, record_account, sign_in
+from analytics.access.second_factor import begin_enrolment, has_second_factor, record_enrolment
+from analytics.access.sessions import check_session, record_session_start
+from analytics.cases.register import count_cases
+from analytics.figures.scope import Scope
+from analytics.records.keys import key_path
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.records.settings import BACKUP_FOLDER, record_setting
+from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar, parse_term
-from tests.analytics.report_store import fill_report_store
+from tests.analytics.reporting.report_store import fill_report_store
 from tests.conftest import SAMPLE_CSV, summary_of_scope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -133,9 +135,9 @@ def test_a_missing_file_is_a_plain_message(db_path, tmp_path):
 # Holds a store as the running app does (its backup service on), until told to stop.
 APP_LIKE = """
 import sys
-from analytics.backup import serve_backup_requests
-from analytics.bootstrap import open_dashboard_store
-from analytics.keys import key_path
+from analytics.service.backup import serve_backup_requests
+from analytics.service.opening import open_dashboard_store
+from analytics.records.keys import key_path
 from analytics.terms import TermCalendar
 store = open_dashboard_store(TermCalendar(), sys.argv[1])
 serve_backup_requests(store)
@@ -443,7 +445,7 @@ def test_evidence_and_a_case_file_from_the_command_line(tmp_path):
     from PIL import Image
     from pypdf import PdfReader
 
-    from analytics.interchange import import_cases_file
+    from analytics.cases.interchange import import_cases_file
 
     db_path = tmp_path / "cli.duckdb"
     store = open_store(db_path)

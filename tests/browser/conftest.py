@@ -155,9 +155,15 @@ _STEPS_USED: dict[str, int] = {}
 def seed_account(db_path: Path, username: str, role: str) -> None:
     """An account on the store at db_path, with a second factor where its role needs one
     (enrolled five minutes ago, so the codes of now are fresh)."""
-    from analytics.accounts import find_account_id, record_account
-    from analytics.second_factor import begin_enrolment, record_enrolment, requires_second_factor
-    from analytics.store import open_store
+    from analytics.access.accounts import find_account_id, record_account
+    from analytics.access.second_factor import (
+        begin_enrolment,
+        record_enrolment,
+        requires_second_factor,
+    )
+    from analytics.records.opening import (
+        open_store,
+    )
 
     store = open_store(db_path)
     try:
@@ -225,8 +231,10 @@ def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> Non
 
 def sample_store(db_path: Path) -> Path:
     """The sample file's five cases and the headteacher's account, in a store at db_path."""
-    from analytics.interchange import import_cases_file
-    from analytics.store import open_store
+    from analytics.cases.interchange import import_cases_file
+    from analytics.records.opening import (
+        open_store,
+    )
     from tests.conftest import SAMPLE_CSV
 
     store = open_store(db_path)

@@ -12,8 +12,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from analytics.accounts import record_account
-from analytics.store import open_store
+from analytics.access.accounts import record_account
+from analytics.records.opening import (
+    open_store,
+)
 from tests.browser.conftest import (
     NAVIGATION_TIMEOUT_MS,
     PASSWORD,

@@ -10,10 +10,12 @@ import sys
 import pytest
 from playwright.sync_api import Page, expect
 
-from analytics.backup import restore_backup
-from analytics.keys import key_path
-from analytics.settings import BACKUP_FOLDER, record_setting
-from analytics.store import open_store
+from analytics.records.keys import key_path
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.records.settings import BACKUP_FOLDER, record_setting
+from analytics.service.backup import restore_backup
 from tests.browser.conftest import PROJECT_ROOT, free_port, running_app, sample_store
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from analytics.store import open_store
+from analytics.records.opening import (
+    open_store,
+)
 from tests.browser.conftest import (
     ARTIFACTS,
     CHROMIUM,

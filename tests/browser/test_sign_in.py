@@ -8,11 +8,13 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from analytics.accounts import SETUP_CODE_PATTERN, record_account
-from analytics.interchange import import_cases_file
-from analytics.register import record_case
-from analytics.sessions import SESSION_COOKIE
-from analytics.store import open_store
+from analytics.access.accounts import SETUP_CODE_PATTERN, record_account
+from analytics.access.sessions import SESSION_COOKIE
+from analytics.cases.interchange import import_cases_file
+from analytics.cases.register import record_case
+from analytics.records.opening import (
+    open_store,
+)
 from tests.browser.conftest import (
     ARTIFACTS,
     PASSWORD,

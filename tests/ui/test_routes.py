@@ -35,9 +35,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import load_accounts, record_account, record_active, record_role
-from analytics.second_factor import begin_enrolment, has_second_factor, record_enrolment
-from analytics.sessions import (
+from analytics.access.accounts import load_accounts, record_account, record_active, record_role
+from analytics.access.second_factor import begin_enrolment, has_second_factor, record_enrolment
+from analytics.access.sessions import (
     HAND_OFF_LIFETIME,
     HAND_OFFS,
     LIFETIME,
@@ -45,8 +45,13 @@ from analytics.sessions import (
     record_session_start,
     record_sign_out,
 )
-from analytics.store import open_store
+from analytics.records.opening import (
+    open_store,
+)
 from ui.auth import SESSION_TOKEN
+from ui.resources import (
+    get_store,
+)
 from ui.routes import (
     HAND_OFF_FIELD,
     METRICS_PATH,
@@ -56,7 +61,6 @@ from ui.routes import (
     SESSION_START_PATH,
     ServerHardening,
 )
-from ui.shared import get_store
 
 with warnings.catch_warnings():
     # Starlette 1.x would rather have httpx2; the test extra installs httpx, which works.
@@ -132,9 +136,9 @@ def _everyone(store) -> dict[str, object]:
 @pytest.fixture
 def people(template, tmp_path, monkeypatch) -> dict[str, object]:
     """A copy of the template store, which the routes are given in place of the app's own
-    (ui.shared.get_store, which also seeds policies and starts the backup thread)."""
+    (ui.resources.get_store, which also seeds policies and starts the backup thread)."""
     store = open_store(_copy_of(template, tmp_path, monkeypatch))
-    monkeypatch.setattr("ui.shared.get_store", lambda: store)
+    monkeypatch.setattr("ui.resources.get_store", lambda: store)
     yield _everyone(store)
     store.close()
 
@@ -142,7 +146,7 @@ def people(template, tmp_path, monkeypatch) -> dict[str, object]:
 @pytest.fixture
 def people_in_app_store(template, tmp_path, monkeypatch) -> dict[str, object]:
     """A copy of the template store at $DASHBOARD_DB, opened the way the app opens it:
-    the routes find it through ui.shared.get_store (closed by the conftest's cache reset)."""
+    the routes find it through ui.resources.get_store (closed by the conftest's cache reset)."""
     _copy_of(template, tmp_path, monkeypatch)
     return _everyone(get_store())
 
@@ -504,9 +508,9 @@ _REAL_APP = textwrap.dedent(
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
-    from analytics.accounts import record_account
-    from analytics.sessions import HAND_OFFS, record_session_start
-    from ui.shared import get_store
+    from analytics.access.accounts import record_account
+    from analytics.access.sessions import HAND_OFFS, record_session_start
+    from ui.resources import get_store
     import app as entry
 
     store = get_store()

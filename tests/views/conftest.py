@@ -9,14 +9,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import (
+from analytics.access.accounts import (
     count_accounts,
     load_account,
     load_accounts,
     record_account,
 )
-from analytics.sessions import record_session_start
-from analytics.store import Store, open_store
+from analytics.access.sessions import record_session_start
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.records.store import (
+    Store,
+)
 from ui.auth import SESSION_TOKEN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
@@ -80,7 +85,9 @@ def open_page(app: AppTest, page: str, **query_params: str) -> AppTest:
 
 def app_store() -> Store:
     """The store the app opened (the one st.cache_resource holds)."""
-    from ui.shared import get_store
+    from ui.resources import (
+        get_store,
+    )
 
     return get_store()
 
@@ -117,7 +124,7 @@ def follow(app: AppTest, label: str):
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from analytics.sessions import SESSION_COOKIE
+    from analytics.access.sessions import SESSION_COOKIE
     from ui.routes import ROUTES
 
     client = TestClient(Starlette(routes=ROUTES))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.audit import CASE_OPENED
-from analytics.interchange import import_cases_file
-from analytics.register import find_case_id
+from analytics.cases.interchange import import_cases_file
+from analytics.cases.register import find_case_id
+from analytics.records.audit import CASE_OPENED
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 

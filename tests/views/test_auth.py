@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import (
+from analytics.access.accounts import (
     PAGES_BY_ROLE,
     AccountInvalid,
     count_accounts,
@@ -20,11 +20,13 @@ from analytics.accounts import (
     record_password,
     record_role,
 )
-from analytics.interchange import import_cases_file
-from analytics.report import gather_report_figures
-from analytics.second_factor import begin_enrolment, record_enrolment
-from analytics.snapshots import freeze_report
-from analytics.store import open_store
+from analytics.access.second_factor import begin_enrolment, record_enrolment
+from analytics.cases.interchange import import_cases_file
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.reporting.report import gather_report_figures
+from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar, parse_term
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import (

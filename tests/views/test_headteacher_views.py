@@ -6,10 +6,10 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import load_accounts, sign_in
-from analytics.interchange import import_cases_file
-from analytics.register import find_case_id, load_case
-from analytics.settings import RETENTION_YEARS, record_setting
+from analytics.access.accounts import load_accounts, sign_in
+from analytics.cases.interchange import import_cases_file
+from analytics.cases.register import find_case_id, load_case
+from analytics.records.settings import RETENTION_YEARS, record_setting
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, plain, seeded
 

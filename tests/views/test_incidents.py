@@ -6,9 +6,9 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.cases import Case
-from analytics.interchange import import_cases_file
-from analytics.register import count_cases, find_case_id, load_case, load_stage, record_case
+from analytics.cases.interchange import import_cases_file
+from analytics.cases.register import count_cases, find_case_id, load_case, load_stage, record_case
+from analytics.cases.rules import Case
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from analytics.register import count_cases, find_case_id, load_case
+from analytics.cases.register import count_cases, find_case_id, load_case
 from tests.views.conftest import app_store, open_page, plain
 
 PAGE = "views/log_incident.py"

@@ -9,10 +9,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.cases import Case
-from analytics.interchange import import_cases_file
-from analytics.overview import Scope
-from analytics.register import record_case
+from analytics.cases.interchange import import_cases_file
+from analytics.cases.register import record_case
+from analytics.cases.rules import Case
+from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar
 from tests.conftest import SAMPLE_CSV, summary_of_scope
 from tests.views.conftest import app_as, app_store, seeded

@@ -9,8 +9,8 @@ import docx
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from analytics.interchange import import_cases_file
-from analytics.policies import load_policy_statuses, load_review_history
+from analytics.cases.interchange import import_cases_file
+from analytics.policies.register import load_policy_statuses, load_review_history
 from analytics.terms import TermCalendar
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, follow, open_page, seeded

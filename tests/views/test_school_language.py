@@ -18,15 +18,17 @@ import pandas as pd
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import PAGES_BY_ROLE, record_account, record_role
-from analytics.cases import Case, EscalationStep
-from analytics.policies import record_policy, record_review
-from analytics.register import find_case_id, record_case, record_edit
-from analytics.report import gather_report_figures, last_complete_term
-from analytics.retention import record_legal_hold
-from analytics.settings import BACKUP_FOLDER, SUPPRESSION_THRESHOLD, record_setting
-from analytics.snapshots import freeze_report
-from analytics.store import open_store
+from analytics.access.accounts import PAGES_BY_ROLE, record_account, record_role
+from analytics.cases.register import find_case_id, record_case, record_edit
+from analytics.cases.retention import record_legal_hold
+from analytics.cases.rules import Case, EscalationStep
+from analytics.policies.register import record_policy, record_review
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.records.settings import BACKUP_FOLDER, SUPPRESSION_THRESHOLD, record_setting
+from analytics.reporting.report import gather_report_figures, last_complete_term
+from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar
 from analytics.vocabulary import (
     ABOUT,
@@ -40,7 +42,10 @@ from analytics.vocabulary import (
     STATUSES,
 )
 from tests.views.conftest import PASSWORD, app_as, open_page, seeded
-from ui.shared import DATE_FORMAT, MOMENT_FORMAT
+from ui.widgets import (
+    DATE_FORMAT,
+    MOMENT_FORMAT,
+)
 
 VIEWS = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "views").glob("*.py"))
 REFERENCE = "2025-101"

@@ -6,11 +6,11 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.report import build_report, gather_report_figures, last_complete_term
-from analytics.settings import load_threshold
-from analytics.snapshots import load_snapshots
+from analytics.records.settings import load_threshold
+from analytics.reporting.report import build_report, gather_report_figures, last_complete_term
+from analytics.reporting.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
-from tests.analytics.report_store import fill_report_store
+from tests.analytics.reporting.report_store import fill_report_store
 from tests.views.conftest import app_as, app_store, download_links, open_page, seeded
 
 PAGE = "views/termly_report.py"

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from analytics.cases import Case, EscalationStep
+from analytics.cases.register import record_case
+from analytics.cases.rules import Case, EscalationStep
 from analytics.figures.core import (
     atoms_of,
     cells_of,
@@ -22,8 +23,7 @@ from analytics.figures.core import (
 from analytics.figures.disclosure import disclose
 from analytics.figures.frames import summarise
 from analytics.figures.interval_audit import Known, audit_intervals
-from analytics.overview import Scope
-from analytics.register import record_case
+from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar, parse_term, read_terms_csv
 from tests.conftest import TODAY
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.cases import Case, EscalationStep
+from analytics.cases.register import record_case
+from analytics.cases.rules import Case, EscalationStep
 from analytics.figures.core import cells_of, gather_overview_release, release_from_dict
 from analytics.figures.disclosure import (
     COMPLEMENTARY,
@@ -29,11 +30,12 @@ from analytics.figures.disclosure import (
 )
 from analytics.figures.interval_audit import Known, at_most, audit_intervals
 from analytics.figures.releases import disclose_overview, load_circulated_releases
-from analytics.overview import Scope
-from analytics.register import record_case
-from analytics.report import build_report, gather_report_figures
-from analytics.snapshots import freeze_report
-from analytics.store import open_store
+from analytics.figures.scope import Scope
+from analytics.records.opening import (
+    open_store,
+)
+from analytics.reporting.report import build_report, gather_report_figures
+from analytics.reporting.snapshots import freeze_report
 from analytics.terms import Period, TermCalendar, parse_term
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
 
@@ -385,7 +387,7 @@ def test_date_ranges_that_together_cover_a_term_are_audited_as_its_parts(store):
 def test_the_review_pack_shows_the_overviews_cells_for_the_same_dates(store, tmp_path):
     """The pack printed Escalated 7 beside the Overview's 7-12 for the same dates, and the
     two together pinned settled and open. Now they are one release."""
-    from analytics.policies import build_review_pack, load_policy_statuses, seed_policies
+    from analytics.policies.register import build_review_pack, load_policy_statuses, seed_policies
 
     seed_policies(store, CALENDAR)
     day = date(2025, 5, 5)

@@ -1,0 +1,115 @@
+"""Retention: each closed case's disposal date, legal holds, and anonymising cases past it.
+
+Anonymising removes the free text (summary, evidence link, reference text, person
+reference, outcome, rationale, action notes) and the person pseudonym, so the case no
+longer links to that person's other cases. Every coded field and date stays, and each case
+that was a repeat through the removed link is marked so, so past terms' figures do not
+change. Frozen reports are stored whole and do not change either.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from analytics.cases.evidence import erase_case_evidence
+from analytics.records import (
+    CASE_RECORD_TYPE,
+    KEEP_REPEATS_OF_DISPOSED,
+    RETENTION_YEARS,
+    Store,
+    erase_audit_text,
+    load_setting,
+    record_audit,
+)
+
+REMOVED = "(removed at disposal)"
+
+_DUE_FOR_DISPOSAL = """
+    SELECT id, reference, reported_on, closed_on,
+        CAST(closed_on + to_years(CAST($years AS INTEGER)) AS DATE) AS disposal_on
+    FROM incidents
+    WHERE closed_on IS NOT NULL AND anonymised_at IS NULL AND NOT legal_hold
+        AND closed_on + to_years(CAST($years AS INTEGER)) < $today
+    ORDER BY closed_on, id
+"""
+
+
+def retention_years(store: Store) -> int:
+    return int(load_setting(store, RETENTION_YEARS))
+
+
+def load_cases_due_for_disposal(store: Store, *, today: date) -> pd.DataFrame:
+    """Closed cases past their disposal date (closing date plus the retention period),
+    not on legal hold and not yet anonymised, oldest first."""
+    return store.read(_DUE_FOR_DISPOSAL, {"years": retention_years(store), "today": today})
+
+
+def load_cases_on_hold(store: Store) -> pd.DataFrame:
+    return store.read(
+        "SELECT id, reference, reported_on, closed_on FROM incidents WHERE legal_hold "
+        "ORDER BY reported_on, id"
+    )
+
+
+def describe_case_dates(cases: pd.DataFrame) -> pd.DataFrame:
+    """Cases due for disposal or on hold as people read them: by reference and dates."""
+    described = {
+        "Reference": cases["reference"],
+        "Reported": cases["reported_on"].dt.date,
+        "Closed": cases["closed_on"].dt.date,
+    }
+    if "disposal_on" in cases:
+        described["Disposal due"] = cases["disposal_on"].dt.date
+    return pd.DataFrame(described)
+
+
+def is_on_legal_hold(store: Store, incident_id: int) -> bool:
+    return bool(store.read_value("SELECT legal_hold FROM incidents WHERE id = ?", [incident_id]))
+
+
+def record_legal_hold(store: Store, incident_id: int, hold: bool, *, actor: str, reason: str):
+    """Put a case on legal hold (never disposed of) or lift the hold, for a stated reason."""
+    with store.transaction() as cursor:
+        cursor.execute("UPDATE incidents SET legal_hold = ? WHERE id = ?", [hold, incident_id])
+        record_audit(
+            cursor, actor, "legal hold placed" if hold else "legal hold lifted",
+            "incident", incident_id, reason=reason,
+        )  # fmt: skip
+
+
+def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today: date) -> int:
+    """Anonymise those of the given cases that are due for disposal; returns how many."""
+    with store.transaction() as cursor:
+        due = {
+            row[0]
+            for row in cursor.execute(
+                _DUE_FOR_DISPOSAL, {"years": retention_years(store), "today": today}
+            ).fetchall()
+        }
+        chosen = [incident_id for incident_id in incident_ids if incident_id in due]
+        for incident_id in chosen:
+            cursor.execute(KEEP_REPEATS_OF_DISPOSED, {"id": incident_id})
+            cursor.execute(
+                """
+                UPDATE incidents SET
+                    reference = 'ANON-' || id, person_ref = NULL, person_key = NULL,
+                    summary = NULL, evidence_url = NULL, outcome = $removed,
+                    rationale = $removed, anonymised_at = CAST(now() AS TIMESTAMP)
+                WHERE id = $id
+                """,
+                {"id": incident_id, "removed": REMOVED},
+            )
+            cursor.execute(
+                "UPDATE escalation_actions SET note = NULL WHERE incident_id = ?", [incident_id]
+            )
+            erase_case_evidence(cursor, incident_id)
+            # Edit and legal-hold reasons about the case; the chain keeps their digests.
+            erase_audit_text(cursor, CASE_RECORD_TYPE, incident_id)
+            record_audit(cursor, actor, "case anonymised", CASE_RECORD_TYPE, incident_id)
+    if chosen:
+        # DuckDB does not overwrite the blocks it frees: until the file is written afresh,
+        # the removed text could still be read in it.
+        store.rewrite()
+    return len(chosen)

@@ -1,0 +1,104 @@
+"""Settings the headteacher may change: the school's name, the suppression threshold."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from analytics.problems import Problem, RulesBroken
+from analytics.records.audit import record_audit
+from analytics.records.store import Store, make_private_folder
+from analytics.text import FREE_TEXT_CONTROL_CHARACTERS
+
+# The thresholds the disclosure rule allows (its audit can honour no other).
+# The small-number threshold a school may choose: below 3 a hidden count can be guessed,
+# above 10 too little is shown (docs/disclosure.md).
+MIN_THRESHOLD, MAX_THRESHOLD = 3, 10
+THRESHOLDS = range(MIN_THRESHOLD, MAX_THRESHOLD + 1)
+
+SUPPRESSION_THRESHOLD = "suppression_threshold"
+SCHOOL_NAME = "school_name"
+RETENTION_YEARS = "retention_years"
+BACKUP_FOLDER = "backup_folder"
+DEFAULTS = {
+    # Counts from 1 to one less than this are hidden from governors and in everything
+    # circulated (analytics.figures.disclosure); a whole number from 3 to 10.
+    SUPPRESSION_THRESHOLD: "5",
+    # Printed on every report; the policy's own heading.
+    SCHOOL_NAME: "All Saints' CE Primary School",
+    # A closed case's free text is removed this many years after it closed.
+    RETENTION_YEARS: "6",
+    # The only folder a backup asked for from the command line, while the app runs, is
+    # written to; empty until the headteacher chooses one (such requests are refused).
+    BACKUP_FOLDER: "",
+}
+MAX_FOLDER_LENGTH = 500
+
+
+class SettingInvalid(RulesBroken):
+    """A setting's new value breaks its rule; nothing was written."""
+
+
+def load_setting(store: Store, name: str) -> str:
+    """The setting's value, or its default while the school has not set it."""
+    value = store.read_value("SELECT value FROM settings WHERE name = ?", [name])
+    return DEFAULTS[name] if value is None else value
+
+
+def load_threshold(store: Store) -> int:
+    """The threshold in force; one stored before the rule was 3 to 10 is raised to 3."""
+    stored = int(load_setting(store, SUPPRESSION_THRESHOLD))
+    return min(max(stored, THRESHOLDS[0]), THRESHOLDS[-1])
+
+
+def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
+    """Change one setting, after checking its rule."""
+    value = (value or "").strip()
+    if name not in DEFAULTS:
+        raise SettingInvalid([Problem(name, "is not a setting")])
+    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and int(value) in THRESHOLDS):
+        raise SettingInvalid(
+            [Problem(name, f"must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}")]
+        )
+    if name == RETENTION_YEARS and not (value.isdigit() and 1 <= int(value) <= 50):
+        raise SettingInvalid([Problem(name, "must be a whole number of years from 1 to 50")])
+    if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
+        raise SettingInvalid([Problem(name, "is required (1 to 120 characters)")])
+    if name == BACKUP_FOLDER and value:
+        problems = backup_folder_problems(value, create=True)
+        if problems:
+            raise SettingInvalid(problems)
+    with store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
+            [name, value],
+        )
+        record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+
+
+def backup_folder_problems(folder: str, *, create: bool = False) -> list[Problem]:
+    """What makes folder unfit for backups, or nothing: it must be a full path to a folder
+    (not a link) of this process's own user that no other user can write to, so that no
+    one else can read, swap or plant a backup in it. create makes a missing folder (0700).
+    """
+    if len(folder) > MAX_FOLDER_LENGTH or FREE_TEXT_CONTROL_CHARACTERS.search(folder):
+        return [Problem(BACKUP_FOLDER, f"must be a path of at most {MAX_FOLDER_LENGTH} characters")]
+    path = Path(folder)
+    if not path.is_absolute():
+        return [Problem(BACKUP_FOLDER, "must be a full path, starting with /")]
+    try:
+        if create and not os.path.lexists(path):
+            make_private_folder(path)
+        status = path.lstat()
+    except OSError as error:
+        return [Problem(BACKUP_FOLDER, f"cannot be made or read ({error.strerror})")]
+    if stat.S_ISLNK(status.st_mode) or not stat.S_ISDIR(status.st_mode):
+        return [Problem(BACKUP_FOLDER, "must be a folder itself, not a file or a link")]
+    if status.st_uid != os.getuid():
+        return [Problem(BACKUP_FOLDER, "must belong to the user the app runs as")]
+    if status.st_mode & 0o022:
+        mode = f"{stat.S_IMODE(status.st_mode):o}"
+        return [Problem(BACKUP_FOLDER, f"must not be writable by other users (its mode is {mode})")]
+    return []
