@@ -44,3 +44,11 @@ def test_every_package_says_what_it_decides_and_names_its_public_face():
             if isinstance(node, ast.Assign) and node.targets[0].id == "__all__"
         )
         assert len(exported.elts) > 0, package
+
+
+def test_the_map_names_every_package_and_every_floor_of_the_contract():
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for package in PACKAGES:
+        assert f"`{package}`" in architecture and f"analytics.{package}" in architecture
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "[tool.importlinter]" in pyproject
