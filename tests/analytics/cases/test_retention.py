@@ -21,7 +21,7 @@ from analytics.cases.retention import (
 from analytics.cases.rules import CaseInvalid
 from analytics.figures.core import gather_figures
 from analytics.figures.scope import Scope
-from analytics.records.audit import verify_audit_trail
+from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.settings import RETENTION_YEARS, record_setting
 from analytics.terms import TermCalendar, parse_term
 from tests.conftest import SAMPLE_CSV, make_case, summary_of_scope
