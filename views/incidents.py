@@ -9,9 +9,11 @@ from analytics.cases import (
     CaseNotFound,
     count_cases,
     describe_case_list,
+    describe_case_timeline,
     is_on_legal_hold,
     load_case,
     load_case_list,
+    load_case_timeline,
     load_edit_history,
     load_status,
     record_legal_hold,
@@ -21,10 +23,6 @@ from analytics.figures import (
 )
 from analytics.records import (
     record_case_opened,
-)
-from analytics.reporting import (
-    describe_case_timeline,
-    load_case_timeline,
 )
 from analytics.terms import parse_term
 from analytics.vocabulary import (

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 # Cases are recorded on the trail under this record type (as the register writes them).
 CASE_RECORD_TYPE = "incident"
 CASE_OPENED = "case opened"
+CASE_FILE_MADE = "case file made"
 CHAIN_KEYED = "audit chain keyed"
 TAIL_RESTARTED = "audit tail restarted"
 # Shown in place of free text erased at disposal (its digest stays in the chain).
@@ -127,6 +128,17 @@ def record_event(
 def record_case_opened(store: Store, actor: str, incident_id: int) -> None:
     """Who looked: a case's page was opened by this account."""
     record_event(store, actor, CASE_OPENED, CASE_RECORD_TYPE, incident_id)
+
+
+def record_case_file_made(
+    store: Store, actor: str, incident_id: int, evidence_ids: Sequence[int]
+) -> None:
+    """Who took a case away: a case file was made for this account, carrying this evidence."""
+    carried = ", ".join(str(evidence_id) for evidence_id in evidence_ids) or "none"
+    record_event(
+        store, actor, CASE_FILE_MADE, CASE_RECORD_TYPE, incident_id,
+        detail=f"evidence carried: {carried}",
+    )  # fmt: skip
 
 
 def restart_audit_tail(store: Store, *, actor: str, why: str) -> None:
