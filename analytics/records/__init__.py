@@ -55,6 +55,7 @@ from analytics.records.settings import (
     load_setting,
     load_threshold,
     record_setting,
+    record_settings,
 )
 from analytics.records.store import (
     PRIVATE_FILE,
@@ -110,6 +111,7 @@ __all__ = [
     "record_case_opened",
     "record_event",
     "record_setting",
+    "record_settings",
     "restart_audit_tail",
     "verify_audit_trail",
     "verify_audit_trail_file",
