@@ -1,4 +1,5 @@
-"""The forms that follow a case: discussion, escalation, removal, closing and edits."""
+"""The forms that follow a case: discussion, escalation, removal, closing, edits, legal
+hold and evidence."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from analytics.cases import (
     MAX_TEXT_LENGTH,
     Case,
     EscalationStep,
+    is_on_legal_hold,
     load_evidence_list,
     record_closing,
     record_discussion,
     record_edit,
     record_escalation,
     record_evidence,
+    record_legal_hold,
     record_removal,
 )
 from analytics.problems import RulesBroken
@@ -43,6 +46,7 @@ from ui.widgets import (
     flash,
     inert,
     input_key,
+    show_problems,
 )
 
 
@@ -203,6 +207,28 @@ def _edit_input(field_name: str, current):
     if field_name in LONG_TEXT_FIELDS:
         return st.text_area(label, value=current or "", max_chars=MAX_TEXT_LENGTH, key=key)
     return st.text_input(label, value=current or "", key=key)
+
+
+def render_legal_hold(store: Store, account: Account, incident_id: int) -> None:
+    """For those who may: place the case on legal hold (it is then never disposed of), or
+    lift the hold, for a reason (analytics.cases.record_legal_hold refuses one without)."""
+    if not account.may("place_legal_hold"):
+        return
+    on_hold = is_on_legal_hold(store, incident_id)
+    with st.expander("Legal hold (on hold)" if on_hold else "Legal hold"):
+        reason = st.text_input("Reason (required)", key=f"hold_reason_{incident_id}")
+        action = "Lift the legal hold" if on_hold else "Place on legal hold"
+        if st.button(action, key=f"hold_{incident_id}") and (
+            acting := authorise("place_legal_hold")
+        ):
+            try:
+                record_legal_hold(
+                    store, incident_id, not on_hold, actor=acting.actor, reason=reason
+                )
+            except RulesBroken as broken:
+                show_problems(broken.problems)
+            else:
+                st.rerun()
 
 
 def render_evidence(store: Store, account: Account, incident_id: int) -> None:

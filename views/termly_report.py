@@ -11,7 +11,7 @@ from analytics.records import (
     THRESHOLDS,
     load_setting,
     load_threshold,
-    record_setting,
+    record_settings,
 )
 from analytics.reporting import (
     FORMATS,
@@ -152,11 +152,10 @@ if account.may("change_settings"):
         )  # fmt: skip
         if st.form_submit_button("Save the settings"):
             save(
-                lambda: (
-                    record_setting(store, SCHOOL_NAME, school, actor=account.actor),
-                    record_setting(
-                        store, SUPPRESSION_THRESHOLD, str(new_threshold), actor=account.actor
-                    ),
+                lambda: record_settings(
+                    store,
+                    {SCHOOL_NAME: school, SUPPRESSION_THRESHOLD: str(new_threshold)},
+                    actor=account.actor,
                 ),
                 "Settings saved.",
                 "settings",

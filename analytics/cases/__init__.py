@@ -1,5 +1,6 @@
 """The incident register: a case and the rules it keeps, the one write path, evidence,
-CSV import and export, retention and disposal, and the demonstration cases."""
+CSV import and export, retention and disposal, the demonstration cases, and a case's
+timeline."""
 
 from analytics.cases.demo import (
     DemoRefused,
@@ -60,6 +61,12 @@ from analytics.cases.rules import (
     CaseInvalid,
     EscalationStep,
 )
+from analytics.cases.timeline import (
+    describe_case_timeline,
+    describe_recorder,
+    load_case_timeline,
+    load_display_names,
+)
 
 __all__ = [
     "CODE_FIELDS",
@@ -83,7 +90,9 @@ __all__ = [
     "count_cases",
     "describe_case_dates",
     "describe_case_list",
+    "describe_case_timeline",
     "describe_fields",
+    "describe_recorder",
     "export_cases",
     "find_case_id",
     "import_cases",
@@ -91,9 +100,11 @@ __all__ = [
     "is_on_legal_hold",
     "load_case",
     "load_case_list",
+    "load_case_timeline",
     "load_cases_due_for_disposal",
     "load_cases_on_hold",
     "load_demo_data",
+    "load_display_names",
     "load_edit_history",
     "load_evidence_content",
     "load_evidence_list",

@@ -36,6 +36,7 @@ from analytics.records import (
     record_audit,
 )
 from analytics.sql import load_query
+from analytics.terms import Period
 from analytics.vocabulary import (
     CATEGORIES,
     DISCUSSION_OUTCOMES,
@@ -162,6 +163,17 @@ class CaseFilter:
             "reported_from": self.reported_from,
             "reported_to": self.reported_to,
         }
+
+    def within(self, period: Period | None) -> CaseFilter:
+        """The cases this filter matches that were also reported in period (a term and
+        dates together: the cases reported in both); all of them if period is None."""
+        if period is None:
+            return self
+        return dataclasses.replace(
+            self,
+            reported_from=max(filter(None, [self.reported_from, period.start])),
+            reported_to=min(filter(None, [self.reported_to, period.end])),
+        )
 
 
 # ---------------------------------------------------------------------------- writes

@@ -14,6 +14,8 @@ from datetime import date
 import pandas as pd
 
 from analytics.cases.evidence import erase_case_evidence
+from analytics.cases.rules import CaseInvalid
+from analytics.problems import Problem
 from analytics.records import (
     CASE_RECORD_TYPE,
     KEEP_REPEATS_OF_DISPOSED,
@@ -70,7 +72,11 @@ def is_on_legal_hold(store: Store, incident_id: int) -> bool:
 
 
 def record_legal_hold(store: Store, incident_id: int, hold: bool, *, actor: str, reason: str):
-    """Put a case on legal hold (never disposed of) or lift the hold, for a stated reason."""
+    """Put a case on legal hold (never disposed of) or lift the hold, for a stated reason.
+    CaseInvalid, naming the reason, if none is given: nothing is written."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseInvalid([Problem("reason", "is required to place or lift a legal hold")])
     with store.transaction() as cursor:
         cursor.execute("UPDATE incidents SET legal_hold = ? WHERE id = ?", [hold, incident_id])
         record_audit(

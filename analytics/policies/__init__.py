@@ -1,5 +1,5 @@
-"""The governing body's policy register: review dates and status, approvals, and what
-happened since a policy was last approved."""
+"""The governing body's policy register: review dates and status, approvals, what happened
+since a policy was last approved, and the approved policy in its own words."""
 
 from analytics.policies.register import (
     PolicyStatus,
@@ -16,10 +16,22 @@ from analytics.policies.register import (
     seed_policies,
     unused_actions,
 )
+from analytics.policies.wording import (
+    POLICY_ACTION_WORDS,
+    POLICY_CATEGORY_WORDS,
+    POLICY_FIRST_STEP,
+    POLICY_PARENT,
+    describe_governing_policy,
+)
 
 __all__ = [
+    "POLICY_ACTION_WORDS",
+    "POLICY_CATEGORY_WORDS",
+    "POLICY_FIRST_STEP",
+    "POLICY_PARENT",
     "PolicyStatus",
     "build_review_pack",
+    "describe_governing_policy",
     "describe_overdue",
     "describe_policy_statuses",
     "load_policy_statuses",

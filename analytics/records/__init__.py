@@ -4,19 +4,26 @@ pseudonyms and the school's settings. It decides how anything is kept, never wha
 from analytics.records.audit import (
     CASE_RECORD_TYPE,
     SERVER_ACTOR_PREFIX,
-    audit_verify_command,
     command_line_actor,
     describe_actor,
     erase_audit_text,
-    find_audit_case,
-    list_audit_choices,
-    load_audit_trail,
-    prepare_audit_chain,
     record_audit,
+    record_case_file_made,
     record_case_opened,
     record_event,
     restart_audit_tail,
+)
+from analytics.records.audit_keying import (
+    prepare_audit_chain,
+)
+from analytics.records.audit_queries import (
+    find_audit_case,
+    list_audit_choices,
+    load_audit_trail,
+)
+from analytics.records.audit_verify import (
     verify_audit_trail,
+    verify_audit_trail_file,
 )
 from analytics.records.freshness import (
     load_latest_change,
@@ -48,6 +55,7 @@ from analytics.records.settings import (
     load_setting,
     load_threshold,
     record_setting,
+    record_settings,
 )
 from analytics.records.store import (
     PRIVATE_FILE,
@@ -79,7 +87,6 @@ __all__ = [
     "KeyFileProblem",
     "Store",
     "StoreInUse",
-    "audit_verify_command",
     "backup_folder_problems",
     "command_line_actor",
     "database_path",
@@ -100,11 +107,14 @@ __all__ = [
     "prepare_audit_chain",
     "pseudonym_key_of",
     "record_audit",
+    "record_case_file_made",
     "record_case_opened",
     "record_event",
     "record_setting",
+    "record_settings",
     "restart_audit_tail",
     "verify_audit_trail",
+    "verify_audit_trail_file",
     "wal_path",
     "write_private_file",
 ]

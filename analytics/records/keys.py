@@ -8,8 +8,8 @@ about another's. Back the key file up apart from the store: without it the audit
 cannot be verified or written to.
 
 This module only reads and creates the file. Whether a missing key may be created is the
-caller's decision (see analytics.records.audit: only a store whose trail is empty, or a trail from
-before keyed chaining that still verifies, gets a new key).
+caller's decision (see analytics.records.audit and audit_keying: only a store whose trail is
+empty, or a trail from before keyed chaining that still verifies, gets a new key).
 """
 
 from __future__ import annotations

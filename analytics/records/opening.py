@@ -12,7 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 from analytics.paths import DATA_FOLDER
-from analytics.records.audit import prepare_audit_chain, write_audit_tail
+from analytics.records.audit_keying import prepare_audit_chain
+from analytics.records.audit_tail import write_audit_tail
 from analytics.records.pseudonyms import rekey_person_pseudonyms
 from analytics.records.store import Store, run_after_every_commit
 
@@ -31,7 +32,7 @@ def database_path() -> Path:
 
 def open_store(path: Path | str | None = None) -> Store:
     """Open (creating if need be) the store at path, or at database_path(), migrate it, and
-    make sure its audit trail is keyed (analytics.records.audit.prepare_audit_chain)."""
+    make sure its audit trail is keyed (analytics.records.audit_keying.prepare_audit_chain)."""
     store = Store(Path(path) if path is not None else database_path())
     apply_migrations(store)
     prepare_audit_chain(store)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from analytics.problems import Problem, RulesBroken
@@ -54,28 +55,39 @@ def load_threshold(store: Store) -> int:
 
 def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
     """Change one setting, after checking its rule."""
-    value = (value or "").strip()
-    if name not in DEFAULTS:
-        raise SettingInvalid([Problem(name, "is not a setting")])
-    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and int(value) in THRESHOLDS):
-        raise SettingInvalid(
-            [Problem(name, f"must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}")]
-        )
-    if name == RETENTION_YEARS and not (value.isdigit() and 1 <= int(value) <= 50):
-        raise SettingInvalid([Problem(name, "must be a whole number of years from 1 to 50")])
-    if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
-        raise SettingInvalid([Problem(name, "is required (1 to 120 characters)")])
-    if name == BACKUP_FOLDER and value:
-        problems = backup_folder_problems(value, create=True)
-        if problems:
-            raise SettingInvalid(problems)
+    record_settings(store, {name: value}, actor=actor)
+
+
+def record_settings(store: Store, values: Mapping[str, str], *, actor: str) -> None:
+    """Change several settings together, after checking each one's rule: all of them are
+    written, in one transaction, or none (SettingInvalid names every rule broken)."""
+    values = {name: (value or "").strip() for name, value in values.items()}
+    problems = [problem for name, value in values.items() for problem in _problems(name, value)]
+    if problems:
+        raise SettingInvalid(problems)
     with store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
-            [name, value],
-        )
-        record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+        for name, value in values.items():
+            cursor.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
+                "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
+                [name, value],
+            )
+            record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+
+
+def _problems(name: str, value: str) -> list[Problem]:
+    """The rule the setting's new value breaks, or nothing."""
+    if name not in DEFAULTS:
+        return [Problem(name, "is not a setting")]
+    if name == SUPPRESSION_THRESHOLD and not (value.isdigit() and int(value) in THRESHOLDS):
+        return [Problem(name, f"must be a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}")]
+    if name == RETENTION_YEARS and not (value.isdigit() and 1 <= int(value) <= 50):
+        return [Problem(name, "must be a whole number of years from 1 to 50")]
+    if name == SCHOOL_NAME and not 1 <= len(value) <= 120:
+        return [Problem(name, "is required (1 to 120 characters)")]
+    if name == BACKUP_FOLDER and value:
+        return backup_folder_problems(value, create=True)
+    return []
 
 
 def backup_folder_problems(folder: str, *, create: bool = False) -> list[Problem]:

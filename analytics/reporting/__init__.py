@@ -8,8 +8,6 @@ from analytics.reporting.audit_trail import (
 from analytics.reporting.casefile import (
     build_case_file,
     case_file_name,
-    describe_case_timeline,
-    load_case_timeline,
 )
 from analytics.reporting.charts import (
     build_action_chart,
@@ -59,14 +57,12 @@ __all__ = [
     "build_unclosed_age_chart",
     "case_file_name",
     "describe_audit_trail",
-    "describe_case_timeline",
     "describe_snapshots",
     "display_height",
     "freeze_report",
     "gather_report_figures",
     "gather_review_pack",
     "last_complete_term",
-    "load_case_timeline",
     "load_snapshot_document",
     "load_snapshots",
     "render_document",

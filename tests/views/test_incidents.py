@@ -6,8 +6,10 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
+import ui.case_view
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import count_cases, find_case_id, load_case, load_stage, record_case
+from analytics.cases.retention import is_on_legal_hold
 from analytics.cases.rules import Case
 from tests.conftest import SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
@@ -180,4 +182,38 @@ def test_an_edit_asks_for_a_reason(db_path):
 def test_a_case_number_that_does_not_exist_says_so(db_path):
     app = sample_app(db_path, case="9999")
     assert app.info[0].value == "That case is not in the register."
+    assert not app.header
+
+
+def test_a_legal_hold_without_a_reason_shows_retentions_rule_and_writes_nothing(db_path):
+    app, incident_id = open_new_case(db_path)
+    press(app, "Place on legal hold")
+    assert "Reason for the change: is required to place or lift a legal hold" in plain(
+        app.error[0].value
+    )
+    assert not is_on_legal_hold(app_store(), incident_id)
+    app.text_input(key=f"hold_reason_{incident_id}").input("Solicitor's letter")
+    press(app, "Place on legal hold")
+    assert is_on_legal_hold(app_store(), incident_id)
+    assert [e.label for e in app.expander if e.label.startswith("Legal hold")] == [
+        "Legal hold (on hold)"
+    ]
+
+
+def test_a_case_is_shown_only_once_the_analytics_have_recorded_its_opening(db_path, monkeypatch):
+    """The page records who looked through analytics.records.record_case_opened, before
+    anything of the case is drawn: an opening that cannot be recorded shows nothing."""
+    asked = []
+
+    def cannot_record(store, actor, incident_id):
+        asked.append((actor, incident_id))
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(ui.case_view, "record_case_opened", cannot_record)
+    app = sample_app(db_path)
+    incident_id = find_case_id(app_store(), "2025-003")
+    app.query_params["case"] = str(incident_id)
+    app.run()
+    assert asked == [("head", incident_id)]
+    assert app.exception
     assert not app.header

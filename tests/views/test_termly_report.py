@@ -6,12 +6,14 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.records.settings import load_threshold
+import analytics.records.settings
+from analytics.records.audit import record_audit
+from analytics.records.settings import SCHOOL_NAME, load_setting, load_threshold
 from analytics.reporting.report import build_report, gather_report_figures, last_complete_term
 from analytics.reporting.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import fill_report_store
-from tests.views.conftest import app_as, app_store, download_links, open_page, seeded
+from tests.views.conftest import app_as, app_store, download_links, open_page, plain, seeded
 
 PAGE = "views/termly_report.py"
 
@@ -82,6 +84,38 @@ def test_the_threshold_setting_is_saved_and_used(db_path):
     assert load_threshold(app_store()) == 3
     headline = app.dataframe[0].value.set_index("")
     assert headline.loc["Escalated", "Autumn 2025"] == "3"
+
+
+def test_the_report_settings_are_saved_both_or_neither(db_path, monkeypatch):
+    """The page saves the school's name and the threshold in one transaction: a failure
+    while the second is written leaves the first as it was, and a broken rule saves neither."""
+    app = report_page(db_path, term="Autumn 2025")
+    app.text_input(key="setting_school").input("St Anne's Primary")
+    app.number_input(key="setting_threshold").set_value(3)
+    audited = []
+
+    def audit_then_fail_on_the_second(cursor, *args, **kwargs):
+        audited.append(args)
+        if len(audited) == 2:
+            raise OSError("the disk is full")
+        record_audit(cursor, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(analytics.records.settings, "record_audit", audit_then_fail_on_the_second)
+        next(b for b in app.button if b.label == "Save the settings").click().run()
+    assert len(audited) == 2 and app.exception
+    store = app_store()
+    assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == (
+        "All Saints' CE Primary School",
+        5,
+    )
+    app.text_input(key="setting_school").input(" ")
+    next(b for b in app.button if b.label == "Save the settings").click().run()
+    assert "School name: is required" in plain(app.error[0].value)
+    assert load_threshold(store) == 5
+    app.text_input(key="setting_school").input("St Anne's Primary")
+    press(app, "Save the settings")
+    assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == ("St Anne's Primary", 3)
 
 
 def test_each_download_is_labelled_for_its_mode(db_path):

@@ -59,8 +59,8 @@ peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # KiB on 
 print(peak, done.returncode, done.stdout.strip(), done.stderr.strip(), sep="\\n")
 """
     command_line = (
-        "import sys, analytics.__main__ as cli\n"
-        f"cli.IMPORT_MEMORY_MB = {memory_mb or 'cli.IMPORT_MEMORY_MB'}\n"
+        "import sys, analytics.__main__ as cli, analytics.cli.cases as cases\n"
+        f"cases.IMPORT_MEMORY_MB = {memory_mb or 'cases.IMPORT_MEMORY_MB'}\n"
         "sys.exit(cli.main(sys.argv[1:]))"
     )
     result = subprocess.run(

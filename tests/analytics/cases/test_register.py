@@ -26,6 +26,7 @@ from analytics.cases.register import (
     record_removal,
 )
 from analytics.cases.rules import CaseInvalid, EscalationStep
+from analytics.terms import Period
 from analytics.vocabulary import STATUSES
 from tests.conftest import TODAY, escalated_case, make_case
 
@@ -255,6 +256,19 @@ def test_case_list_filters(store, case_filter, references):
     _three_cases(store)
     listed = load_case_list(store, case_filter, today=TODAY)
     assert listed["reference"].tolist() == references
+
+
+def test_a_filter_within_a_term_keeps_only_the_days_both_allow():
+    autumn = Period(date(2025, 9, 1), date(2025, 12, 31), "Autumn 2025")
+    assert CaseFilter(platforms=("tiktok",)).within(None) == CaseFilter(platforms=("tiktok",))
+    assert CaseFilter().within(autumn) == CaseFilter(
+        reported_from=date(2025, 9, 1), reported_to=date(2025, 12, 31)
+    )
+    narrower = CaseFilter(reported_from=date(2025, 10, 1), reported_to=date(2026, 2, 1))
+    assert (narrower.within(autumn).reported_from, narrower.within(autumn).reported_to) == (
+        date(2025, 10, 1),
+        date(2025, 12, 31),
+    )
 
 
 def test_case_list_shows_stage_and_days_open(store):

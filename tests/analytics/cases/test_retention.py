@@ -14,6 +14,7 @@ from analytics.cases.register import find_case_id, load_case, record_case, recor
 from analytics.cases.retention import (
     REMOVED,
     anonymise_cases,
+    is_on_legal_hold,
     load_cases_due_for_disposal,
     load_cases_on_hold,
     record_legal_hold,
@@ -21,7 +22,7 @@ from analytics.cases.retention import (
 from analytics.cases.rules import CaseInvalid
 from analytics.figures.core import gather_figures
 from analytics.figures.scope import Scope
-from analytics.records.audit import verify_audit_trail
+from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.settings import RETENTION_YEARS, record_setting
 from analytics.terms import TermCalendar, parse_term
 from tests.conftest import SAMPLE_CSV, make_case, summary_of_scope
@@ -60,6 +61,29 @@ def test_a_case_on_legal_hold_is_never_offered(sample):
     assert load_cases_on_hold(sample)["reference"].tolist() == ["2025-003"]
     assert anonymise_cases(sample, [held], actor="head", today=LATER) == 0
     assert load_case(sample, held).summary is not None
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_legal_hold_without_a_reason_is_refused_naming_the_reason(sample, reason):
+    held = find_case_id(sample, "2025-003")
+    before = sample.read_value("SELECT count(*) FROM audit_log")
+    with pytest.raises(CaseInvalid) as refused:
+        record_legal_hold(sample, held, True, actor="head", reason=reason)
+    assert [problem.field for problem in refused.value.problems] == ["reason"]
+    assert "required" in refused.value.problems[0].rule
+    assert not is_on_legal_hold(sample, held)
+    assert sample.read_value("SELECT count(*) FROM audit_log") == before
+
+
+def test_a_legal_hold_keeps_its_reason_without_the_spaces_around_it(sample):
+    held = find_case_id(sample, "2025-003")
+    record_legal_hold(sample, held, True, actor="head", reason="  Solicitor's letter ")
+    assert is_on_legal_hold(sample, held)
+    reason = sample.read_value(
+        "SELECT reason FROM audit_log WHERE action = 'legal hold placed' AND record_id = ?",
+        [str(held)],
+    )
+    assert reason == "Solicitor's letter"
 
 
 def test_anonymising_removes_free_text_and_keeps_every_figure(sample):

@@ -21,7 +21,6 @@ from analytics.figures.core import (
     trend_names,
 )
 from analytics.figures.disclosure import disclose
-from analytics.figures.frames import summarise
 from analytics.figures.interval_audit import Known, audit_intervals
 from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar, parse_term, read_terms_csv
@@ -245,23 +244,6 @@ def test_one_period_is_one_cell_wherever_it_appears(hand_built):
     # Six terms of the trend; this term and the one before are two of them.
     assert len(headline_cells) == 4 * 6
     assert cells[("headline", "2025-09-01/2025-12-31", "incidents")] == 4
-
-
-def test_the_summary_of_an_exact_release_has_every_code_and_the_hand_worked_figures(hand_built):
-    release = gather_overview_release(hand_built, Scope(AUTUMN_2025), CALENDAR, today=TODAY)
-    summary = summarise(disclose(release, "exact", 5))
-    assert summary["from"] == "2025-09-01" and summary["to"] == "2025-12-31"
-    assert (summary["incidents"], summary["settled_at_discussion"], summary["escalated"]) == (
-        4, 1, 2,
-    )  # fmt: skip
-    assert list(summary["by_category"]) == [
-        "naming_children", "allegations", "cyber_bullying", "complaints", "defamatory",
-        "offensive_comments", "racist", "threats_of_violence",
-    ]  # fmt: skip
-    assert len(summary["by_action"]) == 6 and len(summary["by_platform"]) == 10
-    assert summary["by_action"]["written_warning"] == 1
-    assert (summary["repeat_cases"], summary["content_removed"]) == (2, 2)
-    assert summary["median_days_to_removal"] == 13.0
 
 
 def test_a_protected_release_is_consistent_with_the_exact_one(hand_built):

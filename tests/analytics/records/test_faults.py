@@ -399,7 +399,7 @@ FILLING_DISK = """
 import resource
 import signal
 import sys
-import analytics.__main__ as cli
+import analytics.cli.program as cli
 from analytics.records.store import Store
 
 db_path, csv_path, fill_at = sys.argv[1], sys.argv[2], sys.argv[3]

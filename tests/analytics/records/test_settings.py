@@ -2,6 +2,7 @@
 
 import pytest
 
+import analytics.records.settings
 from analytics.records.settings import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,
@@ -9,6 +10,7 @@ from analytics.records.settings import (
     load_setting,
     load_threshold,
     record_setting,
+    record_settings,
 )
 
 
@@ -56,3 +58,53 @@ def test_a_threshold_stored_under_the_old_rule_is_raised_to_3(store):
             "INSERT INTO settings (name, value) VALUES (?, '2')", [SUPPRESSION_THRESHOLD]
         )
     assert load_threshold(store) == 3
+
+
+def test_settings_saved_together_are_all_kept_and_each_audited(store):
+    record_settings(
+        store, {SCHOOL_NAME: " St Anne’s Primary ", SUPPRESSION_THRESHOLD: "4"}, actor="head"
+    )
+    assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == ("St Anne’s Primary", 4)
+    audited = store.read_rows(
+        "SELECT record_id, detail FROM audit_log WHERE action = 'setting changed' ORDER BY id"
+    )
+    assert audited == [(SCHOOL_NAME, "St Anne’s Primary"), (SUPPRESSION_THRESHOLD, "4")]
+
+
+def test_settings_saved_together_are_refused_together_naming_every_broken_rule(store):
+    with pytest.raises(SettingInvalid) as refused:
+        record_settings(
+            store, {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "2"}, actor="head"
+        )
+    assert [problem.field for problem in refused.value.problems] == [SUPPRESSION_THRESHOLD]
+    with pytest.raises(SettingInvalid) as refused:
+        record_settings(store, {SCHOOL_NAME: "", SUPPRESSION_THRESHOLD: "11"}, actor="head")
+    assert [problem.field for problem in refused.value.problems] == [
+        SCHOOL_NAME,
+        SUPPRESSION_THRESHOLD,
+    ]
+    assert load_setting(store, SCHOOL_NAME) == "All Saints' CE Primary School"
+    assert store.read_value("SELECT count(*) FROM audit_log") == 0
+
+
+def test_settings_saved_together_are_one_transaction(store, monkeypatch):
+    """A failure while the second is written leaves the first as it was: both or neither."""
+    written = []
+
+    def audit_then_fail_on_the_second(cursor, *args, **kwargs):
+        written.append(args)
+        if len(written) == 2:
+            raise OSError("the disk is full")
+        record_audit(cursor, *args, **kwargs)
+
+    record_audit = analytics.records.settings.record_audit
+    monkeypatch.setattr(analytics.records.settings, "record_audit", audit_then_fail_on_the_second)
+    with pytest.raises(OSError):
+        record_settings(
+            store, {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "4"}, actor="head"
+        )
+    assert len(written) == 2
+    assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == (
+        "All Saints' CE Primary School",
+        5,
+    )

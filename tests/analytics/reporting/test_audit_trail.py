@@ -10,7 +10,8 @@ from analytics.access.accounts import record_account, record_role
 from analytics.cases.register import record_case, record_edit, record_escalation
 from analytics.cases.rules import EscalationStep
 from analytics.policies.register import record_policy
-from analytics.records.audit import load_audit_trail
+from analytics.records.audit import record_audit
+from analytics.records.audit_queries import load_audit_trail
 from analytics.records.settings import SUPPRESSION_THRESHOLD, record_setting
 from analytics.reporting.audit_trail import (
     COLUMNS,
@@ -98,3 +99,11 @@ def test_the_csv_writes_moments_the_schools_way_and_keeps_formulas_inert(store):
     assert list(row) == list(COLUMNS)
     assert row["When"] == trail["occurred_at"][0].strftime("%d/%m/%Y %H:%M:%S")
     assert (row["Who"], row["What"], row["About"]) == ("'=1+2", "Case logged", "Case 2026-009")
+
+
+def test_the_audit_trail_csv_keeps_a_typed_formula_inert(store):
+    with store.transaction() as cursor:
+        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed")
+    text = audit_trail_csv(load_audit_trail(store))
+    assert "'=HYPERLINK" in text
+    assert not any(line.split(",")[1].startswith("=") for line in text.splitlines()[1:])

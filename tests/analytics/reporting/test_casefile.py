@@ -4,82 +4,28 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
-from analytics.access.accounts import record_account
-from analytics.cases.evidence import load_evidence_list, record_evidence
-from analytics.cases.register import (
-    CaseNotFound,
-    record_case,
-    record_cases,
-    record_discussion,
-    record_edit,
-    record_escalation,
-)
+from analytics.cases.evidence import load_evidence_list
+from analytics.cases.register import CaseNotFound, record_case
 from analytics.cases.retention import anonymise_cases
-from analytics.cases.rules import CaseInvalid, EscalationStep
-from analytics.paths import PROJECT_ROOT
+from analytics.cases.rules import CaseInvalid
+from analytics.cases.timeline import load_case_timeline
+from analytics.policies.wording import POLICY_ACTION_WORDS, POLICY_CATEGORY_WORDS
+from analytics.records.audit import CASE_FILE_MADE
 from analytics.records.opening import (
     open_store,
 )
-from analytics.reporting.casefile import (
-    CASE_FILE_MADE,
-    NOT_ON_THE_TRAIL,
-    POLICY_ACTION_WORDS,
-    POLICY_CATEGORY_WORDS,
-    build_case_file,
-    case_file_name,
-    load_case_timeline,
-)
+from analytics.reporting.casefile import build_case_file, case_file_name
 from analytics.reporting.report import DEMONSTRATION_MARK
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS
-from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
+from tests.analytics.cases.test_timeline import CATEGORY_CODES, seed_case
 from tests.conftest import TODAY, make_case
 
-POLICY_TEXT = PROJECT_ROOT / "data" / "policies" / "parental-social-networking-policy.txt"
 MADE_ON = date(2026, 3, 20)
-CATEGORY_CODES = ("complaints", "racist")
-
-
-def tall_screenshot() -> bytes:
-    """A scrolling screenshot four pages long, so the file runs over several pages."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (300, 6000), (40, 90, 200)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def seed_case(store) -> int:
-    """A case logged with a written warning by the head, a discussion recorded by staff,
-    police contacted by the head, a corrected summary, and three items of evidence."""
-    record_account(store, "deputy", "Mr D Deputy", "staff", "a long pass phrase 42", actor="t")
-    logged = make_case(
-        categories=CATEGORY_CODES,
-        actions=(EscalationStep("written_warning", date(2026, 1, 14)),),
-    )
-    case_id = record_case(store, logged, actor="head", today=TODAY)
-    record_discussion(store, case_id, date(2026, 1, 13), "refused", actor="staff1", today=TODAY)
-    police = EscalationStep("police", date(2026, 1, 20), "Crime reference 12/3456")
-    record_escalation(store, case_id, police, actor="deputy", today=TODAY)
-    again = EscalationStep("written_warning", date(2026, 1, 22))
-    record_escalation(store, case_id, again, actor="staff1", today=TODAY)
-    record_edit(
-        store, case_id, {"summary": "Post about pick-up, naming a teacher."}, "Typo",
-        actor="deputy", today=TODAY,
-    )  # fmt: skip
-    for data, name in [
-        (jpeg_with_gps(size=(160, 90)), "photo of screen.jpg"),
-        (pdf_document(), "solicitor letter.pdf"),
-        (tall_screenshot(), "scrolling.png"),
-    ]:
-        record_evidence(
-            store, case_id, data, name, note=None, actor="staff1", now=datetime(2026, 2, 2, 9)
-        )
-    return case_id
 
 
 @pytest.fixture(scope="module")
@@ -182,51 +128,6 @@ def test_making_a_case_file_is_audited_with_the_evidence_it_carried(made):
     ]
 
 
-def test_the_timeline_names_who_recorded_each_step(made):
-    timeline = made[1]["timeline"]
-    by_step = [(f"{row.date:%d/%m/%Y}", row.step, row.recorded_by) for row in timeline.itertuples()]
-    assert by_step == [
-        ("10/01/2026", "Posted", "head"),
-        ("12/01/2026", "Reported to the school", "head"),
-        ("13/01/2026", "Discussion with the parent", "staff1"),
-        # Logged with the case, so by whoever logged it; then each as recorded later.
-        ("14/01/2026", "Escalation", "head"),
-        ("20/01/2026", "Escalation", "Mr D Deputy (deputy)"),
-        ("22/01/2026", "Escalation", "staff1"),
-        ("02/02/2026", "Evidence added", "staff1"),
-        ("02/02/2026", "Evidence added", "staff1"),
-        ("02/02/2026", "Evidence added", "staff1"),
-        (f"{date.today():%d/%m/%Y}", "Record corrected", "Mr D Deputy (deputy)"),
-    ]
-    edit = timeline[timeline.step == "Record corrected"].iloc[0]
-    assert edit.detail == "Changed: Summary. Reason: Typo"
-    police = timeline.iloc[4]
-    assert police.detail == "Police contacted: Crime reference 12/3456"
-
-
-def test_a_step_of_an_imported_case_says_the_trail_does_not_name_who(store):
-    with store.transaction() as cursor:
-        record_cases(cursor, [make_case()])
-    case_id = store.read_value("SELECT id FROM incidents")
-    timeline = load_case_timeline(store, case_id)
-    assert set(timeline.recorded_by) == {NOT_ON_THE_TRAIL}
-
-
-def test_a_demonstration_case_is_marked_on_every_page(store):
-    with store.transaction() as cursor:
-        record_cases(cursor, [make_case(reference="DEMO-1")], is_demo=True)
-    case_id = store.read_value("SELECT id FROM incidents")
-    for page in pdf_pages(build_case_file(store, case_id, actor="head", today=MADE_ON)):
-        assert page.startswith(f"{DEMONSTRATION_MARK} · Confidential")
-
-
-def test_a_case_without_evidence_says_so_and_draws_nothing(store):
-    case_id = record_case(store, make_case(), actor="head", today=TODAY)
-    content = build_case_file(store, case_id, actor="head", today=MADE_ON)
-    assert "No evidence is attached to this case." in " ".join(pdf_pages(content))
-    assert not any(page.images for page in PdfReader(io.BytesIO(content)).pages)
-
-
 def test_no_case_file_is_made_of_a_missing_or_anonymised_case(store):
     closed = make_case(closed_on=date(2026, 1, 20), outcome="Removed", rationale="Done")
     case_id = record_case(store, closed, actor="head", today=TODAY)
@@ -237,14 +138,6 @@ def test_no_case_file_is_made_of_a_missing_or_anonymised_case(store):
     with pytest.raises(CaseNotFound):
         build_case_file(store, 999, actor="head", today=MADE_ON)
     assert store.read_value("SELECT count(*) FROM audit_log") == before
-
-
-def test_the_policys_words_are_quoted_exactly_for_every_code():
-    policy = " ".join(Path(POLICY_TEXT).read_text(encoding="utf-8").split())
-    assert set(POLICY_CATEGORY_WORDS) == set(CATEGORIES)
-    assert set(POLICY_ACTION_WORDS) == set(ESCALATION_ACTIONS)
-    for words in [*POLICY_CATEGORY_WORDS.values(), *POLICY_ACTION_WORDS.values()]:
-        assert words.removesuffix(" [the school]") in policy, words
 
 
 def test_the_file_name_is_safe_whatever_the_reference():

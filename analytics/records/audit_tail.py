@@ -1,0 +1,126 @@
+"""The audit trail's tail file: the newest row's id and chain value, kept outside the store.
+
+It is written beside the store (`<store file name>.audit-tail`) after every commit that adds
+audit rows. Removing the newest rows leaves no break in the chain; the tail shows it. The
+tail only ever moves forward from a row the store still holds, so a write after such a
+removal does not hide it. A missing tail file, for a trail with rows, is reported, and is
+not remade by the next write (that would hide a removal made with it):
+restart_audit_tail (analytics.records.audit) remakes it on purpose, for a restore or a
+known loss, and the trail records it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # analytics.records.store calls this module after each commit
+    from analytics.records.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class _Pending(NamedTuple):
+    transaction: int
+    row_id: int
+    chain: str
+    trail_was_empty: bool
+
+
+_pending: dict[Path, _Pending] = {}
+_pending_lock = threading.Lock()
+
+
+def audit_tail_path(db_path: Path | str) -> Path:
+    """Where the newest row's id and chain value are kept, outside the store: beside it."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.name}.audit-tail")
+
+
+def write_audit_tail(store: Store) -> None:
+    """After a commit: record the newest audit row the transaction wrote in the tail file.
+
+    Store.transaction calls this after COMMIT, under its write lock. It does nothing when
+    the transaction wrote no audit row (or rolled back), and moves the tail forward only
+    from a row the store still holds: after a removal of the newest rows the tail keeps
+    naming the removed row. A failure to write the tail is logged, not raised: the write
+    has committed, and a tail one write behind is still a true record.
+    """
+    db_path = resolved_path(store.path)
+    with _pending_lock:
+        pending = _pending.pop(db_path, None)
+    if pending is None:
+        return
+    try:
+        committed = store.read_value("SELECT chain FROM audit_log WHERE id = ?", [pending.row_id])
+        if committed != pending.chain:
+            return  # rolled back
+        tail = read_tail(db_path)
+        if tail is None and not pending.trail_was_empty:
+            return  # a lost tail is restarted on purpose (restart_audit_tail), never silently
+        if tail is not None:
+            held = store.read_value("SELECT chain FROM audit_log WHERE id = ?", [tail[0]])
+            if held != tail[1] or tail[0] > pending.row_id:
+                return
+        _write_tail(db_path, pending.row_id, pending.chain)
+    except (OSError, ValueError) as error:
+        log.warning("The audit tail file for %s was not updated: %s", db_path, error)
+
+
+def note_pending_tail(db_path, transaction, row_id, chain, *, trail_was_empty) -> None:
+    """A row the transaction wrote, for write_audit_tail once it has committed."""
+    db_path = resolved_path(db_path)
+    with _pending_lock:
+        earlier = _pending.get(db_path)
+        if earlier is not None and earlier.transaction == transaction:
+            trail_was_empty = earlier.trail_was_empty
+        _pending[db_path] = _Pending(transaction, row_id, chain, trail_was_empty)
+
+
+def write_newest_tail(store: Store) -> None:
+    """Write the tail file from the newest row the trail holds, whatever it said before."""
+    rows = store.read_rows("SELECT id, chain FROM audit_log ORDER BY id DESC LIMIT 1")
+    if rows:
+        _write_tail(resolved_path(store.path), rows[0][0], rows[0][1])
+
+
+def read_tail(db_path: Path) -> tuple[int, str] | None:
+    """The tail file's (row id, chain value), None if there is none; ValueError if it is
+    not one the app wrote."""
+    try:
+        text = audit_tail_path(db_path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        recorded = json.loads(text)
+        row_id, chain = recorded["row"], recorded["chain"]
+    except (ValueError, TypeError, KeyError):
+        raise ValueError(f"The tail file {audit_tail_path(db_path)} is not readable.") from None
+    if not isinstance(row_id, int) or not isinstance(chain, str):
+        raise ValueError(f"The tail file {audit_tail_path(db_path)} is not readable.")
+    return row_id, chain
+
+
+def _write_tail(db_path: Path, row_id: int, chain: str) -> None:
+    """Replace the tail file whole (a private temporary file, then os.replace), mode 0600."""
+    path = audit_tail_path(db_path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump({"row": row_id, "chain": chain}, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def resolved_path(path: Path | str) -> Path:
+    """One name for a store file however it was reached (the pending rows are kept by it)."""
+    return Path(path).resolve()

@@ -1,0 +1,239 @@
+"""Verifying the audit trail: every row under the store's key, the newest against the tail file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from analytics.records.audit import (
+    LEGACY_SELECT,
+    ROW_COLUMNS,
+    AuditRow,
+    digest_text,
+    first_legacy_break,
+    keyed_link,
+    legacy_link,
+    unkeyed_link,
+)
+from analytics.records.audit_tail import audit_tail_path, read_tail, resolved_path
+from analytics.records.keys import (
+    AUDIT_CHAIN,
+    KeyFileProblem,
+    KeyMissing,
+    derived_key,
+)
+from analytics.records.store import OFFLINE
+
+if TYPE_CHECKING:
+    from analytics.records.store import Store
+
+
+@dataclass(frozen=True)
+class AuditVerdict:
+    """Whether the trail is as the app wrote it; if not, the first bad row and why.
+
+    problem is one of: edited, deleted, inserted, unchained, recomputed, truncated,
+    tail missing, tail unreadable, key missing, key unusable, not keyed.
+    """
+
+    whole: bool
+    message: str
+    problem: str | None = None
+    first_bad_row: int | None = None
+    rows_checked: int = 0
+
+
+def verify_audit_trail(store: Store) -> AuditVerdict:
+    """Check every row's chain value under the store's key, and the newest row against the
+    tail file."""
+    return _judge(resolved_path(store.path), store.read_rows)
+
+
+def verify_audit_chain(store: Store) -> AuditVerdict:
+    """Check every row's chain value under the store's key, leaving the tail file out: for a
+    restore, whose copied trail must hold under the key beside it before its tail restarts."""
+    return _judge(resolved_path(store.path), store.read_rows, with_tail=False)
+
+
+def verify_audit_trail_file(db_path: Path | str) -> AuditVerdict:
+    """verify_audit_trail for the store file at db_path, which no process may hold: it is
+    opened read-only, and never migrated or keyed here (`python -m analytics audit verify`).
+    duckdb.Error if it cannot be opened."""
+    connection = duckdb.connect(str(db_path), read_only=True, config=OFFLINE)
+    with connection:
+        columns = {
+            name
+            for (name,) in connection.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'audit_log'"
+            ).fetchall()
+        }
+        if "reason_digest" not in columns:
+            return AuditVerdict(
+                False,
+                "This store predates keyed chaining: open it with the app (or any command "
+                "that writes) once to key its trail, then verify again.",
+                "not keyed",
+            )
+        return _judge(
+            resolved_path(db_path),
+            lambda sql, params=None: connection.execute(sql, params).fetchall(),
+        )
+
+
+def load_audit_rows(read_rows: Callable[..., list[tuple]]) -> list[AuditRow]:
+    """Every row of the trail, oldest first."""
+    return [AuditRow(*row) for row in read_rows(f"SELECT {ROW_COLUMNS} FROM audit_log ORDER BY id")]
+
+
+def _judge(
+    db_path: Path, read_rows: Callable[..., list[tuple]], *, with_tail: bool = True
+) -> AuditVerdict:
+    rows = load_audit_rows(read_rows)
+    if not rows and not (with_tail and audit_tail_path(db_path).exists()):
+        # A new store: its key is made with its first row.
+        return AuditVerdict(True, "The trail is empty: nothing has been written yet.")
+    try:
+        key = derived_key(db_path, AUDIT_CHAIN)
+    except KeyMissing as missing:
+        legacy = read_rows(LEGACY_SELECT)
+        if legacy and not audit_tail_path(db_path).exists() and first_legacy_break(legacy) is None:
+            return AuditVerdict(
+                False,
+                "This trail predates keyed chaining: the app keys it when it next opens the store.",
+                "not keyed",
+            )
+        return AuditVerdict(False, str(missing), "key missing")
+    except KeyFileProblem as problem:
+        return AuditVerdict(False, str(problem), "key unusable")
+    try:
+        tail = read_tail(db_path) if with_tail else None
+    except ValueError as unreadable:
+        return AuditVerdict(False, str(unreadable), "tail unreadable", rows_checked=len(rows))
+    broken = first_break(key, rows, tail)
+    if broken is not None:
+        return broken
+    if not with_tail:
+        return AuditVerdict(
+            True,
+            f"Every one of the {len(rows):,} rows holds its place in the chain under the "
+            "store's key (the tail file was not checked).",
+            rows_checked=len(rows),
+        )
+    return _judge_tail(db_path, rows, tail)
+
+
+def first_break(
+    key: bytes, rows: Sequence[AuditRow], tail: tuple[int, str] | None = None
+) -> AuditVerdict | None:
+    """The verdict on the first row that does not hold its place in the chain under key,
+    None if every one does."""
+    previous_chain, previous_id = "", None
+    for index, row in enumerate(rows):
+        checked = index + 1
+        if not row.chain:
+            return _broken(
+                row.id, "unchained", checked,
+                f"Row {row.id} has no chain value: it was added outside the app.",
+            )  # fmt: skip
+        if digest_text(row.reason) not in (None, row.reason_digest) or digest_text(
+            row.detail
+        ) not in (None, row.detail_digest):
+            return _broken(
+                row.id, "edited", checked,
+                f"The text of row {row.id} has been changed outside the app.",
+            )  # fmt: skip
+        if row.chain == keyed_link(key, previous_chain, row):
+            previous_chain, previous_id = row.chain, row.id
+            continue
+        return _diagnose(key, rows, index, previous_chain, previous_id, tail)
+    return None
+
+
+def _diagnose(key, rows, index, previous_chain, previous_id, tail) -> AuditVerdict:
+    """Why rows[index] does not follow the chain, in the words of the first likely cause."""
+    row = rows[index]
+    following = rows[index + 1] if index + 1 < len(rows) else None
+    checked = index + 1
+    if (following is not None and following.previous_id == previous_id and following.chain
+            and following.chain == keyed_link(key, previous_chain, following)):  # fmt: skip
+        return _broken(
+            row.id, "inserted", checked,
+            f"Row {row.id} was added outside the app: the chain passes over it.",
+        )  # fmt: skip
+    if row.previous_id != previous_id:
+        after = f"row {previous_id}" if previous_id is not None else "the start of the trail"
+        return _broken(
+            row.id, "deleted", checked,
+            f"Rows have been removed outside the app: row {row.id} was written after row "
+            f"{row.previous_id}, which is no longer there; the trail goes from {after} to "
+            f"row {row.id}.",
+        )  # fmt: skip
+    if row.chain in (unkeyed_link(previous_chain, row), legacy_link(previous_chain, row[2:9])):
+        return _broken(
+            row.id, "recomputed", checked,
+            f"From row {row.id} the chain was recomputed without the store's key: rows were "
+            "rewritten outside the app.",
+        )  # fmt: skip
+    if following is not None and following.chain != keyed_link(key, row.chain, following):
+        return _broken(
+            row.id, "recomputed", checked,
+            f"From row {row.id} on, the chain was made with another key: the trail was "
+            "rewritten outside the app (or the key file is not this store's).",
+        )  # fmt: skip
+    if following is None and tail is not None and row.id > tail[0]:
+        return _broken(
+            row.id, "inserted", checked,
+            f"Row {row.id} was added outside the app: it is newer than the newest row the app "
+            "recorded writing.",
+        )  # fmt: skip
+    return _broken(row.id, "edited", checked, f"Row {row.id} has been changed outside the app.")
+
+
+def _judge_tail(db_path: Path, rows: Sequence[AuditRow], tail: tuple[int, str] | None):
+    tail_file = audit_tail_path(db_path)
+    if tail is None:
+        return AuditVerdict(
+            False,
+            f"The tail file {tail_file} is missing, so the removal of the newest rows cannot "
+            "be ruled out. If it was lost for a known reason, restart it "
+            "(`python -m analytics audit restart-tail`); the trail records that.",
+            "tail missing",
+            rows_checked=len(rows),
+        )
+    tail_id, tail_chain = tail
+    by_id = {row.id: row.chain for row in rows}
+    newest = rows[-1].id if rows else None
+    if tail_id not in by_id:
+        ends = f"ends at row {newest}" if rows else "is empty"
+        return AuditVerdict(
+            False,
+            f"The newest rows have been removed outside the app: the trail {ends}, but the "
+            f"app had written up to row {tail_id} (as the tail file {tail_file} records).",
+            "truncated" if newest is None or tail_id > newest else "deleted",
+            tail_id,
+            len(rows),
+        )
+    if by_id[tail_id] != tail_chain:
+        return AuditVerdict(
+            False,
+            f"Row {tail_id} is not the one the app wrote (the tail file {tail_file} records "
+            "another chain value): the trail was rewritten, or the tail file belongs to "
+            "another copy of the store.",
+            "recomputed",
+            tail_id,
+            len(rows),
+        )
+    return AuditVerdict(
+        True,
+        f"The trail is whole: all {len(rows):,} rows are as the app wrote them, and none has "
+        "been removed.",
+        rows_checked=len(rows),
+    )
+
+
+def _broken(row_id: int, problem: str, checked: int, message: str) -> AuditVerdict:
+    return AuditVerdict(False, message, problem, row_id, checked)
