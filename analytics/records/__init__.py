@@ -20,6 +20,7 @@ from analytics.records.audit import (
 )
 from analytics.records.freshness import (
     load_latest_change,
+    load_newest_audit_row,
 )
 from analytics.records.keys import (
     KeyFileProblem,
@@ -34,6 +35,10 @@ from analytics.records.pseudonyms import (
     person_pseudonym,
     pseudonym_key_of,
 )
+from analytics.records.references import (
+    find_case_id,
+    find_case_id_in,
+)
 from analytics.records.settings import (
     BACKUP_FOLDER,
     DEFAULTS,
@@ -45,9 +50,12 @@ from analytics.records.settings import (
     SUPPRESSION_THRESHOLD,
     THRESHOLDS,
     backup_folder_problems,
+    delete_setting,
     load_setting,
+    load_setting_in,
     load_threshold,
     record_setting,
+    write_setting,
 )
 from analytics.records.store import (
     PRIVATE_FILE,
@@ -57,6 +65,7 @@ from analytics.records.store import (
     describe_failure,
     keep_new_files_private,
     make_private_folder,
+    quote_identifier,
     wal_path,
     write_private_file,
 )
@@ -83,22 +92,28 @@ __all__ = [
     "backup_folder_problems",
     "command_line_actor",
     "database_path",
+    "delete_setting",
     "describe_actor",
     "describe_failure",
     "erase_audit_text",
     "find_audit_case",
+    "find_case_id",
+    "find_case_id_in",
     "keep_new_files_private",
     "key_path",
     "list_audit_choices",
     "load_audit_trail",
     "load_latest_change",
+    "load_newest_audit_row",
     "load_setting",
+    "load_setting_in",
     "load_threshold",
     "make_private_folder",
     "open_store",
     "person_pseudonym",
     "prepare_audit_chain",
     "pseudonym_key_of",
+    "quote_identifier",
     "record_audit",
     "record_case_opened",
     "record_event",
@@ -107,4 +122,5 @@ __all__ = [
     "verify_audit_trail",
     "wal_path",
     "write_private_file",
+    "write_setting",
 ]
