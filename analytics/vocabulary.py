@@ -109,14 +109,18 @@ STAGES = MappingProxyType({SETTLED: "Settled at discussion", ESCALATED: "Escalat
 ALL_CASES = "incidents"
 HEADLINE = MappingProxyType({ALL_CASES: "Incidents", **STAGES})
 # A case's status in words, as every list and case page shows it (the rule: the SQL macro
-# case_status, migration 012).
+# case_status, migration 012, which tests/analytics/test_vocabulary.py pins to these codes).
+OPEN_NOT_DISCUSSED, OPEN_DISCUSSED, OPEN_ESCALATED = (
+    "open_not_discussed", "open_discussed", "open_escalated",
+)  # fmt: skip
+CLOSED_SETTLED, CLOSED_ESCALATED = "closed_settled", "closed_escalated"
 STATUSES = MappingProxyType(
     {
-        "open_not_discussed": "Open: discussion not held",
-        "open_discussed": "Open: discussion held",
-        "open_escalated": "Open: escalated",
-        "closed_settled": "Closed: settled at discussion",
-        "closed_escalated": "Closed: escalated",
+        OPEN_NOT_DISCUSSED: "Open: discussion not held",
+        OPEN_DISCUSSED: "Open: discussion held",
+        OPEN_ESCALATED: "Open: escalated",
+        CLOSED_SETTLED: "Closed: settled at discussion",
+        CLOSED_ESCALATED: "Closed: escalated",
     }
 )
 
@@ -138,13 +142,19 @@ UNCLOSED_AGES = MappingProxyType(
 )
 
 # Who a figure is shown to decides how: exactly, or protected so that no small count can be
-# worked out (analytics.figures.disclosure). Each role's audience is beside PAGES_BY_ROLE.
+# worked out (analytics.figures.disclosure). Each role's audience is in the table of roles
+# (analytics.access.roles).
+EXACT, PROTECTED = "exact", "protected"
 AUDIENCES = MappingProxyType(
     {
-        "exact": "Exact figures (the headteacher and staff)",
-        "protected": "Protected figures (governors, and every output for circulation)",
+        EXACT: "Exact figures (the headteacher and staff)",
+        PROTECTED: "Protected figures (governors, and every output for circulation)",
     }
 )
+
+# Where a policy's review stands on a day (the rule: analytics.policies.review_status).
+OVERDUE, DUE_SOON, IN_DATE = "overdue", "due_soon", "in_date"
+POLICY_STATUSES = MappingProxyType({OVERDUE: "Overdue", DUE_SOON: "Due soon", IN_DATE: "In date"})
 
 # The policy lets the school block access only where the comments were made on its own site.
 BLOCKABLE_PLATFORM = "school_website_or_forum"
@@ -173,8 +183,6 @@ def label_of(vocabulary: MappingProxyType, code: str | None) -> str:
     return vocabulary.get(code, code)
 
 
-# Who may sign in, and as what (analytics.access.accounts decides what each may do).
-ROLES = MappingProxyType({"headteacher": "Headteacher", "staff": "Staff", "governor": "Governor"})
 # The termly report's two versions.
 REPORT_MODES = MappingProxyType(
     {"circulation": "For circulation", "confidential": "Confidential (closed item)"}
@@ -184,7 +192,9 @@ DOCUMENT_FORMATS = MappingProxyType({"pdf": "PDF", "docx": "Word", "csv": "CSV"}
 
 
 # The school writes a day as 25/11/2026 and a moment as 25/11/2026 14:05:09, on screens, in
-# documents and in the audit trail. (The CSV interchange keeps ISO dates, as documented.)
+# documents and in the audit trail; in a sentence or a heading, a day in words: 25 November
+# 2026, or 25 Nov 2026 where space is short. (The CSV interchange keeps ISO dates, as
+# documented.)
 DAY_FORMAT = "%d/%m/%Y"
 MOMENT_FORMAT = "%d/%m/%Y %H:%M:%S"
 
@@ -192,6 +202,16 @@ MOMENT_FORMAT = "%d/%m/%Y %H:%M:%S"
 def as_day(day: date) -> str:
     """A day as the school writes it: 25/11/2026."""
     return format(day, DAY_FORMAT)
+
+
+def as_long_day(day: date) -> str:
+    """A day in words: 25 November 2026 (1 December 2026, no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def as_short_day(day: date) -> str:
+    """A day in words, the month cut short: 25 Nov 2026 (1 Dec 2026, no leading zero)."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def as_moment(moment: datetime) -> str:

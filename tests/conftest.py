@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from hypothesis import settings
 from streamlit.components.v2 import manifest_scanner
 
-from analytics.access import accounts
+from analytics.access import passwords
 from analytics.cases.rules import Case, EscalationStep
 from analytics.records.opening import (
     open_store,
@@ -39,10 +39,10 @@ settings.register_profile("project", deadline=None)
 settings.load_profile("project")
 
 # The app's own password hasher, as the app, the command line and the browser tests'
-# servers use it (tests/analytics/test_accounts.py checks its cost).
-APP_PASSWORD_HASHER = accounts._HASHER
+# servers use it (tests/analytics/access/test_passwords.py checks its cost).
+APP_PASSWORD_HASHER = passwords._HASHER
 # And the hash an unknown username is checked against, at the same cost.
-APP_NO_ACCOUNTS_HASH = accounts._NO_ACCOUNTS_HASH
+APP_NO_ACCOUNTS_HASH = passwords._NO_ACCOUNTS_HASH
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,8 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
     - Each AppTest scans every installed package for Streamlit components (about 0.15 s):
       the packages do not change during a run, so the first scan serves every AppTest.
     """
-    accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    accounts._NO_ACCOUNTS_HASH = accounts._HASHER.hash("no account has this password")
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._NO_ACCOUNTS_HASH = passwords._HASHER.hash("no account has this password")
     manifest_scanner.scan_component_manifests = functools.cache(
         manifest_scanner.scan_component_manifests
     )

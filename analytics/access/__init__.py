@@ -1,28 +1,26 @@
-"""Who may come in: accounts and their roles, passwords and sign-in, sessions kept on the
-server, and the second factor."""
+"""Who may come in: the table of roles, accounts, the first account's setup code,
+passwords and sign-in, sessions kept on the server, and the second factor."""
 
 from analytics.access.accounts import (
-    AUDIENCE_BY_ROLE,
-    ROLES,
     Account,
-    SignInRefused,
     count_accounts,
     describe_accounts,
-    end_account_sessions,
     find_account_id,
-    issue_setup_code,
     load_account,
     load_accounts,
     load_credentials_mark,
     record_account,
     record_active,
-    record_first_headteacher,
     record_own_password,
     record_password,
     record_role,
-    sign_in,
-    sign_in_by_email,
-    wait_before_next_sign_in,
+)
+from analytics.access.roles import (
+    AUDIENCE_BY_ROLE,
+    GOVERNOR,
+    HEADTEACHER,
+    ROLES,
+    STAFF,
 )
 from analytics.access.second_factor import (
     begin_enrolment,
@@ -32,6 +30,9 @@ from analytics.access.second_factor import (
     record_enrolment,
     record_second_factor_reset,
     requires_second_factor,
+)
+from analytics.access.session_ending import (
+    end_account_sessions,
 )
 from analytics.access.sessions import (
     ENDED_SIGNED_OUT,
@@ -44,14 +45,27 @@ from analytics.access.sessions import (
     record_sign_out,
     safe_return_path,
 )
+from analytics.access.setup_code import (
+    issue_setup_code,
+    record_first_headteacher,
+)
+from analytics.access.signing_in import (
+    SignInRefused,
+    sign_in,
+    sign_in_by_email,
+    wait_before_next_sign_in,
+)
 
 __all__ = [
     "AUDIENCE_BY_ROLE",
     "ENDED_SIGNED_OUT",
+    "GOVERNOR",
     "HAND_OFFS",
+    "HEADTEACHER",
     "LIFETIME",
     "ROLES",
     "SESSION_COOKIE",
+    "STAFF",
     "Account",
     "SessionCheck",
     "SignInRefused",

@@ -19,17 +19,22 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 
-# record_sign_in_failure: refused codes go on the trail and into sign_in_failures exactly as
-# refused passwords do. UNAMBIGUOUS_ALPHABET: the same characters no one misreads.
-from analytics.access.accounts import (
+from analytics.access.accounts import AccountInvalid
+from analytics.access.roles import ROLE_TABLE, ROLES
+from analytics.access.session_ending import (
+    SESSION_ENDED_SECOND_FACTOR_RESET,
+    end_account_sessions,
+)
+
+# Recovery codes are written in the setup code's alphabet: characters no one misreads.
+from analytics.access.setup_code import UNAMBIGUOUS_ALPHABET
+
+# Refused codes go on the trail and into sign_in_failures exactly as refused passwords do,
+# and a right one clears the count as a right password does.
+from analytics.access.signing_in import (
     LOCK_PERIOD,
     MAX_FAILED_SIGN_INS,
-    ROLES,
-    SECOND_FACTOR_REQUIRED_BY_ROLE,
-    SESSION_ENDED_SECOND_FACTOR_RESET,
-    UNAMBIGUOUS_ALPHABET,
-    AccountInvalid,
-    end_account_sessions,
+    clear_sign_in_failures,
     record_sign_in_failure,
 )
 from analytics.problems import Problem
@@ -70,7 +75,8 @@ class Enrolment:
 
 def requires_second_factor(role: str) -> bool:
     """Whether this role must sign in with a second factor (an unknown role must)."""
-    return SECOND_FACTOR_REQUIRED_BY_ROLE.get(role, True)
+    known = ROLE_TABLE.get(role)
+    return known is None or known.second_factor_required
 
 
 def has_second_factor(store: Store, account_id: int) -> bool:
@@ -221,7 +227,7 @@ def check_second_factor(
                 "WHERE account_id = ?",
                 [step, account_id],
             )
-            _clear_failures(cursor, account_id)
+            clear_sign_in_failures(cursor, account_id)
             record_audit(cursor, username, "second factor accepted", "account", account_id,
                          detail="authenticator code")  # fmt: skip
             return True
@@ -233,7 +239,7 @@ def check_second_factor(
             cursor.execute(
                 "UPDATE second_factors SET failed_codes = 0 WHERE account_id = ?", [account_id]
             )
-            _clear_failures(cursor, account_id)
+            clear_sign_in_failures(cursor, account_id)
             record_audit(cursor, username, "recovery code used", "account", account_id,
                          detail=f"{left} left")  # fmt: skip
             return True
@@ -371,12 +377,6 @@ def code_lock_period(wrong_codes: int) -> timedelta | None:
 def _describe(period: timedelta) -> str:
     minutes = int(period.total_seconds() // 60)
     return f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
-
-
-def _clear_failures(cursor, account_id: int) -> None:
-    cursor.execute(
-        "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [account_id]
-    )
 
 
 def _delete_second_factor(cursor, account_id: int) -> bool:

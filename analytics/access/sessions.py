@@ -19,12 +19,10 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from analytics.access.accounts import (
+from analytics.access.accounts import Account, load_account
+from analytics.access.session_ending import (
     SESSION_ENDED_DEACTIVATED,
     SESSION_ENDED_ROLE_CHANGED,
-    Account,
-    end_account_sessions,
-    load_account,
 )
 from analytics.records import (
     Store,
@@ -146,13 +144,6 @@ def record_sign_out(store: Store, token: str | None, *, now: datetime | None = N
             [now, ENDED_SIGNED_OUT, token_digest(token)],
         )
         record_audit(cursor, check.account.actor, "signed out", "account", check.account.id)
-
-
-def record_account_sessions_end(store: Store, account_id: int, why: str) -> int:
-    """End every open session of an account (for example after its password is reset);
-    how many there were."""
-    with store.transaction() as cursor:
-        return end_account_sessions(cursor, account_id, why)
 
 
 class HandOffs:

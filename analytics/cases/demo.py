@@ -13,7 +13,14 @@ from analytics.records import (
     Store,
     record_audit,
 )
-from analytics.vocabulary import BLOCKABLE_PLATFORM, CATEGORIES, PLATFORMS
+from analytics.vocabulary import (
+    BLOCKABLE_PLATFORM,
+    CATEGORIES,
+    ESCALATED,
+    OPEN,
+    PLATFORMS,
+    SETTLED,
+)
 
 DEMO_REFERENCE_PREFIX = "DEMO-"
 ACADEMIC_YEARS_OF_HISTORY = 4
@@ -157,17 +164,17 @@ def _demo_case(
     needs_police = bool(_POLICE_CATEGORIES & set(categories))
 
     if age_days < 21 and rng.random() < 0.6:
-        path = "open"
+        path = OPEN
     else:
         roll = rng.random()
-        path = "settled" if roll < 0.70 else "escalated" if roll < 0.92 else "open"
-    if needs_police and path == "settled":
-        path = "escalated"
+        path = SETTLED if roll < 0.70 else ESCALATED if roll < 0.92 else OPEN
+    if needs_police and path == SETTLED:
+        path = ESCALATED
 
     discussion_outcome, discussion_on = None, None
-    if path == "settled":
+    if path == SETTLED:
         discussion_outcome = "removed" if rng.random() < 0.85 else "no_response"
-    elif path == "escalated":
+    elif path == ESCALATED:
         discussion_outcome = "not_held" if needs_police else rng.choice(["refused", "no_response"])
     elif rng.random() < 0.5:
         discussion_outcome = rng.choice(["refused", "no_response", "removed"])
@@ -180,14 +187,14 @@ def _demo_case(
     content_removed_on = None
     if discussion_outcome == "removed":
         content_removed_on = discussion_on
-    elif path == "escalated" and rng.random() < 0.7:
+    elif path == ESCALATED and rng.random() < 0.7:
         content_removed_on = after(last_step, 7)
     last_step = max(last_step, content_removed_on or last_step)
 
     closed_on = outcome = rationale = None
-    if path == "settled" or (path == "escalated" and rng.random() < 0.85 and age_days > 30):
+    if path == SETTLED or (path == ESCALATED and rng.random() < 0.85 and age_days > 30):
         closed_on = after(last_step, 7)
-        if path == "settled":
+        if path == SETTLED:
             outcome = "Content came down after the school spoke with the parent."
             rationale = "Resolved at the policy's first step: discussion and a request to remove."
         else:
@@ -219,7 +226,7 @@ def _demo_case(
 def _demo_actions(
     rng, path, platform, needs_police, first_day, after
 ) -> tuple[EscalationStep, ...]:
-    if path != "escalated":
+    if path != ESCALATED:
         return ()
     chosen = []
     if needs_police:

@@ -38,6 +38,7 @@ from analytics.records import (
     Store,
     record_audit,
 )
+from analytics.sql import load_query
 from analytics.text import FREE_TEXT_CONTROL_CHARACTERS, clean_text
 
 PNG, JPEG, WEBP, PDF = "image/png", "image/jpeg", "image/webp", "application/pdf"
@@ -157,13 +158,7 @@ def record_evidence(
         _ensure_open_to_evidence(cursor, incident_id)
         sha256 = _sha256(prepared.content)
         (evidence_id,) = cursor.execute(
-            """
-            INSERT INTO evidence (incident_id, media_type, file_name, content, thumbnail,
-                sha256, original_sha256, size_bytes, original_size_bytes, note, added_by,
-                added_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING id
-            """,
+            load_query("insert_evidence"),
             [
                 incident_id,
                 prepared.media_type,

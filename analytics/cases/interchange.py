@@ -262,26 +262,14 @@ def _chunk_problems(cursor: duckdb.DuckDBPyConnection, chunk: list[_Row]) -> lis
     # Bound as lists, not registered as a table: a view registered inside the import's
     # transaction (and its data) would live until the commit.
     values = {"references": list(first_here), "lines": list(first_here.values())}
-    earlier = dict(cursor.execute(_EARLIER_LINES, values).fetchall())
-    cursor.execute(_RECORD_LINES, values)
+    earlier = dict(cursor.execute(load_query("earlier_import_lines"), values).fetchall())
+    cursor.execute(load_query("record_import_lines"), values)
     for line, reference in lines:
         first = earlier.get(reference, first_here[reference])
         if first != line:
             repeated = f"'{reference}' appears already on line {first}"
             found.append(LineProblem(line, Problem("reference", repeated)))
     return sorted(found, key=lambda problem: problem.line)
-
-
-_EARLIER_LINES = """
-    WITH chunk AS (SELECT unnest($references) AS reference, unnest($lines) AS line)
-    SELECT chunk.reference, import_lines.line FROM chunk JOIN import_lines USING (reference)
-"""
-_RECORD_LINES = """
-    INSERT INTO import_lines
-    WITH chunk AS (SELECT unnest($references) AS reference, unnest($lines) AS line)
-    SELECT reference, line FROM chunk
-    WHERE reference NOT IN (SELECT reference FROM import_lines)
-"""
 
 
 def _references_held(cursor: duckdb.DuckDBPyConnection, references: list[str]) -> set[str]:

@@ -31,10 +31,15 @@ from analytics.cases.rules import (
 from analytics.problems import Problem
 from analytics.records import (
     Store,
+    find_case_id_in,
     person_pseudonym,
     pseudonym_key_of,
     record_audit,
 )
+
+# The register's lookup of a case by its reference is the records' (the audit trail's filter
+# shares it); the cases package offers it as its own.
+from analytics.records import find_case_id as find_case_id
 from analytics.sql import load_query
 from analytics.terms import Period
 from analytics.vocabulary import (
@@ -91,51 +96,6 @@ _ACTION_SCHEMA = pa.schema(
     ]
 )
 
-_INSERT_CASES = """
-    INSERT INTO incidents (
-        reference, reported_on, posted_on, platform, categories, posted_by, about,
-        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, stage, is_demo, person_key)
-    SELECT
-        reference, reported_on, posted_on, platform, categories, posted_by, about,
-        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale, stage, $is_demo, person_key
-    FROM new_cases
-"""
-
-_INSERT_ACTIONS_BY_REFERENCE = """
-    INSERT INTO escalation_actions (incident_id, action, taken_on, note)
-    SELECT incidents.id, new_actions.action, new_actions.taken_on, new_actions.note
-    FROM new_actions
-    JOIN incidents ON incidents.reference = new_actions.reference
-"""
-
-_UPDATE_CASE = """
-    UPDATE incidents SET
-        reference = $reference, reported_on = $reported_on, posted_on = $posted_on,
-        platform = $platform, categories = $categories, posted_by = $posted_by,
-        about = $about, person_ref = $person_ref, summary = $summary,
-        evidence_url = $evidence_url, discussion_on = $discussion_on,
-        discussion_outcome = $discussion_outcome, content_removed_on = $content_removed_on,
-        closed_on = $closed_on, outcome = $outcome, rationale = $rationale, stage = $stage,
-        person_key = $person_key
-    WHERE id = $id
-"""
-
-_SELECT_CASE = """
-    SELECT reference, reported_on, posted_on, platform, categories, posted_by, about,
-        person_ref, summary, evidence_url, discussion_on, discussion_outcome,
-        content_removed_on, closed_on, outcome, rationale
-    FROM incidents WHERE id = ?
-"""
-
-# Date, then the policy's order of actions (as cases.step_order), then entry.
-_SELECT_ACTIONS = """
-    SELECT action, taken_on, note FROM escalation_actions
-    WHERE incident_id = $id
-    ORDER BY taken_on, list_position($codes, action), id
-"""
-
 
 class CaseNotFound(LookupError):
     """Raised when no case has the id asked for."""
@@ -186,7 +146,7 @@ def record_case(store: Store, case: Case, *, actor: str, today: date | None = No
     with store.transaction() as cursor:
         _ensure_new_reference(cursor, case.reference)
         _insert_cases(cursor, [case], is_demo=False)
-        incident_id = _id_of(cursor, case.reference)
+        incident_id = find_case_id_in(cursor, case.reference)
         record_audit(cursor, actor, "case logged", "incident", incident_id)
     return incident_id
 
@@ -344,7 +304,7 @@ def _change_case(store, incident_id, change, actor, audit_action, today, reason=
         if changed.reference != case.reference:
             _ensure_new_reference(cursor, changed.reference)
         row = _case_row(changed, pseudonym_key_of(cursor))
-        cursor.execute(_UPDATE_CASE, {"id": incident_id, **row})
+        cursor.execute(load_query("update_case"), {"id": incident_id, **row})
         record_audit(
             cursor,
             actor,
@@ -365,16 +325,8 @@ def _ensure_not_anonymised(cursor: duckdb.DuckDBPyConnection, incident_id: int) 
 
 
 def _ensure_new_reference(cursor: duckdb.DuckDBPyConnection, reference: str) -> None:
-    taken = cursor.execute("SELECT 1 FROM incidents WHERE reference = ?", [reference]).fetchall()
-    if taken:
+    if find_case_id_in(cursor, reference) is not None:
         raise CaseInvalid([Problem("reference", f"'{reference}' is already used by another case")])
-
-
-def _id_of(cursor: duckdb.DuckDBPyConnection, reference: str) -> int:
-    (incident_id,) = cursor.execute(
-        "SELECT id FROM incidents WHERE reference = ?", [reference]
-    ).fetchall()[0]
-    return incident_id
 
 
 def _case_row(case: Case, pseudonym_key: bytes) -> dict[str, Any]:
@@ -393,7 +345,7 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
     if not cases:
         return
     key = pseudonym_key_of(cursor)
-    new_cases = pa.Table.from_pylist(  # noqa: F841 (read by name in _INSERT_CASES)
+    new_cases = pa.Table.from_pylist(  # noqa: F841 (read by name in the SQL)
         [_case_row(case, key) for case in cases], schema=_CASE_SCHEMA
     )
     new_actions = pa.Table.from_pylist(  # noqa: F841 (read by name in the SQL)
@@ -411,8 +363,8 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
     )
     # DuckDB finds new_cases and new_actions, local Arrow tables, by name. (A registered
     # view would keep each chunk of a large import alive until its transaction commits.)
-    cursor.execute(_INSERT_CASES, {"is_demo": is_demo})
-    cursor.execute(_INSERT_ACTIONS_BY_REFERENCE)
+    cursor.execute(load_query("insert_cases"), {"is_demo": is_demo})
+    cursor.execute(load_query("insert_actions_by_reference"))
 
 
 # ----------------------------------------------------------------------------- reads
@@ -426,7 +378,7 @@ def load_case(store: Store, incident_id: int) -> Case:
 
 def load_case_in(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> Case:
     """One case, read through the given cursor (inside a write transaction, say)."""
-    rows = cursor.execute(_SELECT_CASE, [incident_id]).fetchall()
+    rows = cursor.execute(load_query("case"), [incident_id]).fetchall()
     if not rows:
         raise CaseNotFound(f"no case with id {incident_id}")
     row = rows[0]
@@ -436,15 +388,10 @@ def load_case_in(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> Case:
     actions = tuple(
         EscalationStep(action, taken_on, note)
         for action, taken_on, note in cursor.execute(
-            _SELECT_ACTIONS, {"id": incident_id, "codes": list(ESCALATION_ACTIONS)}
+            load_query("case_actions"), {"id": incident_id, "codes": list(ESCALATION_ACTIONS)}
         ).fetchall()
     )
     return Case(**values, actions=actions)
-
-
-def find_case_id(store: Store, reference: str) -> int | None:
-    """The id of the case with this reference, if there is one."""
-    return store.read_value("SELECT id FROM incidents WHERE reference = ?", [reference])
 
 
 def load_case_list(
@@ -525,15 +472,7 @@ def describe_timeline(case: Case) -> pd.DataFrame:
 def load_edit_history(store: Store, incident_id: int) -> pd.DataFrame:
     """The edits of one case from the audit trail, as people read them: when, who, which
     fields (by their labels), why."""
-    edits = store.read(
-        """
-        SELECT occurred_at, actor, detail AS fields, reason
-        FROM audit_log
-        WHERE record_type = 'incident' AND record_id = ? AND action = 'case edited'
-        ORDER BY occurred_at, id
-        """,
-        [str(incident_id)],
-    )
+    edits = store.read(load_query("case_edits"), [str(incident_id)])
     return pd.DataFrame(
         {
             "When": edits["occurred_at"],

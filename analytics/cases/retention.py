@@ -25,17 +25,9 @@ from analytics.records import (
     load_setting,
     record_audit,
 )
+from analytics.sql import load_query
 
 REMOVED = "(removed at disposal)"
-
-_DUE_FOR_DISPOSAL = """
-    SELECT id, reference, reported_on, closed_on,
-        CAST(closed_on + to_years(CAST($years AS INTEGER)) AS DATE) AS disposal_on
-    FROM incidents
-    WHERE closed_on IS NOT NULL AND anonymised_at IS NULL AND NOT legal_hold
-        AND closed_on + to_years(CAST($years AS INTEGER)) < $today
-    ORDER BY closed_on, id
-"""
 
 
 def retention_years(store: Store) -> int:
@@ -45,7 +37,9 @@ def retention_years(store: Store) -> int:
 def load_cases_due_for_disposal(store: Store, *, today: date) -> pd.DataFrame:
     """Closed cases past their disposal date (closing date plus the retention period),
     not on legal hold and not yet anonymised, oldest first."""
-    return store.read(_DUE_FOR_DISPOSAL, {"years": retention_years(store), "today": today})
+    return store.read(
+        load_query("cases_due_for_disposal"), {"years": retention_years(store), "today": today}
+    )
 
 
 def load_cases_on_hold(store: Store) -> pd.DataFrame:
@@ -91,22 +85,14 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today:
         due = {
             row[0]
             for row in cursor.execute(
-                _DUE_FOR_DISPOSAL, {"years": retention_years(store), "today": today}
+                load_query("cases_due_for_disposal"),
+                {"years": retention_years(store), "today": today},
             ).fetchall()
         }
         chosen = [incident_id for incident_id in incident_ids if incident_id in due]
         for incident_id in chosen:
             cursor.execute(KEEP_REPEATS_OF_DISPOSED, {"id": incident_id})
-            cursor.execute(
-                """
-                UPDATE incidents SET
-                    reference = 'ANON-' || id, person_ref = NULL, person_key = NULL,
-                    summary = NULL, evidence_url = NULL, outcome = $removed,
-                    rationale = $removed, anonymised_at = CAST(now() AS TIMESTAMP)
-                WHERE id = $id
-                """,
-                {"id": incident_id, "removed": REMOVED},
-            )
+            cursor.execute(load_query("anonymise_case"), {"id": incident_id, "removed": REMOVED})
             cursor.execute(
                 "UPDATE escalation_actions SET note = NULL WHERE incident_id = ?", [incident_id]
             )

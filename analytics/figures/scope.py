@@ -21,6 +21,7 @@ from analytics.terms import (
     parse_academic_year,
     parse_term,
 )
+from analytics.vocabulary import as_short_day
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def previous_period(period: Period, calendar: TermCalendar) -> Period:
         return calendar.academic_year_period(year - 1)
     end = period.start - timedelta(days=1)
     start = end - timedelta(days=period.days - 1)
-    return Period(start, end, f"{start:%-d %b %Y} to {end:%-d %b %Y}")
+    return Period(start, end, f"{as_short_day(start)} to {as_short_day(end)}")
 
 
 PERIOD_KINDS = {"term": "A term", "year": "An academic year", "range": "Dates"}
@@ -87,7 +88,7 @@ def choose_period(
         if kind == "year" and year:
             return calendar.academic_year_period(parse_academic_year(year))
         if kind == "range" and start and end and start <= end:
-            return Period(start, end, f"{start:%-d %b %Y} to {end:%-d %b %Y}")
+            return Period(start, end, f"{as_short_day(start)} to {as_short_day(end)}")
         if kind == "term" and term:
             return calendar.reporting_period(parse_term(term))
     except TermsInvalid:
@@ -97,5 +98,5 @@ def choose_period(
 
 def describe_period(period: Period) -> str:
     """ "Autumn 2025 (1 Sep 2025 to 31 Dec 2025)"."""
-    span = f"{period.start:%-d %b %Y} to {period.end:%-d %b %Y}"
+    span = f"{as_short_day(period.start)} to {as_short_day(period.end)}"
     return period.label if period.label == span else f"{period.label} ({span})"

@@ -1,7 +1,8 @@
 """The policy register: each policy, its approvals, and when its next review falls due.
 
 A review date is a term, not a day: a policy is due by the last day of its review term.
-It is "overdue" once that day has passed, "due soon" within 90 days of it, else "in date".
+It is overdue once that day has passed, due soon within 90 days of it, else in date
+(analytics.vocabulary.POLICY_STATUSES).
 """
 
 from __future__ import annotations
@@ -24,29 +25,26 @@ from analytics.records import (
     Store,
     record_audit,
 )
+from analytics.sql import load_query
 from analytics.terms import Period, Term, TermCalendar, TermsInvalid, parse_term
 from analytics.text import protect_from_formulas
-from analytics.vocabulary import ALL_CASES, CATEGORIES, ESCALATION_ACTIONS, HEADLINE
+from analytics.vocabulary import (
+    ALL_CASES,
+    CATEGORIES,
+    DUE_SOON,
+    ESCALATION_ACTIONS,
+    HEADLINE,
+    IN_DATE,
+    OVERDUE,
+    POLICY_STATUSES,
+    as_short_day,
+)
 
 SEED_FILE = DATA_FOLDER / "policies.csv"
 DUE_SOON_DAYS = 90
 DAYS_PER_MONTH = 365.25 / 12
 REVIEW_CYCLE_YEARS = 3
-STATUS_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "in_date": "In date"}
 SYSTEM_ACTOR = "system"
-
-_CURRENT_POLICIES = """
-    WITH latest AS (
-        SELECT *, row_number() OVER (
-            PARTITION BY policy_id ORDER BY approved_on DESC, id DESC) AS newest_first
-        FROM policy_reviews
-    )
-    SELECT policies.id, policies.title, policies.governs_incidents,
-        latest.approved_on, latest.approved_by, latest.next_review_term
-    FROM policies
-    JOIN latest ON latest.policy_id = policies.id AND latest.newest_first = 1
-    ORDER BY policies.title
-"""
 
 
 class PolicyInvalid(RulesBroken):
@@ -69,16 +67,16 @@ class PolicyStatus:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return POLICY_STATUSES[self.status]
 
 
 def review_status(review_due: date, as_of: date) -> str:
-    """overdue, due_soon or in_date for a review due by review_due, seen on as_of."""
+    """OVERDUE, DUE_SOON or IN_DATE for a review due by review_due, seen on as_of."""
     if as_of > review_due:
-        return "overdue"
+        return OVERDUE
     if (review_due - as_of).days <= DUE_SOON_DAYS:
-        return "due_soon"
-    return "in_date"
+        return DUE_SOON
+    return IN_DATE
 
 
 def describe_overdue(review_due: date, as_of: date) -> str:
@@ -87,7 +85,7 @@ def describe_overdue(review_due: date, as_of: date) -> str:
     Months are rounded to the nearest whole month; under a month, days are given.
     """
     days = (as_of - review_due).days
-    since = f"overdue since {review_due.day} {review_due:%b %Y}"
+    since = f"overdue since {as_short_day(review_due)}"
     if days < 31:
         return f"{since}: {days} day{'s' if days != 1 else ''}"
     years, months = divmod(round(days / DAYS_PER_MONTH), 12)
@@ -100,7 +98,7 @@ def describe_overdue(review_due: date, as_of: date) -> str:
 def load_policy_statuses(store: Store, calendar: TermCalendar, as_of: date) -> list[PolicyStatus]:
     """Every policy with its latest approval and review status on as_of, by title."""
     statuses = []
-    for row in store.read_rows(_CURRENT_POLICIES):
+    for row in store.read_rows(load_query("current_policies")):
         policy_id, title, governs, approved_on, approved_by, term_name = row
         term = parse_term(term_name)
         due = calendar.last_day(term)
@@ -181,11 +179,7 @@ def record_review(
     approved_by = (approved_by or "").strip()
     term = _check_approval(approved_on, approved_by, next_review_term, calendar, today)
     with store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO policy_reviews (policy_id, approved_on, approved_by, next_review_term) "
-            "VALUES (?, ?, ?, ?)",
-            [policy_id, approved_on, approved_by, term.label],
-        )
+        _insert_approval(cursor, policy_id, approved_on, approved_by, term)
         record_audit(cursor, actor, "policy reviewed", "policy", policy_id, detail=term.label)
 
 
@@ -222,13 +216,17 @@ def record_policy(
             "INSERT INTO policies (title, body, governs_incidents) VALUES (?, ?, ?) RETURNING id",
             [title, (body or "").strip() or None, governs_incidents],
         ).fetchall()
-        cursor.execute(
-            "INSERT INTO policy_reviews (policy_id, approved_on, approved_by, next_review_term) "
-            "VALUES (?, ?, ?, ?)",
-            [policy_id, approved_on, approved_by, term.label],
-        )
+        _insert_approval(cursor, policy_id, approved_on, approved_by, term)
         record_audit(cursor, actor, "policy added", "policy", policy_id, detail=term.label)
     return policy_id
+
+
+def _insert_approval(cursor, policy_id: int, approved_on: date, approved_by: str, term: Term):
+    cursor.execute(
+        "INSERT INTO policy_reviews (policy_id, approved_on, approved_by, next_review_term) "
+        "VALUES (?, ?, ?, ?)",
+        [policy_id, approved_on, approved_by, term.label],
+    )
 
 
 def seed_policies(store: Store, calendar: TermCalendar, seed_file: Path = SEED_FILE) -> int:
@@ -273,7 +271,7 @@ def build_review_pack(
 
     Returns the period and a table of Section, Item, Value (each value as printed).
     """
-    period = Period(policy.approved_on, today, f"since {policy.approved_on:%-d %b %Y}")
+    period = Period(policy.approved_on, today, f"since {as_short_day(policy.approved_on)}")
     # The Overview's release for the same dates, so the pack and the page agree cell by cell.
     disclosed = disclose_overview(
         store, Scope(period), calendar, today=today, audience=audience, threshold=threshold

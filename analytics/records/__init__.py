@@ -27,6 +27,7 @@ from analytics.records.audit_verify import (
 )
 from analytics.records.freshness import (
     load_latest_change,
+    load_newest_audit_row,
 )
 from analytics.records.keys import (
     KeyFileProblem,
@@ -41,6 +42,10 @@ from analytics.records.pseudonyms import (
     person_pseudonym,
     pseudonym_key_of,
 )
+from analytics.records.references import (
+    find_case_id,
+    find_case_id_in,
+)
 from analytics.records.settings import (
     BACKUP_FOLDER,
     DEFAULTS,
@@ -52,10 +57,13 @@ from analytics.records.settings import (
     SUPPRESSION_THRESHOLD,
     THRESHOLDS,
     backup_folder_problems,
+    delete_setting,
     load_setting,
+    load_setting_in,
     load_threshold,
     record_setting,
     record_settings,
+    write_setting,
 )
 from analytics.records.store import (
     PRIVATE_FILE,
@@ -65,6 +73,7 @@ from analytics.records.store import (
     describe_failure,
     keep_new_files_private,
     make_private_folder,
+    quote_identifier,
     wal_path,
     write_private_file,
 )
@@ -90,22 +99,28 @@ __all__ = [
     "backup_folder_problems",
     "command_line_actor",
     "database_path",
+    "delete_setting",
     "describe_actor",
     "describe_failure",
     "erase_audit_text",
     "find_audit_case",
+    "find_case_id",
+    "find_case_id_in",
     "keep_new_files_private",
     "key_path",
     "list_audit_choices",
     "load_audit_trail",
     "load_latest_change",
+    "load_newest_audit_row",
     "load_setting",
+    "load_setting_in",
     "load_threshold",
     "make_private_folder",
     "open_store",
     "person_pseudonym",
     "prepare_audit_chain",
     "pseudonym_key_of",
+    "quote_identifier",
     "record_audit",
     "record_case_file_made",
     "record_case_opened",
@@ -117,4 +132,5 @@ __all__ = [
     "verify_audit_trail_file",
     "wal_path",
     "write_private_file",
+    "write_setting",
 ]

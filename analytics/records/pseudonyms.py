@@ -19,6 +19,7 @@ import pyarrow as pa
 from analytics.records.audit import record_audit
 from analytics.records.keys import PSEUDONYM, derived_key
 from analytics.records.store import Store
+from analytics.sql import load_query
 
 
 def person_pseudonym(key: bytes, person_ref: str | None) -> int | None:
@@ -37,23 +38,9 @@ def pseudonym_key_of(cursor: duckdb.DuckDBPyConnection) -> bytes:
     return derived_key(Path(path), PSEUDONYM)
 
 
-# Before a case loses its person pseudonym (at disposal): the case itself, if it was a
-# repeat, and every later case of the same person (a repeat through it) keep being
-# counted as repeats, so past terms' figures do not change.
-KEEP_REPEATS_OF_DISPOSED = """
-    UPDATE incidents AS other SET repeat_kept = true
-    FROM incidents AS disposed
-    WHERE disposed.id = $id AND disposed.person_key IS NOT NULL
-        AND other.person_key = disposed.person_key
-        AND (
-            (other.reported_on, other.id) > (disposed.reported_on, disposed.id)
-            OR (other.id = disposed.id AND EXISTS (
-                SELECT 1 FROM incidents AS earlier
-                WHERE earlier.person_key = disposed.person_key
-                    AND (earlier.reported_on, earlier.id) < (disposed.reported_on, disposed.id)
-            ))
-        )
-"""
+# Before a case loses its person pseudonym (at disposal), the repeats it made are marked
+# kept, so past terms' figures do not change: bind $id to the case.
+KEEP_REPEATS_OF_DISPOSED = load_query("keep_repeats_of_disposed")
 
 
 # Stores from before the keyed pseudonym counted repeats on md5(reference || salt), the

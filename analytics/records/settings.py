@@ -35,6 +35,7 @@ DEFAULTS = {
     BACKUP_FOLDER: "",
 }
 MAX_FOLDER_LENGTH = 500
+_SETTING_VALUE = "SELECT value FROM settings WHERE name = ?"
 
 
 class SettingInvalid(RulesBroken):
@@ -43,8 +44,16 @@ class SettingInvalid(RulesBroken):
 
 def load_setting(store: Store, name: str) -> str:
     """The setting's value, or its default while the school has not set it."""
-    value = store.read_value("SELECT value FROM settings WHERE name = ?", [name])
+    value = store.read_value(_SETTING_VALUE, [name])
     return DEFAULTS[name] if value is None else value
+
+
+def load_setting_in(cursor, name: str) -> str | None:
+    """The setting's value read through the caller's cursor (inside its transaction): its
+    default while the school has not set it, None for one kept only by the app (the setup
+    code's hash) while there is none."""
+    rows = cursor.execute(_SETTING_VALUE, [name]).fetchall()
+    return rows[0][0] if rows else DEFAULTS.get(name)
 
 
 def load_threshold(store: Store) -> int:
@@ -67,11 +76,7 @@ def record_settings(store: Store, values: Mapping[str, str], *, actor: str) -> N
         raise SettingInvalid(problems)
     with store.transaction() as cursor:
         for name, value in values.items():
-            cursor.execute(
-                "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
-                "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
-                [name, value],
-            )
+            write_setting(cursor, name, value)
             record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
 
 
@@ -88,6 +93,21 @@ def _problems(name: str, value: str) -> list[Problem]:
     if name == BACKUP_FOLDER and value:
         return backup_folder_problems(value, create=True)
     return []
+
+
+def write_setting(cursor, name: str, value: str) -> None:
+    """Keep a setting's value inside the caller's transaction, which has checked it and
+    audits the change (record_setting does both for the headteacher's settings)."""
+    cursor.execute(
+        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
+        "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
+        [name, value],
+    )
+
+
+def delete_setting(cursor, name: str) -> None:
+    """Forget a setting inside the caller's transaction (its default applies again)."""
+    cursor.execute("DELETE FROM settings WHERE name = ?", [name])
 
 
 def backup_folder_problems(folder: str, *, create: bool = False) -> list[Problem]:

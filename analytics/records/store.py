@@ -314,7 +314,9 @@ class Store:
         database = connection.execute("SELECT current_database()").fetchall()[0][0]
         connection.execute("ATTACH ? AS rewrite_target", [str(fresh)])
         try:
-            connection.execute("COPY FROM DATABASE " + _identifier(database) + " TO rewrite_target")
+            connection.execute(
+                "COPY FROM DATABASE " + quote_identifier(database) + " TO rewrite_target"
+            )
         finally:
             connection.execute("DETACH rewrite_target")
         _flush_to_disk(fresh)
@@ -337,8 +339,9 @@ class Store:
                 self._connection.close()
 
 
-def _identifier(name: str) -> str:
-    """A quoted identifier: only the store's own database names come here."""
+def quote_identifier(name: str) -> str:
+    """A name quoted as an SQL identifier, for the few places DuckDB takes no bound parameter
+    (a table or database name): only the store's own tables and databases come here."""
     return '"' + name.replace('"', '""') + '"'
 
 

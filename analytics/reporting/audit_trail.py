@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from analytics.access import ROLES
 from analytics.cases import (
     describe_fields,
 )
@@ -26,7 +27,6 @@ from analytics.vocabulary import (
     ESCALATION_ACTIONS,
     FIELD_LABELS,
     REPORT_MODES,
-    ROLES,
     as_moment,
 )
 

@@ -27,6 +27,7 @@ from fpdf.fonts import FontFace
 from analytics.reporting.report import Report, ReportTable
 from analytics.reporting.review_pack import ReviewPack
 from analytics.text import protect_from_formulas
+from analytics.vocabulary import as_long_day
 
 FONT_FAMILY = "DejaVu"
 CHART_TABLES = {"categories": "Cases by category", "actions": "Escalation actions"}
@@ -230,7 +231,7 @@ def render_review_pack(pack: ReviewPack, format_name: str) -> bytes:
     heading = f"Review pack: {pack.policy_title}"
     lines = [
         f"{pack.school}. What happened {pack.period_label} (the last approval), to "
-        f"{pack.made_on:%-d %B %Y}.",
+        f"{as_long_day(pack.made_on)}.",
         pack.marking,
     ]
     sections = list(dict.fromkeys(pack.table["Section"]))

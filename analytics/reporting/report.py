@@ -53,12 +53,17 @@ from analytics.terms import Term, TermCalendar
 from analytics.vocabulary import (
     ALL_CASES,
     CATEGORIES,
+    ESCALATED,
     ESCALATION_ACTIONS,
     HEADLINE,
+    OPEN,
+    OVERDUE,
     PLATFORMS_COUNTED,
     REPORT_MODES,
+    SETTLED,
     STAGES,
     UNCLOSED_AGES,
+    as_long_day,
 )
 
 MODES = REPORT_MODES
@@ -111,7 +116,7 @@ class Report:
     @property
     def marking(self) -> str:
         """The line printed on every page of every document."""
-        parts = [self.mode_label, "For information", f"{self.generated_on:%-d %B %Y}"]
+        parts = [self.mode_label, "For information", as_long_day(self.generated_on)]
         if self.demonstration:
             parts.insert(0, DEMONSTRATION_MARK)
         return " · ".join(parts)
@@ -162,7 +167,7 @@ def gather_report_figures(
                 "review_due": policy.review_due.isoformat(),
                 "status": policy.status_label,
                 "overdue": describe_overdue(policy.review_due, today)
-                if policy.status == "overdue"
+                if policy.status == OVERDUE
                 else "",
                 "governs_incidents": policy.governs_incidents,
             }
@@ -441,7 +446,9 @@ def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
             comparison += f" This term saw {trend} the term before."
         sentences.append(comparison)
     if incidents.value != 0:
-        settled, escalated, still_open = (headline("this", stage) for stage in STAGES)
+        settled, escalated, still_open = (
+            headline("this", stage) for stage in (SETTLED, ESCALATED, OPEN)
+        )
         if settled.value == still_open.value == 0:
             sentences.append("Every case this term went beyond the discussion stage.")
         else:
@@ -512,4 +519,4 @@ def _signed(number: int) -> str:
 
 
 def _long_date(iso: str) -> str:
-    return f"{date.fromisoformat(iso):%-d %B %Y}"
+    return as_long_day(date.fromisoformat(iso))

@@ -22,6 +22,7 @@ from analytics.records import (
 )
 from analytics.reporting.report import DEMONSTRATION_MARK, MODE_AUDIENCE, MODES
 from analytics.terms import TermCalendar
+from analytics.vocabulary import as_long_day
 
 REVIEW_PACK_FORMATS = {
     "csv": "text/csv",
@@ -55,7 +56,7 @@ def gather_review_pack(
         store, policy, calendar, today=today, audience=audience, threshold=threshold
     )
     mode = next(mode for mode, shown_to in MODE_AUDIENCE.items() if shown_to == audience)
-    parts = [MODES[mode], f"{today:%-d %B %Y}"]
+    parts = [MODES[mode], as_long_day(today)]
     if count_cases(store, demo=True):
         parts.insert(0, DEMONSTRATION_MARK)
     return ReviewPack(

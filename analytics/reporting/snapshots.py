@@ -14,6 +14,7 @@ from analytics.records import (
 )
 from analytics.reporting.documents import render_csv, render_docx, render_pdf
 from analytics.reporting.report import Report, build_report, published_figures
+from analytics.sql import load_query
 from analytics.vocabulary import REPORT_MODES, as_day
 
 FORMATS = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
@@ -43,12 +44,7 @@ def freeze_report(
     figures = figures | {"published": published_figures(report)}
     with store.transaction() as cursor:
         ((snapshot_id,),) = cursor.execute(
-            """
-            INSERT INTO report_snapshots
-                (meeting_on, term, mode, threshold, figures, pdf, docx, csv, frozen_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING id
-            """,
+            load_query("insert_snapshot"),
             [
                 meeting_on, figures["term"], mode, threshold, json.dumps(figures),
                 documents.pdf, documents.docx, documents.csv, actor,
@@ -64,15 +60,7 @@ def freeze_report(
 def load_snapshots(store: Store, modes: list[str]) -> pd.DataFrame:
     """Every snapshot in one of the modes, newest meeting first, with a label; the documents
     stay in the store."""
-    snapshots = store.read(
-        """
-        SELECT id, meeting_on, term, mode, threshold, frozen_at, frozen_by
-        FROM report_snapshots
-        WHERE list_contains($modes, mode)
-        ORDER BY meeting_on DESC, id DESC
-        """,
-        {"modes": modes},
-    )
+    snapshots = store.read(load_query("snapshot_list"), {"modes": modes})
     snapshots["label"] = [
         f"Snapshot {row.id}: meeting of {as_day(row.meeting_on)}, {row.term}, "
         f"{REPORT_MODES[row.mode].lower()}"

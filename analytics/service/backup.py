@@ -46,6 +46,7 @@ from analytics.records import (
     make_private_folder,
     open_store,
     prepare_audit_chain,
+    quote_identifier,
     record_audit,
     restart_audit_tail,
     write_private_file,
@@ -188,17 +189,12 @@ def _end_open_sessions(cursor) -> int:
 
 
 def count_rows(store: Store, table: str) -> int:
-    return int(store.read_value("SELECT count(*) FROM " + _identifier(table)))
+    return int(store.read_value("SELECT count(*) FROM " + quote_identifier(table)))
 
 
 def _copy_database(source: str, target: str) -> str:
     # Database names are identifiers, which DuckDB cannot take as bound parameters.
-    return "COPY FROM DATABASE " + _identifier(source) + " TO " + _identifier(target)
-
-
-def _identifier(name: str) -> str:
-    """A quoted identifier: only the store's own tables and databases come here."""
-    return '"' + name.replace('"', '""') + '"'
+    return "COPY FROM DATABASE " + quote_identifier(source) + " TO " + quote_identifier(target)
 
 
 REQUEST_POLL_SECONDS = 0.5

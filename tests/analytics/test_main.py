@@ -16,9 +16,11 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from analytics.access.accounts import SESSION_ENDED_SECOND_FACTOR_RESET, record_account, sign_in
+from analytics.access.accounts import record_account
 from analytics.access.second_factor import begin_enrolment, has_second_factor, record_enrolment
+from analytics.access.session_ending import SESSION_ENDED_SECOND_FACTOR_RESET
 from analytics.access.sessions import check_session, record_session_start
+from analytics.access.signing_in import sign_in
 from analytics.cases.register import count_cases
 from analytics.figures.scope import Scope
 from analytics.records.keys import key_path

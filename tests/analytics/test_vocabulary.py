@@ -1,12 +1,29 @@
 """The vocabulary's codes are the interface for imports: fixed, and the schema agrees."""
 
 import re
+from datetime import date, datetime
+from importlib import resources
 
 import duckdb
 import pytest
 
 from analytics import vocabulary
-from analytics.vocabulary import CODED_COLUMNS
+from analytics.vocabulary import (
+    CLOSED_ESCALATED,
+    CLOSED_SETTLED,
+    CODED_COLUMNS,
+    ESCALATED,
+    OPEN,
+    OPEN_DISCUSSED,
+    OPEN_ESCALATED,
+    OPEN_NOT_DISCUSSED,
+    SETTLED,
+    STAGES,
+    STATUSES,
+    as_day,
+    as_long_day,
+    as_short_day,
+)
 
 
 def test_codes_are_exactly_the_ones_the_import_format_promises():
@@ -75,3 +92,60 @@ def test_schema_rejects_a_code_outside_the_vocabulary(store, table, column):
     with pytest.raises(duckdb.ConstraintException), store.transaction() as cursor:
         cursor.execute(_INSERT_WITH_MADE_UP_CODE[(table, column)])
     assert store.read_value("SELECT count(*) FROM incidents") == 0
+
+
+# The status macro's answer for every stage, closed or not, discussed or not (migration 012).
+CASE_STATUS_RULE = [
+    (stage, closed, discussed, status)
+    for stage in (SETTLED, OPEN)
+    for closed, discussed, status in [
+        (False, False, OPEN_NOT_DISCUSSED),
+        (False, True, OPEN_DISCUSSED),
+        (True, False, CLOSED_SETTLED),
+        (True, True, CLOSED_SETTLED),
+    ]
+] + [
+    (ESCALATED, False, False, OPEN_ESCALATED),
+    (ESCALATED, False, True, OPEN_ESCALATED),
+    (ESCALATED, True, False, CLOSED_ESCALATED),
+    (ESCALATED, True, True, CLOSED_ESCALATED),
+]
+
+
+def test_the_status_rule_covers_every_stage_and_gives_every_status():
+    assert {stage for stage, *_ in CASE_STATUS_RULE} == set(STAGES)
+    assert {status for *_, status in CASE_STATUS_RULE} == set(STATUSES)
+    assert len({row[:3] for row in CASE_STATUS_RULE}) == len(STAGES) * 4
+
+
+@pytest.mark.parametrize(("stage", "closed", "discussed", "status"), CASE_STATUS_RULE)
+def test_the_sql_status_macro_gives_the_vocabularys_status(store, stage, closed, discussed, status):
+    answer = store.read_value(
+        "SELECT case_status($stage, $closed_on, $discussion_on)",
+        {
+            "stage": stage,
+            "closed_on": date(2026, 3, 1) if closed else None,
+            "discussion_on": date(2026, 2, 1) if discussed else None,
+        },
+    )
+    assert answer == status
+
+
+def test_the_sql_status_macro_names_only_the_vocabularys_stages_and_statuses():
+    migration = resources.files("analytics.records.migrations") / "012_case_status.sql"
+    code = "\n".join(
+        line for line in migration.read_text().splitlines() if not line.startswith("--")
+    )
+    assert set(re.findall(r"'([a-z_]+)'", code)) <= set(STAGES) | set(STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("day", "numeric", "long", "short"),
+    [
+        (date(2026, 11, 25), "25/11/2026", "25 November 2026", "25 Nov 2026"),
+        (date(2026, 12, 1), "01/12/2026", "1 December 2026", "1 Dec 2026"),
+        (datetime(2027, 1, 9, 14, 5), "09/01/2027", "9 January 2027", "9 Jan 2027"),
+    ],
+)
+def test_a_day_is_written_in_the_schools_three_ways(day, numeric, long, short):
+    assert (as_day(day), as_long_day(day), as_short_day(day)) == (numeric, long, short)

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from analytics.access.accounts import SETUP_CODE_PATTERN
+from analytics.access.setup_code import SETUP_CODE_PATTERN
 from tests.browser.conftest import ARTIFACTS, PASSWORD, free_port, running_app
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,9 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from analytics.access.accounts import SETUP_CODE_PATTERN, record_account
+from analytics.access.accounts import record_account
 from analytics.access.sessions import SESSION_COOKIE
+from analytics.access.setup_code import SETUP_CODE_PATTERN
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import record_case
 from analytics.records.opening import (

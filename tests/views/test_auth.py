@@ -11,16 +11,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.access.accounts import (
-    PAGES_BY_ROLE,
     AccountInvalid,
     count_accounts,
-    issue_setup_code,
     record_active,
-    record_first_headteacher,
     record_password,
     record_role,
 )
+from analytics.access.roles import PAGES_BY_ROLE
 from analytics.access.second_factor import begin_enrolment, record_enrolment
+from analytics.access.setup_code import issue_setup_code, record_first_headteacher
 from analytics.cases.interchange import import_cases_file
 from analytics.records.opening import (
     open_store,

@@ -6,7 +6,8 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.access.accounts import load_accounts, sign_in
+from analytics.access.accounts import load_accounts
+from analytics.access.signing_in import sign_in
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import find_case_id, load_case
 from analytics.records.settings import RETENTION_YEARS, record_setting

@@ -18,7 +18,8 @@ import pandas as pd
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from analytics.access.accounts import PAGES_BY_ROLE, record_account, record_role
+from analytics.access.accounts import record_account, record_role
+from analytics.access.roles import PAGES_BY_ROLE, ROLES
 from analytics.cases.register import find_case_id, record_case, record_edit
 from analytics.cases.retention import record_legal_hold
 from analytics.cases.rules import Case, EscalationStep
@@ -38,7 +39,6 @@ from analytics.vocabulary import (
     PLATFORMS,
     POSTED_BY,
     REPORT_MODES,
-    ROLES,
     STATUSES,
 )
 from tests.views.conftest import PASSWORD, app_as, open_page, seeded

@@ -15,7 +15,8 @@ from pathlib import Path
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from analytics.access.accounts import PAGES_BY_ROLE, record_account
+from analytics.access.accounts import record_account
+from analytics.access.roles import PAGES_BY_ROLE
 from analytics.cases.register import find_case_id, record_case, record_edit
 from analytics.cases.retention import record_legal_hold
 from analytics.cases.rules import Case, EscalationStep

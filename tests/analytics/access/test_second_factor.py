@@ -16,15 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.access.accounts import (
-    SESSION_ENDED_SECOND_FACTOR_RESET,
-    UNAMBIGUOUS_ALPHABET,
     AccountInvalid,
-    SignInRefused,
-    issue_setup_code,
     record_account,
     record_active,
-    record_first_headteacher,
-    sign_in,
 )
 from analytics.access.second_factor import (
     RECOVERY_CODE_PATTERN,
@@ -40,7 +34,14 @@ from analytics.access.second_factor import (
     record_second_factor_reset,
     requires_second_factor,
 )
+from analytics.access.session_ending import SESSION_ENDED_SECOND_FACTOR_RESET
 from analytics.access.sessions import check_session, record_session_start
+from analytics.access.setup_code import (
+    UNAMBIGUOUS_ALPHABET,
+    issue_setup_code,
+    record_first_headteacher,
+)
+from analytics.access.signing_in import SignInRefused, sign_in
 from analytics.problems import Problem
 
 PASSWORD = "correct horse battery"

@@ -9,13 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.access.accounts import (
-    SESSION_ENDED_DEACTIVATED,
-    SESSION_ENDED_PASSWORD_RESET,
-    SESSION_ENDED_ROLE_CHANGED,
     record_account,
     record_active,
     record_password,
     record_role,
+)
+from analytics.access.session_ending import (
+    SESSION_ENDED_DEACTIVATED,
+    SESSION_ENDED_PASSWORD_RESET,
+    SESSION_ENDED_ROLE_CHANGED,
 )
 from analytics.access.sessions import (
     ENDED_IDLE,

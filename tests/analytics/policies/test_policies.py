@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -24,6 +24,7 @@ from analytics.policies.register import (
     unused_actions,
 )
 from analytics.terms import TermCalendar, parse_term, read_terms_csv
+from analytics.vocabulary import POLICY_STATUSES
 
 CALENDAR = TermCalendar()
 SEEDED_TITLE = "Policy on parental use of social networking and internet sites"
@@ -77,6 +78,12 @@ def test_the_review_is_due_by_the_last_day_of_the_term_in_the_schools_calendar(s
 )
 def test_review_status_on_both_sides_of_each_boundary(as_of, status):
     assert review_status(date(2024, 12, 31), as_of) == status
+
+
+def test_every_review_status_is_one_the_vocabulary_declares():
+    due = date(2024, 12, 31)
+    seen = {review_status(due, due + timedelta(days=days)) for days in range(-200, 10)}
+    assert seen == set(POLICY_STATUSES)
 
 
 @pytest.mark.parametrize(

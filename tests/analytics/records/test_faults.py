@@ -186,7 +186,12 @@ def demo_csv(count: int) -> str:
 def test_an_import_that_fails_half_way_writes_nothing(store, monkeypatch):
     text = demo_csv(500)
     # Fail after the cases are inserted and before their steps: the transaction rolls back.
-    monkeypatch.setattr(analytics.cases.register, "_INSERT_ACTIONS_BY_REFERENCE", "SELECT broken(")
+    real = analytics.cases.register.load_query
+    monkeypatch.setattr(
+        analytics.cases.register,
+        "load_query",
+        lambda name: "SELECT broken(" if name == "insert_actions_by_reference" else real(name),
+    )
     with pytest.raises(duckdb.ParserException):
         import_cases(store, text, actor="test", source="big.csv", today=TODAY)
     assert count_cases(store) == 0

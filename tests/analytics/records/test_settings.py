@@ -7,10 +7,13 @@ from analytics.records.settings import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,
     SettingInvalid,
+    delete_setting,
     load_setting,
+    load_setting_in,
     load_threshold,
     record_setting,
     record_settings,
+    write_setting,
 )
 
 
@@ -108,3 +111,20 @@ def test_settings_saved_together_are_one_transaction(store, monkeypatch):
         "All Saints' CE Primary School",
         5,
     )
+
+
+def test_a_setting_is_read_written_and_forgotten_inside_the_callers_transaction(store):
+    with store.transaction() as cursor:
+        assert load_setting_in(cursor, SCHOOL_NAME) == "All Saints' CE Primary School"
+        assert load_setting_in(cursor, "setup_code_hash") is None  # kept by the app, no default
+        write_setting(cursor, SCHOOL_NAME, "St Anne's Primary")
+        write_setting(cursor, "setup_code_hash", "abc")
+        assert load_setting_in(cursor, SCHOOL_NAME) == "St Anne's Primary"
+        assert load_setting_in(cursor, "setup_code_hash") == "abc"
+    assert load_setting(store, SCHOOL_NAME) == "St Anne's Primary"
+    with store.transaction() as cursor:
+        delete_setting(cursor, SCHOOL_NAME)
+        delete_setting(cursor, "setup_code_hash")
+    assert load_setting(store, SCHOOL_NAME) == "All Saints' CE Primary School"
+    with store.transaction() as cursor:
+        assert load_setting_in(cursor, "setup_code_hash") is None

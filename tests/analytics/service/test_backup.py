@@ -14,7 +14,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from analytics.access.accounts import SignInRefused, record_account, sign_in
+from analytics.access.accounts import record_account
 from analytics.access.second_factor import (
     begin_enrolment,
     check_second_factor,
@@ -22,6 +22,7 @@ from analytics.access.second_factor import (
     record_enrolment,
 )
 from analytics.access.sessions import check_session, record_session_start, record_sign_out
+from analytics.access.signing_in import SignInRefused, sign_in
 from analytics.cases.demo import load_demo_data
 from analytics.policies.register import seed_policies
 from analytics.records.keys import key_path

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from analytics.access.accounts import ACTIONS_BY_ROLE, record_account
+from analytics.access.accounts import record_account
+from analytics.access.roles import ACTIONS_BY_ROLE
 from analytics.cases.interchange import import_cases_file
 from analytics.reporting.report import MODE_AUDIENCE, gather_report_figures
 from analytics.reporting.snapshots import freeze_report

@@ -1,0 +1,6 @@
+-- One frozen report: its meeting, term, version, threshold, figures and documents, and who
+-- froze it; its id.
+INSERT INTO report_snapshots
+    (meeting_on, term, mode, threshold, figures, pdf, docx, csv, frozen_by)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id
