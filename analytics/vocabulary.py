@@ -2,7 +2,7 @@
 
 The codes are the interface for imports and exports and must never change; the labels
 are for people and may be reworded. The schema's CHECK constraints list the same codes,
-and tests/test_vocabulary.py proves they agree.
+and tests/analytics/test_vocabulary.py proves they agree (and that the status macro does).
 """
 
 from datetime import date, datetime

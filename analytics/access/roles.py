@@ -1,6 +1,7 @@
-"""The roles, in one table: what each may open and do, how figures are shown to it, and
-whether it must sign in with a second factor. The app, the command line and the store's
-queries (as a bound parameter) all read it."""
+"""The table of roles: what each may open and do, its audience, whether it needs a second factor.
+
+The app, the command line and the store's queries (as a bound parameter) all read it.
+"""
 
 from __future__ import annotations
 

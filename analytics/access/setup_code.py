@@ -1,5 +1,4 @@
-"""The first account: a new store's one-time setup code, and the headteacher's account it
-lets someone create."""
+"""The first account: a new store's one-time setup code, and the headteacher's it creates."""
 
 from __future__ import annotations
 

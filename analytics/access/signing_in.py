@@ -1,6 +1,7 @@
-"""Signing in: checking a password (or a provider's word for an email), counting and
-auditing refusals, and locking an account after five failed sign-ins in a row for 15
-minutes."""
+"""Signing in: a password or a provider's word checked, every refusal counted and audited.
+
+Five failed sign-ins in a row lock an account for 15 minutes.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A case's id from its reference: the one lookup the register, the command line and the
-audit trail's filter share."""
+"""A case's id from its reference: the lookup the register and the audit trail's filter share."""
 
 from __future__ import annotations
 
