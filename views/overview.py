@@ -42,7 +42,7 @@ from analytics.reporting import (
     build_unclosed_age_chart,
     display_height,
 )
-from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, PLATFORMS, SETTLED
+from analytics.vocabulary import ALL_CASES, CATEGORIES, HEADLINE, OVERDUE, PLATFORMS, SETTLED
 from ui import clock
 from ui.actions import (
     render_demo_banner,
@@ -68,7 +68,7 @@ st.title("Overview")
 
 policies = load_policy_statuses(store, calendar, today)
 for policy in policies:
-    if policy.status == "overdue":
+    if policy.status == OVERDUE:
         st.error(f"**{inert(policy.title)}** is {describe_overdue(policy.review_due, today)}.")
 render_demo_banner(store, account)
 if count_cases(store) == 0:

@@ -20,6 +20,7 @@ from analytics.records import (
     load_threshold,
 )
 from analytics.terms import TERM_NAMES
+from analytics.vocabulary import OVERDUE, as_short_day
 from ui import clock
 from ui.actions import (
     render_demo_banner,
@@ -77,10 +78,10 @@ chosen_id = st.selectbox(
     "Policy", list(by_id), format_func=lambda policy_id: by_id[policy_id].title, key="policy"
 )
 policy = by_id[chosen_id]
-if policy.status == "overdue":
+if policy.status == OVERDUE:
     st.error(f"This policy is {describe_overdue(policy.review_due, today)}.")
 else:
-    st.info(f"Review due by {policy.review_due:%-d %b %Y} ({policy.review_term.label}).")
+    st.info(f"Review due by {as_short_day(policy.review_due)} ({policy.review_term.label}).")
 
 may_review = account.may("record_review")
 tab_names = ["Text", "Approvals", "Review pack"] + (["Record a review"] if may_review else [])
@@ -115,7 +116,9 @@ with pack_tab:
             store, policy, calendar, today=today, audience=account.audience,
             threshold=load_threshold(store),
         )  # fmt: skip
-        st.markdown(f"What happened **{period.label}** (the last approval), to {today:%-d %b %Y}.")
+        st.markdown(
+            f"What happened **{period.label}** (the last approval), to {as_short_day(today)}."
+        )
         never = unused_actions(pack)
         if never:
             st.markdown("Escalation actions never used: " + "; ".join(never) + ".")

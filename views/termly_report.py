@@ -27,6 +27,7 @@ from analytics.reporting import (
     report_modes_for,
 )
 from analytics.terms import parse_term
+from analytics.vocabulary import as_long_day
 from ui import clock
 from ui.actions import (
     render_demo_banner,
@@ -114,7 +115,7 @@ if account.may("freeze_report"):
         "what was presented. Later changes to cases do not change a frozen report."
     )
     meeting_on = date_field(st, "Meeting date", value="today", key="freeze_meeting_on")
-    if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze") and (
+    if st.button(f"Freeze for the meeting on {as_long_day(meeting_on)}", key="freeze") and (
         acting := authorise("freeze_report")
     ):
         snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=acting.actor)

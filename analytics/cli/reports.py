@@ -10,6 +10,8 @@ from pathlib import Path
 
 from analytics.access import (
     AUDIENCE_BY_ROLE,
+    GOVERNOR,
+    HEADTEACHER,
 )
 from analytics.cases import (
     find_case_id,
@@ -46,7 +48,7 @@ from analytics.terms import (
 from analytics.vocabulary import CATEGORIES, DOCUMENT_FORMATS, PLATFORMS
 
 # `summary --audience`: whose figures, by role.
-AUDIENCE_OPTIONS = {role: AUDIENCE_BY_ROLE[role] for role in ("headteacher", "governor")}
+AUDIENCE_OPTIONS = {role: AUDIENCE_BY_ROLE[role] for role in (HEADTEACHER, GOVERNOR)}
 
 
 def add_summary_command(commands: argparse._SubParsersAction) -> None:
@@ -67,7 +69,7 @@ def add_summary_command(commands: argparse._SubParsersAction) -> None:
         help=f"only cases on this platform (repeatable): {', '.join(PLATFORMS)}",
     )  # fmt: skip
     summary.add_argument(
-        "--audience", choices=list(AUDIENCE_OPTIONS), default="headteacher",
+        "--audience", choices=list(AUDIENCE_OPTIONS), default=HEADTEACHER,
         help="whose figures: the headteacher's exact ones (default), or a governor's, "
         "protected as on the governor's Overview",
     )  # fmt: skip

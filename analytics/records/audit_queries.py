@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics.records.audit import CASE_RECORD_TYPE, ERASED
+from analytics.records.references import find_case_id
 from analytics.sql import load_query
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def load_audit_trail(
 def find_audit_case(store: Store, reference: str) -> int | None:
     """The id of the case with this reference, for filtering the trail by case; None if no
     case has it (a disposed case's reference is gone with its text)."""
-    return store.read_value("SELECT id FROM incidents WHERE reference = ?", [reference.strip()])
+    return find_case_id(store, reference.strip())
 
 
 def list_audit_choices(store: Store) -> tuple[list[str], list[str]]:

@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from analytics.records.freshness import load_newest_audit_row
+
 if TYPE_CHECKING:  # analytics.records.store calls this module after each commit
     from analytics.records.store import Store
 
@@ -84,9 +86,9 @@ def note_pending_tail(db_path, transaction, row_id, chain, *, trail_was_empty) -
 
 def write_newest_tail(store: Store) -> None:
     """Write the tail file from the newest row the trail holds, whatever it said before."""
-    rows = store.read_rows("SELECT id, chain FROM audit_log ORDER BY id DESC LIMIT 1")
-    if rows:
-        _write_tail(resolved_path(store.path), rows[0][0], rows[0][1])
+    newest = load_newest_audit_row(store)
+    if newest is not None:
+        _write_tail(resolved_path(store.path), *newest)
 
 
 def read_tail(db_path: Path) -> tuple[int, str] | None:
