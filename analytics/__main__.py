@@ -12,7 +12,7 @@ import contextlib
 import getpass
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -89,6 +89,12 @@ from analytics.vocabulary import CATEGORIES, DOCUMENT_FORMATS, PLATFORMS
 
 # `summary --audience`: whose figures, by role.
 AUDIENCE_OPTIONS = {role: AUDIENCE_BY_ROLE[role] for role in ("headteacher", "governor")}
+
+
+def _now() -> datetime:
+    """The command line's one reading of the real clock: every command takes today and now
+    from here and hands them to the rules, which never read a clock themselves."""
+    return datetime.now()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The terms file cannot be read: {problem}", file=sys.stderr)
         return 2
     try:
-        store = open_dashboard_store(calendar)
+        store = open_dashboard_store(calendar, now=_now())
     except StoreInUse as in_use:
         if args.command == "backup":
             return _backup_through_the_app(args.out)
@@ -325,7 +331,7 @@ def _evidence(store, args, actor: str, say) -> int:
         return 1
     try:
         evidence_id = record_evidence_file(
-            store, incident_id, args.file, note=args.note, actor=actor
+            store, incident_id, args.file, note=args.note, actor=actor, now=_now()
         )
     except RulesBroken as broken:
         print(f"{args.file}: nothing attached; correct:", file=sys.stderr)
@@ -351,7 +357,7 @@ def _case_file(store, args, actor: str, say) -> int:
             build_case_file,
         )
 
-        content = build_case_file(store, incident_id, actor=actor, today=date.today())
+        content = build_case_file(store, incident_id, actor=actor, now=_now())
     except RulesBroken as broken:
         print(f"No case file written: {broken.problems[0].rule}.", file=sys.stderr)
         return 1
@@ -368,11 +374,11 @@ def _close_after_failure(store) -> None:
 
 def _demo(store, args, actor: str, say) -> int:
     if args.remove:
-        removed = remove_demo_data(store, actor=actor)
+        removed = remove_demo_data(store, actor=actor, now=_now())
         say(f"Removed {removed} demonstration case(s).")
         return 0
     try:
-        added = load_demo_data(store, args.incidents, seed=args.seed, actor=actor)
+        added = load_demo_data(store, args.incidents, seed=args.seed, actor=actor, now=_now())
     except DemoRefused as refusal:
         print(f"Demonstration data not loaded: {refusal}.", file=sys.stderr)
         return 1
@@ -388,7 +394,7 @@ def _import(store, path: Path, actor: str, say) -> int:
     # its limit (80% of the machine's by default): capped, a 100 MB file stays under 500 MB.
     store.limit_memory(IMPORT_MEMORY_MB)
     try:
-        report = import_cases_file(store, path, actor=actor)
+        report = import_cases_file(store, path, actor=actor, now=_now())
     except ImportRejected as rejection:
         print(f"{path}: nothing imported; fix these and try again:", file=sys.stderr)
         for line in rejection.lines():
@@ -402,7 +408,7 @@ def _import(store, path: Path, actor: str, say) -> int:
 
 
 def _export(store, path: Path, actor: str, say) -> int:
-    export = export_cases(store, actor=actor)
+    export = export_cases(store, actor=actor, now=_now())
     write_private_file(path, export.text.encode("utf-8"))
     say(f"Exported {export.cases} case(s) to {path}.")
     return 0
@@ -419,7 +425,7 @@ def _backup(store, out_dir: Path | None, actor: str, say) -> int:
             file=sys.stderr,
         )
         return 1
-    written = write_backup(store, out_dir, actor=actor)
+    written = write_backup(store, out_dir, actor=actor, now=_now())
     say(f"Backed up {store.path} to {written}.")
     return 0
 
@@ -432,7 +438,7 @@ def _summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentParse
     scope = Scope(period, categories=tuple(args.category), platforms=tuple(args.platform))
     # The same release the Overview shows for this scope, so the two never differ.
     disclosed = disclose_overview(
-        store, scope, calendar, today=date.today(), audience=AUDIENCE_OPTIONS[args.audience],
+        store, scope, calendar, today=_now().date(), audience=AUDIENCE_OPTIONS[args.audience],
         threshold=load_threshold(store),
     )  # fmt: skip
     say(json.dumps(summarise(disclosed), indent=2))
@@ -450,12 +456,12 @@ def _chosen_period(args, calendar: TermCalendar) -> Period:
         return Period(args.start, args.end, f"{args.start} to {args.end}")
     if args.year:
         return calendar.academic_year_period(parse_academic_year(args.year))
-    term = parse_term(args.term) if args.term else calendar.term_of(date.today())
+    term = parse_term(args.term) if args.term else calendar.term_of(_now().date())
     return calendar.reporting_period(term)
 
 
 def _report(store, args, calendar, parser, actor: str, say) -> int:
-    today = date.today()
+    today = _now().date()
     try:
         term = parse_term(args.term) if args.term else last_complete_term(calendar, today)
     except TermsInvalid as problem:
@@ -472,7 +478,7 @@ def _report(store, args, calendar, parser, actor: str, say) -> int:
     write_private_file(args.out, render_document(report, args.format))
     with store.transaction() as cursor:
         record_audit(
-            cursor, actor, "report downloaded", "report", term.label,
+            cursor, actor, "report downloaded", "report", term.label, now=_now(),
             detail=f"{args.format}, {args.mode}",
         )  # fmt: skip
     say(f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}.")
@@ -492,7 +498,7 @@ def _accounts(store, args, actor: str, say) -> int:
         if args.accounts_command == "add":
             account = record_account(
                 store, args.username, args.name or args.username, args.role, password,
-                actor=actor,
+                actor=actor, now=_now(),
             )  # fmt: skip
             say(f"Added {account.username} ({ROLES[account.role]}).")
             return 0
@@ -501,7 +507,7 @@ def _accounts(store, args, actor: str, say) -> int:
             print(f"No account is named {args.username!r}.", file=sys.stderr)
             return 1
         # Typed at the server by the person it is for: no need to change it again.
-        record_password(store, account_id, password, actor=actor, temporary=False)
+        record_password(store, account_id, password, actor=actor, temporary=False, now=_now())
         say(f"Set a new password for {args.username.strip().lower()}.")
         return 0
     except RulesBroken as broken:
@@ -527,7 +533,7 @@ def _reset_second_factor(store, username: str, actor: str, say) -> int:
         )
         return 1
     try:
-        record_second_factor_reset(store, account_id, actor=actor)
+        record_second_factor_reset(store, account_id, actor=actor, now=_now())
     except RulesBroken as broken:
         print("Nothing changed:", "; ".join(map(str, broken.problems)), file=sys.stderr)
         return 1
@@ -562,7 +568,7 @@ def _backup_through_the_app(out_dir: Path | None) -> int:
 
 def _restore(source: Path, actor: str) -> int:
     try:
-        counts = restore_backup(source, database_path(), actor=actor)
+        counts = restore_backup(source, database_path(), actor=actor, now=_now())
     except RestoreRefused as refusal:
         print(f"Nothing restored: {refusal}.", file=sys.stderr)
         return 1
@@ -578,7 +584,7 @@ def _restore(source: Path, actor: str) -> int:
 
 
 def _policies(store, args, calendar: TermCalendar, say) -> int:
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or _now().date()
     listed = [
         {
             "title": policy.title,

@@ -113,7 +113,7 @@ case_filter = CaseFilter(
     reported_to=min(filter(None, [reported_to, period and period.end]), default=None),
     person_ref=person,
 )
-cases = load_case_list(store, case_filter, row_limit=ROWS_SHOWN)
+cases = load_case_list(store, case_filter, row_limit=ROWS_SHOWN, today=today)
 matching = int(cases["matching_cases"].iloc[0]) if len(cases) else 0
 if matching > len(cases):
     st.caption(f"Showing the {len(cases):,} most recent of {matching:,} matching cases.")
@@ -154,7 +154,7 @@ case = load_case(store, chosen_id)
 # Who looked: once per opening of a case in this tab, not at every rerun while it is open.
 # Recorded before anything of the case is shown, so a view that cannot be audited fails.
 if st.session_state.get(CASE_OPENED_KEY) != chosen_id:
-    record_case_opened(store, account.actor, chosen_id)
+    record_case_opened(store, account.actor, chosen_id, now=clock.now())
     st.session_state[CASE_OPENED_KEY] = chosen_id
 st.header(f"Case {inert(case.reference)}")
 st.markdown(f"**Status:** {label_of(STATUSES, load_status(store, chosen_id))}")
@@ -194,7 +194,12 @@ if account.may("place_legal_hold"):
                 st.error("Nothing was saved. Reason: is required.")
             elif acting := authorise("place_legal_hold"):
                 record_legal_hold(
-                    store, chosen_id, not on_hold, actor=acting.actor, reason=reason.strip()
+                    store,
+                    chosen_id,
+                    not on_hold,
+                    actor=acting.actor,
+                    reason=reason.strip(),
+                    now=clock.now(),
                 )
                 st.rerun()
 

@@ -117,7 +117,9 @@ if account.may("freeze_report"):
     if st.button(f"Freeze for the meeting on {meeting_on:%-d %B %Y}", key="freeze") and (
         acting := authorise("freeze_report")
     ):
-        snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=acting.actor)
+        snapshot_id = freeze_report(
+            store, figures, mode, threshold, meeting_on, actor=acting.actor, now=clock.now()
+        )
         st.success(
             f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
         )
@@ -153,9 +155,15 @@ if account.may("change_settings"):
         if st.form_submit_button("Save the settings"):
             save(
                 lambda: (
-                    record_setting(store, SCHOOL_NAME, school, actor=account.actor),
                     record_setting(
-                        store, SUPPRESSION_THRESHOLD, str(new_threshold), actor=account.actor
+                        store, SCHOOL_NAME, school, actor=account.actor, now=clock.now()
+                    ),
+                    record_setting(
+                        store,
+                        SUPPRESSION_THRESHOLD,
+                        str(new_threshold),
+                        actor=account.actor,
+                        now=clock.now(),
                     ),
                 ),
                 "Settings saved.",

@@ -184,7 +184,7 @@ UNAMBIGUOUS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mi
 SETUP_CODE_PATTERN = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
 
 
-def issue_setup_code(store: Store) -> str | None:
+def issue_setup_code(store: Store, *, now: datetime) -> str | None:
     """On a store with no account, a new one-time setup code for the first-run screen (any
     earlier one is void); None once an account exists. The caller prints it on the server."""
     code = "-".join(
@@ -196,9 +196,9 @@ def issue_setup_code(store: Store) -> str | None:
             cursor.execute("DELETE FROM settings WHERE name = ?", [SETUP_CODE_SETTING])
             return None
         cursor.execute(
-            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
-            [SETUP_CODE_SETTING, _digest(code)],
+            "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [SETUP_CODE_SETTING, _digest(code), now],
         )
     return code
 
@@ -211,6 +211,7 @@ def record_first_headteacher(
     email: str | None = None,
     *,
     setup_code: str | None,
+    now: datetime,
 ) -> Account:
     """Create the headteacher's account on a store that has none, given the setup code the
     server printed; the code is void once used. Refused once any account exists."""
@@ -232,9 +233,11 @@ def record_first_headteacher(
                     )
                 ]
             )
-        account_id = _insert_account(cursor, username, display_name, "headteacher", password, email)
+        account_id = _insert_account(
+            cursor, username, display_name, "headteacher", password, email, now
+        )
         cursor.execute("DELETE FROM settings WHERE name = ?", [SETUP_CODE_SETTING])
-        record_audit(cursor, username, "account created", "account", account_id,
+        record_audit(cursor, username, "account created", "account", account_id, now=now,
                      detail="headteacher (first account, with the setup code)")  # fmt: skip
     return load_account(store, account_id)
 
@@ -259,46 +262,55 @@ def record_account(
     email: str | None = None,
     *,
     actor: str,
+    now: datetime,
     temporary: bool = False,
 ) -> Account:
     """Add an account (the headteacher's task, or the server's command line). A first
     password given by someone else is temporary: changed at the first sign-in."""
     with store.transaction() as cursor:
-        account_id = _insert_account(cursor, username, display_name, role, password, email)
+        account_id = _insert_account(cursor, username, display_name, role, password, email, now)
         if temporary:
             cursor.execute(
                 "UPDATE accounts SET must_change_password = true WHERE id = ?", [account_id]
             )
-        record_audit(cursor, actor, "account created", "account", account_id, detail=role)
+        record_audit(cursor, actor, "account created", "account", account_id, now=now, detail=role)
     return load_account(store, account_id)
 
 
-def record_role(store: Store, account_id: int, role: str, *, actor: str) -> None:
+def record_role(store: Store, account_id: int, role: str, *, actor: str, now: datetime) -> None:
     if role not in ROLES:
         raise AccountInvalid([Problem("role", f"must be one of {', '.join(ROLES)}")])
     with store.transaction() as cursor:
         _ensure_a_headteacher_remains(cursor, account_id, role=role)
         cursor.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account_id])
-        end_account_sessions(cursor, account_id, SESSION_ENDED_ROLE_CHANGED)
-        record_audit(cursor, actor, "role changed", "account", account_id, detail=role)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_ROLE_CHANGED, now=now)
+        record_audit(cursor, actor, "role changed", "account", account_id, now=now, detail=role)
 
 
-def record_active(store: Store, account_id: int, active: bool, *, actor: str) -> None:
+def record_active(
+    store: Store, account_id: int, active: bool, *, actor: str, now: datetime
+) -> None:
     """Deactivate (or reactivate) an account; a deactivated account cannot sign in."""
     with store.transaction() as cursor:
         if not active:
             _ensure_a_headteacher_remains(cursor, account_id, active=False)
         cursor.execute("UPDATE accounts SET active = ? WHERE id = ?", [active, account_id])
         # Sessions end on deactivation, so reactivating the account revives none of them.
-        end_account_sessions(cursor, account_id, SESSION_ENDED_DEACTIVATED)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_DEACTIVATED, now=now)
         record_audit(
             cursor, actor, "account reactivated" if active else "account deactivated",
-            "account", account_id,
+            "account", account_id, now=now,
         )  # fmt: skip
 
 
 def record_password(
-    store: Store, account_id: int, password: str, *, actor: str, temporary: bool = True
+    store: Store,
+    account_id: int,
+    password: str,
+    *,
+    actor: str,
+    now: datetime,
+    temporary: bool = True,
 ) -> None:
     """Set a new password for someone (the headteacher's reset, or the server's command
     line); it lifts any lock. A password set by someone else is temporary: it must be
@@ -313,14 +325,16 @@ def record_password(
             "must_change_password = ? WHERE id = ?",
             [_HASHER.hash(password), temporary, account_id],
         )
-        end_account_sessions(cursor, account_id, SESSION_ENDED_PASSWORD_RESET)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_PASSWORD_RESET, now=now)
         record_audit(
-            cursor, actor, "password reset", "account", account_id,
+            cursor, actor, "password reset", "account", account_id, now=now,
             detail="temporary: to be changed at next sign-in" if temporary else None,
         )  # fmt: skip
 
 
-def record_own_password(store: Store, account: Account, current: str, new: str) -> None:
+def record_own_password(
+    store: Store, account: Account, current: str, new: str, *, now: datetime
+) -> None:
     """Someone changes their own password, giving the current one first."""
     with store.transaction() as cursor:
         ((password_hash, username, display_name),) = cursor.execute(
@@ -336,15 +350,14 @@ def record_own_password(store: Store, account: Account, current: str, new: str) 
             "UPDATE accounts SET password_hash = ?, must_change_password = false WHERE id = ?",
             [_HASHER.hash(new), account.id],
         )
-        record_audit(cursor, account.actor, "password changed", "account", account.id)
+        record_audit(cursor, account.actor, "password changed", "account", account.id, now=now)
 
 
-def sign_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
+def sign_in(store: Store, username: str, password: str, *, now: datetime) -> Account:
     """The account for these credentials, or SignInRefused; every attempt is audited.
 
     A refusal is committed (the failure counted, the attempt audited) before it is raised.
     """
-    now = now or datetime.now()
     username = (username or "").strip().lower()
     with store.transaction() as cursor:
         refusal = _check_sign_in(cursor, username, password, now)
@@ -416,7 +429,7 @@ def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: date
     if attempts == 1:
         record_audit(
             cursor, name, "sign-in failed", "account" if account_id else None, account_id,
-            detail=f"{detail}; every failure this minute is counted with it",
+            now=now, detail=f"{detail}; every failure this minute is counted with it",
         )  # fmt: skip
 
 
@@ -435,14 +448,14 @@ def wait_before_next_sign_in(failures: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** (failures - FAILURES_BEFORE_WAITING)), LOCK_PERIOD)
 
 
-def sign_in_by_email(store: Store, email: str | None) -> Account:
+def sign_in_by_email(store: Store, email: str | None, *, now: datetime) -> Account:
     """The active account whose email a provider (Microsoft, Google) vouched for."""
     rows = store.read_rows(_ACCOUNT_BY_EMAIL, [(email or "").strip().lower()]) if email else []
     if not rows or not rows[0][5]:
         with store.transaction() as cursor:
             record_audit(
                 cursor, audit_name(email.split("@")[0] if email else None), "sign-in failed",
-                detail="single sign-on: no active account has this email",
+                now=now, detail="single sign-on: no active account has this email",
             )  # fmt: skip
         raise SignInRefused(
             "No active account has this email address. Ask the headteacher to add it."
@@ -457,17 +470,18 @@ SESSION_ENDED_PASSWORD_RESET = "your password was reset"
 SESSION_ENDED_SECOND_FACTOR_RESET = "your two-factor sign-in was reset"
 
 
-def end_account_sessions(cursor, account_id: int, why: str) -> int:
-    """End every open session of an account, inside the caller's transaction; how many."""
+def end_account_sessions(cursor, account_id: int, why: str, *, now: datetime) -> int:
+    """End every open session of an account at now, inside the caller's transaction; how
+    many."""
     ended = cursor.execute(
-        "UPDATE sessions SET ended_at = CAST(now() AS TIMESTAMP), ended_why = ? "
+        "UPDATE sessions SET ended_at = ?, ended_why = ? "
         "WHERE account_id = ? AND ended_at IS NULL RETURNING 1",
-        [why, account_id],
+        [now, why, account_id],
     ).fetchall()
     return len(ended)
 
 
-def _insert_account(cursor, username, display_name, role, password, email) -> int:
+def _insert_account(cursor, username, display_name, role, password, email, now) -> int:
     username = (username or "").strip().lower()
     display_name = (display_name or "").strip()
     email = (email or "").strip().lower() or None
@@ -494,9 +508,9 @@ def _insert_account(cursor, username, display_name, role, password, email) -> in
     if problems:
         raise AccountInvalid(problems)
     ((account_id,),) = cursor.execute(
-        "INSERT INTO accounts (username, display_name, email, role, password_hash) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id",
-        [username, display_name, email, role, _HASHER.hash(password)],
+        "INSERT INTO accounts (username, display_name, email, role, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        [username, display_name, email, role, _HASHER.hash(password), now],
     ).fetchall()
     return account_id
 

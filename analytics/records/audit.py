@@ -104,10 +104,12 @@ def record_audit(
     record_type: str | None = None,
     record_id: int | str | None = None,
     *,
+    now: datetime,
     reason: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """Append one audit row through the writer's cursor, so it commits with the write.
+    """Append one audit row through the writer's cursor, so it commits with the write; now
+    is when it happened, as the caller's clock says.
 
     Raises KeyFileProblem (naming the key file) when the store's key is missing or unusable,
     so the writer's transaction rolls back: nothing is written that could not be chained.
@@ -123,7 +125,7 @@ def record_audit(
     ).fetchall()[0]
     db_path = Path(db_file)
     key = _chain_key_for_writing(db_path, trail_is_empty=previous_id is None)
-    row = _new_row(row_id, previous_id, actor, action, record_type, record_id, reason, detail)
+    row = _new_row(row_id, previous_id, now, actor, action, record_type, record_id, reason, detail)
     chain = _append(cursor, key, row, previous_chain or "")
     _note_pending_tail(db_path, transaction, row_id, chain, trail_was_empty=previous_id is None)
 
@@ -135,17 +137,18 @@ def record_event(
     record_type: str | None = None,
     record_id: int | str | None = None,
     *,
+    now: datetime,
     detail: str | None = None,
 ) -> None:
     """One audit row in a transaction of its own, for an act that writes nothing else (a
     download, a case opened)."""
     with store.transaction() as cursor:
-        record_audit(cursor, actor, action, record_type, record_id, detail=detail)
+        record_audit(cursor, actor, action, record_type, record_id, now=now, detail=detail)
 
 
-def record_case_opened(store: Store, actor: str, incident_id: int) -> None:
+def record_case_opened(store: Store, actor: str, incident_id: int, *, now: datetime) -> None:
     """Who looked: a case's page was opened by this account."""
-    record_event(store, actor, CASE_OPENED, CASE_RECORD_TYPE, incident_id)
+    record_event(store, actor, CASE_OPENED, CASE_RECORD_TYPE, incident_id, now=now)
 
 
 def erase_audit_text(
@@ -194,11 +197,13 @@ def _chain_key_for_writing(db_path: Path, *, trail_is_empty: bool) -> bytes:
     return derived_key(db_path, AUDIT_CHAIN)
 
 
-def _new_row(row_id, previous_id, actor, action, record_type, record_id, reason, detail) -> _Row:
+def _new_row(
+    row_id, previous_id, now, actor, action, record_type, record_id, reason, detail
+) -> _Row:
     return _Row(
         id=row_id,
         previous_id=previous_id,
-        occurred_at=datetime.now().replace(microsecond=0),
+        occurred_at=now.replace(microsecond=0),
         actor=actor,
         action=action,
         record_type=record_type,
@@ -309,11 +314,11 @@ def write_audit_tail(store: Store) -> None:
         log.warning("The audit tail file for %s was not updated: %s", db_path, error)
 
 
-def restart_audit_tail(store: Store, *, actor: str, why: str) -> None:
+def restart_audit_tail(store: Store, *, actor: str, why: str, now: datetime) -> None:
     """Remake the tail file from the trail as it is, and say so on the trail: after a
     restore (another history replaces this one) or a tail file lost for a known reason."""
     with store.transaction() as cursor:
-        record_audit(cursor, actor, TAIL_RESTARTED, detail=why)
+        record_audit(cursor, actor, TAIL_RESTARTED, now=now, detail=why)
     _write_newest_tail(store)
 
 
@@ -371,8 +376,8 @@ def _resolved(path: Path | str) -> Path:
 # ---------------------------------------------------------------------------- keying
 
 
-def prepare_audit_chain(store: Store) -> str:
-    """Make sure the store's trail is keyed, as it is opened; returns what was done.
+def prepare_audit_chain(store: Store, *, now: datetime) -> str:
+    """Make sure the store's trail is keyed, as it is opened at now; returns what was done.
 
     - "ready": the key file is there (tightened to 0600 if it was wider).
     - "key made": a new store (an empty trail, no tail file) got its key.
@@ -399,7 +404,7 @@ def prepare_audit_chain(store: Store) -> str:
         return "key made"
     if _first_legacy_break(store.read_rows(_LEGACY_SELECT)) is not None:
         return "key missing"
-    _key_legacy_trail(store, db_path)
+    _key_legacy_trail(store, db_path, now)
     return "keyed"
 
 
@@ -410,7 +415,7 @@ def _staged_key_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.name}.key.staged")
 
 
-def _key_legacy_trail(store: Store, db_path: Path) -> None:
+def _key_legacy_trail(store: Store, db_path: Path, now: datetime) -> None:
     staged = _staged_key_path(db_path)
     staged.unlink(missing_ok=True)  # one from a keying that never committed
     new_key = secrets.token_bytes(32)
@@ -449,7 +454,7 @@ def _key_legacy_trail(store: Store, db_path: Path) -> None:
         (row_id,) = cursor.execute("SELECT nextval('audit_id_seq')").fetchall()[0]
         why = f"{len(legacy)} earlier rows re-chained under the key {key_path(db_path).name}"
         row = _new_row(
-            row_id, previous_id, command_line_actor(), CHAIN_KEYED, None, None, None, why
+            row_id, previous_id, now, command_line_actor(), CHAIN_KEYED, None, None, None, why
         )
         _append(cursor, chain_key, row, previous_chain)
     _put_staged_key_in_force(store, db_path)

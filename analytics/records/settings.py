@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
 
 from analytics.problems import Problem, RulesBroken
@@ -52,7 +53,7 @@ def load_threshold(store: Store) -> int:
     return min(max(stored, THRESHOLDS[0]), THRESHOLDS[-1])
 
 
-def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
+def record_setting(store: Store, name: str, value: str, *, actor: str, now: datetime) -> None:
     """Change one setting, after checking its rule."""
     value = (value or "").strip()
     if name not in DEFAULTS:
@@ -71,11 +72,11 @@ def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
             raise SettingInvalid(problems)
     with store.transaction() as cursor:
         cursor.execute(
-            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
-            [name, value],
+            "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [name, value, now],
         )
-        record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+        record_audit(cursor, actor, "setting changed", "setting", name, now=now, detail=value)
 
 
 def backup_folder_problems(folder: str, *, create: bool = False) -> list[Problem]:

@@ -266,9 +266,10 @@ def _who(actor: str, names: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------- the file
 
 
-def build_case_file(store: Store, incident_id: int, *, actor: str, today: date) -> bytes:
-    """The case file as PDF bytes, made for actor and audited. CaseNotFound if there is no
-    such case; CaseInvalid if it was anonymised (its text and evidence are gone)."""
+def build_case_file(store: Store, incident_id: int, *, actor: str, now: datetime) -> bytes:
+    """The case file as PDF bytes, made for actor at now and audited. CaseNotFound if there
+    is no such case; CaseInvalid if it was anonymised (its text and evidence are gone)."""
+    today = now.date()
     case = load_case(store, incident_id)
     is_demo, anonymised_at, stage = store.read_rows(
         "SELECT is_demo, anonymised_at, stage FROM incidents WHERE id = ?", [incident_id]
@@ -295,7 +296,7 @@ def build_case_file(store: Store, incident_id: int, *, actor: str, today: date) 
     content = bytes(pdf.output())
     carried = ", ".join(str(item.id) for item in evidence) or "none"
     record_event(
-        store, actor, CASE_FILE_MADE, CASE_RECORD_TYPE, incident_id,
+        store, actor, CASE_FILE_MADE, CASE_RECORD_TYPE, incident_id, now=now,
         detail=f"evidence carried: {carried}",
     )  # fmt: skip
     return content
