@@ -84,7 +84,7 @@ async def start_session(request: Request) -> Response:
     valid, token = HAND_OFFS.redeem("start", form.get(HAND_OFF_FIELD), now=clock.now())
     if not valid or token is None:
         return PlainTextResponse("This sign-in link has expired. Sign in again.", 403)
-    check = await run_in_threadpool(check_session, _store(), token, activity=False)
+    check = await run_in_threadpool(check_session, _store(), token, activity=False, now=clock.now())
     if check.account is None:
         return PlainTextResponse("This sign-in has ended. Sign in again.", 403)
     response = RedirectResponse(safe_return_path(form.get(RETURN_FIELD)), status_code=303)

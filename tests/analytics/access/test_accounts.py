@@ -33,6 +33,7 @@ from analytics.access.accounts import (
     sign_in_by_email,
     wait_before_next_sign_in,
 )
+from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, 0)
@@ -40,9 +41,9 @@ NOW = datetime(2026, 11, 24, 9, 0)
 
 @pytest.fixture
 def head(store):
-    code = issue_setup_code(store)
+    code = issue_setup_code(store, now=PINNED_NOW)
     return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code
+        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
     )
 
 
@@ -59,28 +60,37 @@ def test_a_new_store_has_no_account_at_all(store):
 def test_the_first_account_is_the_headteachers_and_only_once(store, head):
     assert (head.username, head.role) == ("head", "headteacher")
     with pytest.raises(AccountInvalid, match="already exists"):
-        record_first_headteacher(store, "other", "Other", PASSWORD, setup_code="ANY")
+        record_first_headteacher(
+            store, "other", "Other", PASSWORD, setup_code="ANY", now=PINNED_NOW
+        )
 
 
 def test_the_first_account_needs_the_setup_code_and_the_code_is_used_once(store):
     with pytest.raises(AccountInvalid, match="setup_code"):
-        record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=None)
-    first = issue_setup_code(store)
-    second = issue_setup_code(store)  # a restart prints a new code: the old one is void
+        record_first_headteacher(
+            store, "head", "Ms Head", PASSWORD, setup_code=None, now=PINNED_NOW
+        )
+    first = issue_setup_code(store, now=PINNED_NOW)
+    # A restart prints a new code: the old one is void.
+    second = issue_setup_code(store, now=PINNED_NOW)
     assert re.fullmatch(SETUP_CODE_PATTERN, second) and first != second
     for wrong in (first, "", second[:-1] + ("A" if second[-1] != "A" else "B")):
         with pytest.raises(AccountInvalid, match="setup_code"):
-            record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=wrong)
+            record_first_headteacher(
+                store, "head", "Ms Head", PASSWORD, setup_code=wrong, now=PINNED_NOW
+            )
     assert count_accounts(store) == 0
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
     # Typed in lower case with spaces around it, the right code works, once.
-    record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=f" {second.lower()} ")
+    record_first_headteacher(
+        store, "head", "Ms Head", PASSWORD, setup_code=f" {second.lower()} ", now=PINNED_NOW
+    )
     assert store.read_value("SELECT count(*) FROM settings WHERE name = 'setup_code_hash'") == 0
-    assert issue_setup_code(store) is None
+    assert issue_setup_code(store, now=PINNED_NOW) is None
 
 
 def test_the_setup_code_is_kept_only_as_a_hash(store):
-    code = issue_setup_code(store)
+    code = issue_setup_code(store, now=PINNED_NOW)
     assert code not in str(store.read_rows("SELECT * FROM settings"))
 
 
@@ -103,17 +113,21 @@ def test_the_app_hashes_at_argon2s_recommended_cost():
 
 
 def test_the_credentials_mark_changes_with_the_password_the_role_or_activity(store, head):
-    teacher = record_account(store, "teacher", "Mr T", "staff", PASSWORD, actor="head")
+    teacher = record_account(
+        store, "teacher", "Mr T", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
     marks = [load_credentials_mark(store, teacher.id)]
     sign_in(store, "teacher", PASSWORD, now=NOW)  # signing in changes nothing it vouched for
     assert load_credentials_mark(store, teacher.id) == marks[0]
     for change in (
-        lambda: record_password(store, teacher.id, "another long passphrase", actor="head"),
-        lambda: record_role(store, teacher.id, "governor", actor="head"),
-        lambda: record_active(store, teacher.id, False, actor="head"),
+        lambda: record_password(
+            store, teacher.id, "another long passphrase", actor="head", now=PINNED_NOW
+        ),
+        lambda: record_role(store, teacher.id, "governor", actor="head", now=PINNED_NOW),
+        lambda: record_active(store, teacher.id, False, actor="head", now=PINNED_NOW),
         # Changed back, it is not the account the password vouched for either.
-        lambda: record_active(store, teacher.id, True, actor="head"),
-        lambda: record_role(store, teacher.id, "staff", actor="head"),
+        lambda: record_active(store, teacher.id, True, actor="head", now=PINNED_NOW),
+        lambda: record_role(store, teacher.id, "staff", actor="head", now=PINNED_NOW),
     ):
         change()
         marks.append(load_credentials_mark(store, teacher.id))
@@ -160,32 +174,38 @@ def test_a_success_resets_the_count_of_failures(store, head):
 
 
 def test_a_password_reset_lifts_the_lock(store, head):
-    governor = record_account(store, "gov", "A Governor", "governor", PASSWORD, actor="head")
+    governor = record_account(
+        store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
     for _ in range(5):
         with pytest.raises(SignInRefused):
             sign_in(store, "gov", "wrong password!", now=NOW)
-    record_password(store, governor.id, "a brand new password", actor="head")
+    record_password(store, governor.id, "a brand new password", actor="head", now=PINNED_NOW)
     assert sign_in(store, "gov", "a brand new password", now=NOW).role == "governor"
 
 
 def test_a_deactivated_account_cannot_sign_in(store, head):
-    staff = record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
-    record_active(store, staff.id, False, actor="head")
+    staff = record_account(
+        store, "teacher", "A Teacher", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_active(store, staff.id, False, actor="head", now=PINNED_NOW)
     with pytest.raises(SignInRefused) as refused:
         sign_in(store, "teacher", PASSWORD, now=NOW)
     assert str(refused.value) == WRONG_CREDENTIALS  # the same answer as for a stranger
-    record_active(store, staff.id, True, actor="head")
+    record_active(store, staff.id, True, actor="head", now=PINNED_NOW)
     assert sign_in(store, "teacher", PASSWORD, now=NOW).id == staff.id
 
 
 def test_roles_change_but_one_active_headteacher_always_remains(store, head):
     with pytest.raises(AccountInvalid, match="at least one active headteacher"):
-        record_role(store, head.id, "staff", actor="head")
+        record_role(store, head.id, "staff", actor="head", now=PINNED_NOW)
     with pytest.raises(AccountInvalid, match="at least one active headteacher"):
-        record_active(store, head.id, False, actor="head")
-    deputy = record_account(store, "deputy", "Deputy", "staff", PASSWORD, actor="head")
-    record_role(store, deputy.id, "headteacher", actor="head")
-    record_role(store, head.id, "governor", actor="deputy")
+        record_active(store, head.id, False, actor="head", now=PINNED_NOW)
+    deputy = record_account(
+        store, "deputy", "Deputy", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_role(store, deputy.id, "headteacher", actor="head", now=PINNED_NOW)
+    record_role(store, head.id, "governor", actor="deputy", now=PINNED_NOW)
     assert load_account(store, head.id).role == "governor"
 
 
@@ -199,15 +219,17 @@ def test_a_bad_account_names_the_field_and_writes_nothing(
     store, head, username, password, email, field
 ):
     with pytest.raises(AccountInvalid) as raised:
-        record_account(store, username, "Name", "staff", password, email, actor="head")
+        record_account(
+            store, username, "Name", "staff", password, email, actor="head", now=PINNED_NOW
+        )
     assert field in [problem.field for problem in raised.value.problems]
     assert count_accounts(store) == 1
 
 
 def test_single_sign_on_needs_an_active_account_with_that_email(store, head):
-    assert sign_in_by_email(store, "head@school.example").id == head.id
+    assert sign_in_by_email(store, "head@school.example", now=PINNED_NOW).id == head.id
     with pytest.raises(SignInRefused, match="No active account"):
-        sign_in_by_email(store, "stranger@example.org")
+        sign_in_by_email(store, "stranger@example.org", now=PINNED_NOW)
 
 
 def test_every_action_a_lesser_role_may_take_the_headteacher_may_take_too():
@@ -236,8 +258,8 @@ def test_every_refusal_says_the_same_and_costs_one_verification(store, head, mon
     """Unknown, wrong, inactive and locked all answer alike, after the same argon2 work."""
     import analytics.access.accounts as accounts
 
-    record_account(store, "idle", "Idle", "staff", PASSWORD, actor="head")
-    record_active(store, load_accounts_by_name(store)["idle"], False, actor="head")
+    record_account(store, "idle", "Idle", "staff", PASSWORD, actor="head", now=PINNED_NOW)
+    record_active(store, load_accounts_by_name(store)["idle"], False, actor="head", now=PINNED_NOW)
     verified = []
     real = accounts._password_matches
     monkeypatch.setattr(
@@ -307,7 +329,7 @@ def test_one_browser_session_waits_longer_after_each_refusal_past_five():
 )
 def test_a_weak_password_is_refused_with_its_rule(store, head, password, rule):
     with pytest.raises(AccountInvalid, match=rule):
-        record_password(store, head.id, password, actor="head")
+        record_password(store, head.id, password, actor="head", now=PINNED_NOW)
     assert sign_in(store, "head", PASSWORD, now=NOW).id == head.id
 
 
@@ -323,13 +345,19 @@ def test_any_password_is_either_refused_with_a_named_rule_or_strong(password):
 
 
 def test_a_password_set_by_the_headteacher_must_be_changed_at_next_sign_in(store, head):
-    staff = record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
-    record_password(store, staff.id, "temporary lantern orchard", actor="head")
+    staff = record_account(
+        store, "teacher", "A Teacher", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_password(store, staff.id, "temporary lantern orchard", actor="head", now=PINNED_NOW)
     signed_in = sign_in(store, "teacher", "temporary lantern orchard", now=NOW)
     assert signed_in.must_change_password
     with pytest.raises(AccountInvalid, match="current_password"):
-        record_own_password(store, signed_in, "not it at all", "my own quiet meadow song")
-    record_own_password(store, signed_in, "temporary lantern orchard", "my own quiet meadow song")
+        record_own_password(
+            store, signed_in, "not it at all", "my own quiet meadow song", now=PINNED_NOW
+        )
+    record_own_password(
+        store, signed_in, "temporary lantern orchard", "my own quiet meadow song", now=PINNED_NOW
+    )
     again = sign_in(store, "teacher", "my own quiet meadow song", now=NOW)
     assert not again.must_change_password
     actions = [row[1] for row in audit(store)]

@@ -40,13 +40,15 @@ from analytics.records.keys import AUDIT_CHAIN, KeyMissing, create_key, derive_k
 from analytics.records.opening import (
     open_store,
 )
-from tests.conftest import make_case
+from tests.conftest import PINNED_NOW, make_case
 
 
 def write_five_rows(store) -> None:
     for n in range(1, 6):
         with store.transaction() as cursor:
-            record_audit(cursor, "head", "case edited", "incident", n, reason=f"typo {n}")
+            record_audit(
+                cursor, "head", "case edited", "incident", n, reason=f"typo {n}", now=PINNED_NOW
+            )
 
 
 def tamper(store, sql: str, params=None) -> None:
@@ -66,7 +68,16 @@ def broken(store) -> tuple[str | None, int | None]:
 
 def test_an_audit_row_commits_with_its_write(store):
     with store.transaction() as cursor:
-        record_audit(cursor, "head", "case edited", "incident", 7, reason="typo", detail="summary")
+        record_audit(
+            cursor,
+            "head",
+            "case edited",
+            "incident",
+            7,
+            reason="typo",
+            detail="summary",
+            now=PINNED_NOW,
+        )
     trail = load_audit_trail(store)
     assert trail[
         ["actor", "action", "record_type", "record_id", "reason", "detail"]
@@ -77,7 +88,7 @@ def test_an_audit_row_is_rolled_back_with_a_failed_write_and_the_tail_stays(stor
     write_five_rows(store)
     tail_before = audit_tail_path(store.path).read_text()
     with pytest.raises(ValueError), store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged")
+        record_audit(cursor, "head", "case logged", now=PINNED_NOW)
         raise ValueError("the write failed")
     assert len(load_audit_trail(store)) == 5
     write_audit_tail(store)  # nothing pending survives a rollback
@@ -94,7 +105,9 @@ def test_command_line_writes_are_by_the_operating_system_user(monkeypatch):
 
 
 def test_record_event_writes_one_row_in_a_transaction_of_its_own(store):
-    record_event(store, "head", "report downloaded", "report", "Autumn 2025", detail="pdf")
+    record_event(
+        store, "head", "report downloaded", "report", "Autumn 2025", detail="pdf", now=PINNED_NOW
+    )
     assert load_audit_trail(store)[["action", "record_id", "detail"]].values.tolist() == [
         ["report downloaded", "Autumn 2025", "pdf"]
     ]
@@ -102,11 +115,11 @@ def test_record_event_writes_one_row_in_a_transaction_of_its_own(store):
 
 
 def test_a_new_store_gets_its_key_when_opened_and_its_tail_with_its_first_row(tmp_path):
-    store = open_store(tmp_path / "new.duckdb")
+    store = open_store(tmp_path / "new.duckdb", now=PINNED_NOW)
     try:
         assert stat.S_IMODE(os.stat(key_path(store.path)).st_mode) == 0o600
         assert not audit_tail_path(store.path).exists()
-        record_event(store, "head", "signed in")
+        record_event(store, "head", "signed in", now=PINNED_NOW)
         assert stat.S_IMODE(os.stat(audit_tail_path(store.path)).st_mode) == 0o600
         newest = store.read_rows("SELECT id, chain FROM audit_log")[0]
         assert json.loads(audit_tail_path(store.path).read_text()) == {
@@ -119,7 +132,7 @@ def test_a_new_store_gets_its_key_when_opened_and_its_tail_with_its_first_row(tm
 
 def test_an_empty_trail_whose_key_file_is_missing_gets_one_with_its_first_row(store):
     key_path(store.path).unlink()
-    record_event(store, "head", "signed in")
+    record_event(store, "head", "signed in", now=PINNED_NOW)
     assert key_path(store.path).exists()
     assert verify_audit_trail(store).whole
 
@@ -153,9 +166,9 @@ def test_the_trail_written_by_the_app_is_whole(store):
 def test_a_gap_left_by_a_rolled_back_write_is_not_tampering(store):
     write_five_rows(store)
     with pytest.raises(ValueError), store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged")  # takes id 6, then rolls back
+        record_audit(cursor, "head", "case logged", now=PINNED_NOW)  # takes id 6, then rolls back
         raise ValueError
-    record_event(store, "head", "signed out")
+    record_event(store, "head", "signed out", now=PINNED_NOW)
     assert store.read_value("SELECT max(id) FROM audit_log") == 7
     assert verify_audit_trail(store).whole
 
@@ -198,7 +211,7 @@ def test_deleting_the_newest_rows_shows_as_truncation_against_the_tail(store):
 def test_a_write_after_a_truncation_does_not_hide_it(store):
     write_five_rows(store)
     tamper(store, "DELETE FROM audit_log WHERE id >= 4")
-    record_event(store, "head", "signed in")  # row 6, chained to row 3 by the app
+    record_event(store, "head", "signed in", now=PINNED_NOW)  # row 6, chained to row 3 by the app
     assert not verify_audit_trail(store).whole
     assert verify_audit_trail(store).first_bad_row == 5
 
@@ -224,9 +237,9 @@ def test_a_row_inserted_without_a_chain_value_is_named(store, chain):
 def test_a_row_inserted_between_others_with_a_made_up_chain_is_named(store):
     write_five_rows(store)
     with pytest.raises(ValueError), store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged")  # id 6 is never used
+        record_audit(cursor, "head", "case logged", now=PINNED_NOW)  # id 6 is never used
         raise ValueError
-    record_event(store, "head", "signed in")  # row 7
+    record_event(store, "head", "signed in", now=PINNED_NOW)  # row 7
     tamper(
         store,
         "INSERT INTO audit_log (id, previous_id, occurred_at, actor, action, chain) "
@@ -304,9 +317,9 @@ def test_a_missing_key_fails_verification_naming_the_file_and_is_never_remade(st
     assert (verdict.whole, verdict.problem) == (False, "key missing")
     assert str(key_path(store.path)) in verdict.message
     with pytest.raises(KeyMissing, match=re.escape(str(key_path(store.path)))):
-        record_event(store, "head", "signed in")
+        record_event(store, "head", "signed in", now=PINNED_NOW)
     assert store.read_value("SELECT count(*) FROM audit_log") == 5  # nothing unchained
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
 
 
@@ -314,9 +327,11 @@ def test_a_missing_tail_is_reported_not_remade_until_restarted_on_purpose(store)
     write_five_rows(store)
     audit_tail_path(store.path).unlink()
     assert broken(store) == ("tail missing", None)
-    record_event(store, "head", "signed in")
+    record_event(store, "head", "signed in", now=PINNED_NOW)
     assert not audit_tail_path(store.path).exists()  # a write does not paper over it
-    restart_audit_tail(store, actor="os:head", why="tail file lost when the disk was replaced")
+    restart_audit_tail(
+        store, actor="os:head", why="tail file lost when the disk was replaced", now=PINNED_NOW
+    )
     assert verify_audit_trail(store).whole
     last = load_audit_trail(store).iloc[0]
     assert (last["action"], last["detail"]) == (
@@ -353,10 +368,23 @@ def test_an_empty_new_trail_is_whole(store):
 
 def test_erasing_a_records_text_keeps_the_trail_whole_and_only_that_records(store):
     with store.transaction() as cursor:
-        record_audit(cursor, "head", "legal hold placed", "incident", 1, reason="court order")
-        record_audit(cursor, "head", "case edited", "incident", 1, reason="typo", detail="summary")
-        record_audit(cursor, "head", "legal hold placed", "incident", 2, reason="solicitor")
-        record_audit(cursor, "head", "setting changed", "setting", "1", detail="6")
+        record_audit(
+            cursor, "head", "legal hold placed", "incident", 1, reason="court order", now=PINNED_NOW
+        )
+        record_audit(
+            cursor,
+            "head",
+            "case edited",
+            "incident",
+            1,
+            reason="typo",
+            detail="summary",
+            now=PINNED_NOW,
+        )
+        record_audit(
+            cursor, "head", "legal hold placed", "incident", 2, reason="solicitor", now=PINNED_NOW
+        )
+        record_audit(cursor, "head", "setting changed", "setting", "1", detail="6", now=PINNED_NOW)
     with store.transaction() as cursor:
         assert erase_audit_text(cursor, "incident", 1) == 2
     assert verify_audit_trail(store).whole
@@ -425,14 +453,14 @@ def write_old_style_trail(store, rows: int = 4, unchained_first: int = 2) -> Non
 def test_an_old_unkeyed_trail_that_verifies_is_keyed_once_and_says_so(store):
     write_old_style_trail(store)
     assert verify_audit_trail(store).problem == "not keyed"
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert stat.S_IMODE(os.stat(key_path(store.path)).st_mode) == 0o600
     assert verify_audit_trail(store).whole
     trail = load_audit_trail(store)
     assert trail["action"].tolist() == [CHAIN_KEYED] + ["case edited"] * 4
     assert trail["reason"].tolist()[1:] == [f"reason {n}" for n in (3, 2, 1, 0)]
-    assert prepare_audit_chain(store) == "ready"
-    record_event(store, "head", "signed in")
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "ready"
+    record_event(store, "head", "signed in", now=PINNED_NOW)
     assert verify_audit_trail(store).whole
     # Keyed like any other trail from now on: an edit shows.
     tamper(store, "UPDATE audit_log SET actor = 'x' WHERE id = 1")
@@ -442,7 +470,7 @@ def test_an_old_unkeyed_trail_that_verifies_is_keyed_once_and_says_so(store):
 def test_an_old_trail_whose_unkeyed_chain_is_broken_is_not_keyed(store):
     write_old_style_trail(store)
     tamper(store, "UPDATE audit_log SET actor = 'someone else' WHERE id = 3")
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
     assert verify_audit_trail(store).problem == "key missing"
 
@@ -450,25 +478,25 @@ def test_an_old_trail_whose_unkeyed_chain_is_broken_is_not_keyed(store):
 def test_an_old_trail_with_an_unchained_row_after_chaining_began_is_not_keyed(store):
     write_old_style_trail(store)
     tamper(store, "INSERT INTO audit_log (occurred_at, actor, action) VALUES (now(), 'x', 'y')")
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
 
 
 def test_a_keyed_trail_whose_key_and_tail_are_lost_is_never_rekeyed(store):
     write_five_rows(store)
     key_path(store.path).unlink()
     audit_tail_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
 
 
 def test_a_keying_interrupted_after_its_commit_is_completed_at_the_next_open(store):
     write_old_style_trail(store)
-    prepare_audit_chain(store)
+    prepare_audit_chain(store, now=PINNED_NOW)
     key = key_path(store.path).read_text()
     # As if the process died after the re-chained trail committed, before the key's link.
     key_path(store.path).rename(store.path.with_name(store.path.name + ".key.staged"))
     audit_tail_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert key_path(store.path).read_text() == key
     assert verify_audit_trail(store).whole
 
@@ -477,7 +505,7 @@ def test_a_staged_key_whose_keying_never_committed_is_thrown_away(store):
     write_old_style_trail(store)
     staged = store.path.with_name(store.path.name + ".key.staged")
     staged.write_text("cd" * 32 + "\n")
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert key_path(store.path).read_text() != "cd" * 32 + "\n"
     assert not staged.exists()
     assert verify_audit_trail(store).whole
@@ -485,8 +513,8 @@ def test_a_staged_key_whose_keying_never_committed_is_thrown_away(store):
 
 def test_an_empty_store_gets_its_key_when_opened(store):
     key_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "key made"
-    assert prepare_audit_chain(store) == "ready"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key made"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "ready"
 
 
 # ---------------------------------------------------------------------------- the command line
@@ -494,11 +522,11 @@ def test_an_empty_store_gets_its_key_when_opened(store):
 
 def test_the_command_line_check_exits_0_for_a_whole_trail_and_1_naming_the_row(tmp_path):
     path = tmp_path / "store.duckdb"
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     write_five_rows(store)
     store.close()
     assert audit_verify_command(path) == (0, verify_message(path))
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     tamper(store, "UPDATE audit_log SET actor = 'someone else' WHERE id = 3")
     store.close()
     code, message = audit_verify_command(path)
@@ -507,7 +535,7 @@ def test_the_command_line_check_exits_0_for_a_whole_trail_and_1_naming_the_row(t
 
 
 def verify_message(path) -> str:
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
         return verify_audit_trail(store).message
     finally:
@@ -516,7 +544,7 @@ def verify_message(path) -> str:
 
 def test_the_command_line_check_names_a_store_held_by_another_process(tmp_path):
     path = tmp_path / "store.duckdb"
-    open_store(path).close()
+    open_store(path, now=PINNED_NOW).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); "
          "print('open', flush=True); sys.stdin.read()"],
@@ -547,23 +575,23 @@ def test_the_command_line_check_of_a_missing_store_creates_nothing(tmp_path):
 
 def test_the_trail_filters_by_person_action_day_and_case(store):
     with store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged", "incident", 1)
-        record_audit(cursor, "teacher", "case closed", "incident", 1)
-        record_audit(cursor, "head", "case closed", "incident", 2)
-        record_audit(cursor, "head", "account created", "account", 1)
+        record_audit(cursor, "head", "case logged", "incident", 1, now=PINNED_NOW)
+        record_audit(cursor, "teacher", "case closed", "incident", 1, now=PINNED_NOW)
+        record_audit(cursor, "head", "case closed", "incident", 2, now=PINNED_NOW)
+        record_audit(cursor, "head", "account created", "account", 1, now=PINNED_NOW)
     assert len(load_audit_trail(store, actor="head")) == 3
     assert load_audit_trail(store, actions=["case closed"])["actor"].tolist() == ["head", "teacher"]
-    assert len(load_audit_trail(store, start=date.today(), end=date.today())) == 4
+    assert len(load_audit_trail(store, start=PINNED_NOW.date(), end=PINNED_NOW.date())) == 4
     assert len(load_audit_trail(store, end=date(2000, 1, 1))) == 0
     assert load_audit_trail(store, case_id=1)["action"].tolist() == ["case closed", "case logged"]
     assert load_audit_trail(store, case_id=1, actor="teacher")["action"].tolist() == ["case closed"]
 
 
 def test_who_opened_a_case_is_found_by_its_reference(store):
-    first = record_case(store, make_case(reference="2026-001"), actor="head")
-    second = record_case(store, make_case(reference="2026-002"), actor="head")
-    record_case_opened(store, "teacher", first)
-    record_case_opened(store, "head", second)
+    first = record_case(store, make_case(reference="2026-001"), actor="head", now=PINNED_NOW)
+    second = record_case(store, make_case(reference="2026-002"), actor="head", now=PINNED_NOW)
+    record_case_opened(store, "teacher", first, now=PINNED_NOW)
+    record_case_opened(store, "head", second, now=PINNED_NOW)
     assert find_audit_case(store, " 2026-001 ") == first
     assert find_audit_case(store, "2026-999") is None
     opened = load_audit_trail(store, case_id=first, actions=[CASE_OPENED])
@@ -577,7 +605,7 @@ def test_the_audit_trail_csv_keeps_a_typed_formula_inert(store):
     from analytics.reporting.audit_trail import audit_trail_csv
 
     with store.transaction() as cursor:
-        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed")
+        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed", now=PINNED_NOW)
     text = audit_trail_csv(load_audit_trail(store))
     assert "'=HYPERLINK" in text
     assert not any(line.split(",")[1].startswith("=") for line in text.splitlines()[1:])

@@ -39,7 +39,7 @@ from analytics.reporting.casefile import (
 from analytics.reporting.report import DEMONSTRATION_MARK
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS
 from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, at_ten, make_case
 
 POLICY_TEXT = PROJECT_ROOT / "data" / "policies" / "parental-social-networking-policy.txt"
 MADE_ON = date(2026, 3, 20)
@@ -56,20 +56,22 @@ def tall_screenshot() -> bytes:
 def seed_case(store) -> int:
     """A case logged with a written warning by the head, a discussion recorded by staff,
     police contacted by the head, a corrected summary, and three items of evidence."""
-    record_account(store, "deputy", "Mr D Deputy", "staff", "a long pass phrase 42", actor="t")
+    record_account(
+        store, "deputy", "Mr D Deputy", "staff", "a long pass phrase 42", actor="t", now=PINNED_NOW
+    )
     logged = make_case(
         categories=CATEGORY_CODES,
         actions=(EscalationStep("written_warning", date(2026, 1, 14)),),
     )
-    case_id = record_case(store, logged, actor="head", today=TODAY)
-    record_discussion(store, case_id, date(2026, 1, 13), "refused", actor="staff1", today=TODAY)
+    case_id = record_case(store, logged, actor="head", now=NOW)
+    record_discussion(store, case_id, date(2026, 1, 13), "refused", actor="staff1", now=NOW)
     police = EscalationStep("police", date(2026, 1, 20), "Crime reference 12/3456")
-    record_escalation(store, case_id, police, actor="deputy", today=TODAY)
+    record_escalation(store, case_id, police, actor="deputy", now=NOW)
     again = EscalationStep("written_warning", date(2026, 1, 22))
-    record_escalation(store, case_id, again, actor="staff1", today=TODAY)
+    record_escalation(store, case_id, again, actor="staff1", now=NOW)
     record_edit(
         store, case_id, {"summary": "Post about pick-up, naming a teacher."}, "Typo",
-        actor="deputy", today=TODAY,
+        actor="deputy", now=NOW,
     )  # fmt: skip
     for data, name in [
         (jpeg_with_gps(size=(160, 90)), "photo of screen.jpg"),
@@ -85,9 +87,9 @@ def seed_case(store) -> int:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """One case file, made once for the tests that only read it."""
-    store = open_store(tmp_path_factory.mktemp("casefile") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("casefile") / "store.duckdb", now=PINNED_NOW)
     case_id = seed_case(store)
-    content = build_case_file(store, case_id, actor="head", today=MADE_ON)
+    content = build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))
     facts = {
         "timeline": load_case_timeline(store, case_id),
         "evidence": load_evidence_list(store, case_id),
@@ -196,7 +198,8 @@ def test_the_timeline_names_who_recorded_each_step(made):
         ("02/02/2026", "Evidence added", "staff1"),
         ("02/02/2026", "Evidence added", "staff1"),
         ("02/02/2026", "Evidence added", "staff1"),
-        (f"{date.today():%d/%m/%Y}", "Record corrected", "Mr D Deputy (deputy)"),
+        # The day the correction was recorded (NOW, in seed_case).
+        (f"{NOW:%d/%m/%Y}", "Record corrected", "Mr D Deputy (deputy)"),
     ]
     edit = timeline[timeline.step == "Record corrected"].iloc[0]
     assert edit.detail == "Changed: Summary. Reason: Typo"
@@ -216,26 +219,26 @@ def test_a_demonstration_case_is_marked_on_every_page(store):
     with store.transaction() as cursor:
         record_cases(cursor, [make_case(reference="DEMO-1")], is_demo=True)
     case_id = store.read_value("SELECT id FROM incidents")
-    for page in pdf_pages(build_case_file(store, case_id, actor="head", today=MADE_ON)):
+    for page in pdf_pages(build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))):
         assert page.startswith(f"{DEMONSTRATION_MARK} · Confidential")
 
 
 def test_a_case_without_evidence_says_so_and_draws_nothing(store):
-    case_id = record_case(store, make_case(), actor="head", today=TODAY)
-    content = build_case_file(store, case_id, actor="head", today=MADE_ON)
+    case_id = record_case(store, make_case(), actor="head", now=NOW)
+    content = build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))
     assert "No evidence is attached to this case." in " ".join(pdf_pages(content))
     assert not any(page.images for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def test_no_case_file_is_made_of_a_missing_or_anonymised_case(store):
     closed = make_case(closed_on=date(2026, 1, 20), outcome="Removed", rationale="Done")
-    case_id = record_case(store, closed, actor="head", today=TODAY)
-    anonymise_cases(store, [case_id], actor="head", today=date(2033, 1, 1))
+    case_id = record_case(store, closed, actor="head", now=NOW)
+    anonymise_cases(store, [case_id], actor="head", now=datetime(2033, 1, 1, 10))
     before = store.read_value("SELECT count(*) FROM audit_log")
     with pytest.raises(CaseInvalid, match="anonymised"):
-        build_case_file(store, case_id, actor="head", today=MADE_ON)
+        build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))
     with pytest.raises(CaseNotFound):
-        build_case_file(store, 999, actor="head", today=MADE_ON)
+        build_case_file(store, 999, actor="head", now=at_ten(MADE_ON))
     assert store.read_value("SELECT count(*) FROM audit_log") == before
 
 
