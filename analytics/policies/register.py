@@ -209,20 +209,21 @@ def record_policy(
 
 
 def _add_policy(
-    store,
-    title,
-    body,
-    approved_on,
-    approved_by,
-    next_review_term,
+    store: Store,
+    title: str | None,
+    body: str | None,
+    approved_on: date | None,
+    approved_by: str | None,
+    next_review_term: str | None,
     *,
-    actor,
-    calendar,
-    governs_incidents,
+    actor: str,
+    calendar: TermCalendar,
+    governs_incidents: bool,
     today: date,
     now: datetime,
 ) -> int:
-    """record_policy, its approval checked as made by today."""
+    """record_policy, recorded at now, its approval judged as of today (the seed judges
+    none by the day: it may record an approval of any date)."""
     title = (title or "").strip()
     approved_by = (approved_by or "").strip()
     problems = []
