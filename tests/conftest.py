@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import inspect
 import os
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,9 @@ TODAY = date(2026, 3, 15)
 # weekday of an Autumn term. No test reads the machine's clock, so the suite passes on any
 # date; a test that needs another day passes it to the rule, or travels there itself.
 PINNED_NOW = datetime(2026, 11, 25, 10, 0, 0)
+# TODAY's moment, for the rules that date a write and judge it on its day (a case logged
+# on TODAY is checked against TODAY).
+NOW = datetime(2026, 3, 15, 10, 0, 0)
 SAMPLE_CSV = Path(__file__).resolve().parent / "fixtures" / "incidents-sample.csv"
 
 
@@ -72,20 +75,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """A fresh, migrated DuckDB file under tmp_path, closed after the test."""
-    opened = open_store(tmp_path / "store.duckdb")
+    opened = open_store(tmp_path / "store.duckdb", now=PINNED_NOW)
     yield opened
     opened.close()
 
 
 @pytest.fixture(autouse=True)
-def _machine_clock_for_browser_tests(request):
-    """Browser tests drive a real server in its own process, on the machine's clock, and
-    read that clock only to agree with it (an authenticator's code): for them, the clock
-    runs from the machine's time again."""
-    if not request.node.get_closest_marker("browser"):
-        yield
-        return
-    with time_machine.travel(time_machine.escape_hatch.datetime.datetime.now(), tick=True):
+def _clock_at_pinned_now(request):
+    """Each test starts at PINNED_NOW again, its clock running on from there: what a test
+    dates with PINNED_NOW (a session begun, a code used) and what the app then reads from
+    ui/clock are seconds apart, however long the test process has run.
+
+    Browser tests drive a real server in its own process, on the machine's clock, and read
+    that clock only to agree with it (an authenticator's code): for them, the clock runs
+    from the machine's time again."""
+    if request.node.get_closest_marker("browser"):
+        start = time_machine.escape_hatch.datetime.datetime.now()
+    else:
+        start = PINNED_NOW
+    with time_machine.travel(start, tick=True):
         yield
 
 
@@ -104,8 +112,16 @@ def summary_of_scope(store: Store, scope, *, today: date | None = None, audience
     from analytics.figures.frames import summarise
     from analytics.terms import TermCalendar
 
-    release = gather_overview_release(store, scope, TermCalendar(), today=today or date.today())
+    # The day the app's pinned clock shows, unless another is given.
+    release = gather_overview_release(
+        store, scope, TermCalendar(), today=today or PINNED_NOW.date()
+    )
     return summarise(disclose(release, audience, 5))
+
+
+def at_ten(day: date) -> datetime:
+    """Ten in the morning of day: when a test's write on that day is made."""
+    return datetime.combine(day, time(10))
 
 
 def make_case(**changes) -> Case:

@@ -24,6 +24,7 @@ from analytics.records import (
 from analytics.service import (
     download_url,
 )
+from ui import clock
 from ui.auth import authorise
 from ui.widgets import clear_form, flash, show_problems
 
@@ -45,7 +46,7 @@ def render_demo_banner(store: Store, account: Account) -> None:
         ):
             if not (acting := authorise("manage_demo_data")):
                 return
-            removed = remove_demo_data(store, actor=acting.actor)
+            removed = remove_demo_data(store, actor=acting.actor, now=clock.now())
             st.toast(f"Removed {removed:,} demonstration cases.")
             st.rerun()
 
@@ -62,7 +63,7 @@ def render_demo_offer(store: Store, account: Account) -> None:
         if not (acting := authorise("manage_demo_data")):
             return
         try:
-            load_demo_data(store, DEMO_CASES_OFFERED, actor=acting.actor)
+            load_demo_data(store, DEMO_CASES_OFFERED, actor=acting.actor, now=clock.now())
         except DemoRefused as refusal:
             st.error(f"Demonstration data not loaded: {refusal}.")
         else:

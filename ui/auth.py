@@ -83,7 +83,7 @@ def current_session(store: Store, *, activity: bool = True) -> SessionCheck:
     sign-out in another tab applies at the next run."""
     # An ended token is kept: every check of it says why it ended, to tell the person.
     token = st.session_state.get(SESSION_TOKEN) or read_session_cookie()
-    return check_session(store, token, activity=activity)
+    return check_session(store, token, activity=activity, now=clock.now())
 
 
 def current_account(store: Store) -> Account | None:
@@ -153,9 +153,11 @@ def render_account_bar(store: Store, account: Account) -> None:
             with st.expander("Two-factor sign-in"):
                 _render_optional_second_factor(store, account)
         if st.button("Sign out", key="sign_out"):
-            record_sign_out(store, st.session_state.get(SESSION_TOKEN) or read_session_cookie())
+            record_sign_out(
+                store, st.session_state.get(SESSION_TOKEN) or read_session_cookie(), now=clock.now()
+            )
             st.session_state.clear()
-            st.session_state[COOKIE_HAND_OFF] = ("end", HAND_OFFS.offer("end"))
+            st.session_state[COOKIE_HAND_OFF] = ("end", HAND_OFFS.offer("end", now=clock.now()))
             if _signed_in_with_provider():
                 st.logout()
             st.rerun()
@@ -163,11 +165,11 @@ def render_account_bar(store: Store, account: Account) -> None:
 
 def _begin_session(store: Store, account: Account, how: str) -> None:
     """Sign this tab in, and have the browser keep the session in its cookie."""
-    token = record_session_start(store, account, how=how)
+    token = record_session_start(store, account, how=how, now=clock.now())
     for key in (SIGNING_IN, SIGN_IN_FAILURES, SIGN_IN_WAIT_UNTIL, RECOVERY_CODES_SHOWN):
         st.session_state.pop(key, None)
     st.session_state[SESSION_TOKEN] = token
-    st.session_state[COOKIE_HAND_OFF] = ("start", HAND_OFFS.offer("start", token))
+    st.session_state[COOKIE_HAND_OFF] = ("start", HAND_OFFS.offer("start", token, now=clock.now()))
     st.rerun()
 
 
@@ -221,7 +223,7 @@ def _render_password_change(store: Store, account: Account, *, first: bool) -> N
                 st.error("Nothing was saved. The two new passwords are not the same.")
                 return
             try:
-                record_own_password(store, account, current, new)
+                record_own_password(store, account, current, new, now=clock.now())
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:
@@ -254,7 +256,13 @@ def _render_first_run(store: Store) -> None:
                 return
             try:
                 account = record_first_headteacher(
-                    store, username, display_name, password, email, setup_code=setup_code
+                    store,
+                    username,
+                    display_name,
+                    password,
+                    email,
+                    setup_code=setup_code,
+                    now=clock.now(),
                 )
             except RulesBroken as broken:
                 show_problems(broken.problems)
@@ -296,7 +304,7 @@ def _render_sign_in(store: Store, ended_why: str | None) -> None:
         st.info(f"You were signed out: {ended_why}.")
     if _signed_in_with_provider():
         try:
-            account = sign_in_by_email(store, getattr(st.user, "email", None))
+            account = sign_in_by_email(store, getattr(st.user, "email", None), now=clock.now())
         except SignInRefused as refused:
             st.error(str(refused))
             if st.button("Sign out of the provider"):
@@ -311,7 +319,7 @@ def _render_sign_in(store: Store, ended_why: str | None) -> None:
             if not _may_try_now():
                 return
             try:
-                account = sign_in(store, username, password)
+                account = sign_in(store, username, password, now=clock.now())
             except SignInRefused as refused:
                 _count_refusal()
                 st.error(str(refused))
@@ -363,7 +371,7 @@ def _render_second_factor(store: Store, account: Account) -> None:
         if st.form_submit_button("Sign in", type="primary"):
             if not _may_try_now():
                 return
-            if check_second_factor(store, account.id, code):
+            if check_second_factor(store, account.id, code, now=clock.now()):
                 _begin_session(store, account, "password and two-factor code")
             _count_refusal()
             st.error(
@@ -380,7 +388,7 @@ def _render_enrolment(store: Store, account: Account) -> None:
     begun = st.session_state.setdefault(ENROLMENT_BEGUN, {})
     enrolment = begin_enrolment(
         store, account.id, username=account.username, issuer=load_setting(store, SCHOOL_NAME),
-        restart=account.id not in begun,
+        restart=account.id not in begun, now=clock.now(),
     )  # fmt: skip
     begun[account.id] = True
     st.write("1. In your authenticator app, add an account by scanning this code:")
@@ -398,7 +406,9 @@ def _render_enrolment(store: Store, account: Account) -> None:
         )
         if st.form_submit_button("Turn on two-factor sign-in", type="primary"):
             try:
-                codes = record_enrolment(store, account.id, code, actor=account.actor)
+                codes = record_enrolment(
+                    store, account.id, code, actor=account.actor, now=clock.now()
+                )
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:

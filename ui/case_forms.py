@@ -35,6 +35,7 @@ from analytics.records import (
     Store,
 )
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS, FIELD_LABELS, as_day
+from ui import clock
 from ui.actions import (
     render_download,
     save,
@@ -82,7 +83,9 @@ def _discussion_form(store: Store, incident_id: int, case: Case, actor: str) -> 
         )
         if st.form_submit_button("Record the discussion"):
             save(
-                lambda: record_discussion(store, incident_id, held_on, outcome, actor=actor),
+                lambda: record_discussion(
+                    store, incident_id, held_on, outcome, actor=actor, now=clock.now()
+                ),
                 "Discussion recorded.",
                 "discussion",
                 action="record_step",
@@ -109,7 +112,11 @@ def _escalation_form(store: Store, incident_id: int, case: Case, actor: str) -> 
                 return
             save(
                 lambda: record_escalation(
-                    store, incident_id, EscalationStep(action, taken_on, note), actor=actor
+                    store,
+                    incident_id,
+                    EscalationStep(action, taken_on, note),
+                    actor=actor,
+                    now=clock.now(),
                 ),
                 "Escalation step recorded.",
                 "escalation",
@@ -127,7 +134,9 @@ def _removal_form(store: Store, incident_id: int, case: Case, actor: str) -> Non
         )
         if st.form_submit_button("Record the removal"):
             save(
-                lambda: record_removal(store, incident_id, removed_on, actor=actor),
+                lambda: record_removal(
+                    store, incident_id, removed_on, actor=actor, now=clock.now()
+                ),
                 "Removal recorded.",
                 "removal",
                 action="record_step",
@@ -148,7 +157,7 @@ def _closing_form(store: Store, incident_id: int, case: Case, actor: str) -> Non
         if st.form_submit_button("Close the case"):
             save(
                 lambda: record_closing(
-                    store, incident_id, closed_on, outcome, rationale, actor=actor
+                    store, incident_id, closed_on, outcome, rationale, actor=actor, now=clock.now()
                 ),
                 "Case closed.",
                 "closing",
@@ -169,7 +178,12 @@ def _edit_form(store: Store, incident_id: int, case: Case, actor: str) -> None:
         if st.form_submit_button("Save the change"):
             save(
                 lambda: record_edit(
-                    store, incident_id, {field_name: new_value}, reason, actor=actor
+                    store,
+                    incident_id,
+                    {field_name: new_value},
+                    reason,
+                    actor=actor,
+                    now=clock.now(),
                 ),
                 f"{FIELD_LABELS[field_name]} changed.",
                 "edit",
@@ -223,8 +237,9 @@ def render_legal_hold(store: Store, account: Account, incident_id: int) -> None:
         ):
             try:
                 record_legal_hold(
-                    store, incident_id, not on_hold, actor=acting.actor, reason=reason
-                )
+                    store, incident_id, not on_hold, actor=acting.actor, reason=reason,
+                    now=clock.now(),
+                )  # fmt: skip
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:
@@ -273,7 +288,13 @@ def _attach(store: Store, incident_id: int, uploads, note: str, actor: str) -> N
     for upload in uploads:
         try:
             record_evidence(
-                store, incident_id, upload.getvalue(), upload.name, note=note or None, actor=actor
+                store,
+                incident_id,
+                upload.getvalue(),
+                upload.name,
+                note=note or None,
+                actor=actor,
+                now=clock.now(),
             )
             attached += 1
         except RulesBroken as broken:

@@ -39,6 +39,7 @@ from analytics.vocabulary import (
     as_day,
     label_of,
 )
+from ui import clock
 from ui.widgets import (
     DATE_FORMAT,
     UrlState,
@@ -144,7 +145,7 @@ def record_opening(store: Store, account: Account, incident_id: int) -> None:
     """Who looked: once per opening of a case in this tab, not at every rerun while it is
     open (analytics.records.record_case_opened)."""
     if st.session_state.get(CASE_OPENED_KEY) != incident_id:
-        record_case_opened(store, account.actor, incident_id)
+        record_case_opened(store, account.actor, incident_id, now=clock.now())
         st.session_state[CASE_OPENED_KEY] = incident_id
 
 

@@ -29,14 +29,15 @@ from analytics.service import (
     serve_backup_requests,
 )
 from analytics.terms import TermCalendar, load_term_calendar, terms_path
+from ui import clock
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda store: store.close())
 def _store_at(path: str) -> Store:
-    store = open_dashboard_store(get_calendar(), path)
+    store = open_dashboard_store(get_calendar(), path, now=clock.now())
     announce_setup_code(store)
     # While the app holds the file, command-line backups are made here, on request.
-    serve_backup_requests(store)
+    serve_backup_requests(store, clock=clock.now)
     # Close (and checkpoint) on the way out, even though the backup thread still holds it.
     atexit.register(store.close)
     return store
@@ -45,7 +46,7 @@ def _store_at(path: str) -> Store:
 def announce_setup_code(store: Store) -> None:
     """On a store with no account, print the one-time setup code on the server's console,
     as Jupyter prints its token: only someone who can see the server can take the store."""
-    code = issue_setup_code(store)
+    code = issue_setup_code(store, now=clock.now())
     if code:
         print(
             f"\n  This store has no account yet. To create the headteacher's account, open the "

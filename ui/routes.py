@@ -81,10 +81,10 @@ async def start_session(request: Request) -> Response:
     form = await _read_hand_off_form(request)
     if isinstance(form, Response):
         return form
-    valid, token = HAND_OFFS.redeem("start", form.get(HAND_OFF_FIELD))
+    valid, token = HAND_OFFS.redeem("start", form.get(HAND_OFF_FIELD), now=clock.now())
     if not valid or token is None:
         return PlainTextResponse("This sign-in link has expired. Sign in again.", 403)
-    check = await run_in_threadpool(check_session, _store(), token, activity=False)
+    check = await run_in_threadpool(check_session, _store(), token, activity=False, now=clock.now())
     if check.account is None:
         return PlainTextResponse("This sign-in has ended. Sign in again.", 403)
     response = RedirectResponse(safe_return_path(form.get(RETURN_FIELD)), status_code=303)
@@ -105,7 +105,7 @@ async def end_session(request: Request) -> Response:
     form = await _read_hand_off_form(request)
     if isinstance(form, Response):
         return form
-    valid, _ = HAND_OFFS.redeem("end", form.get(HAND_OFF_FIELD))
+    valid, _ = HAND_OFFS.redeem("end", form.get(HAND_OFF_FIELD), now=clock.now())
     if not valid:
         return PlainTextResponse("This sign-out link has expired.", 403)
     response = RedirectResponse("/", status_code=303)
@@ -123,12 +123,12 @@ def _download_now(cookies: dict[str, str], kind: str, params) -> Response:
     )
 
     store = _store()
-    check = check_session(store, cookies.get(SESSION_COOKIE))
+    check = check_session(store, cookies.get(SESSION_COOKIE), now=clock.now())
     if check.account is None:
         return PlainTextResponse("You are signed out. Sign in again, then download.", 403)
     try:
         made = make_download(
-            store, check.account, kind, params, calendar=get_calendar(), today=clock.today()
+            store, check.account, kind, params, calendar=get_calendar(), now=clock.now()
         )
     except DownloadRefused as refused:
         return PlainTextResponse(str(refused), refused.status)
@@ -160,7 +160,9 @@ ROUTES = [
 
 def session_account(request_cookies: dict[str, str]):
     """The account a request's session cookie signs in, or None (not counted as use)."""
-    return check_session(_store(), request_cookies.get(SESSION_COOKIE), activity=False).account
+    return check_session(
+        _store(), request_cookies.get(SESSION_COOKIE), activity=False, now=clock.now()
+    ).account
 
 
 def is_from_own_origin(scope) -> bool:

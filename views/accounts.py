@@ -15,6 +15,7 @@ from analytics.access import (
     record_second_factor_reset,
     requires_second_factor,
 )
+from ui import clock
 from ui.actions import (
     save,
 )
@@ -63,6 +64,7 @@ with st.expander("Add an account"), st.form("new_account"):
                 email,
                 actor=account.actor,
                 temporary=True,
+                now=clock.now(),
             ),
             f"Added {inert(username.strip().lower())}.",
             "account",
@@ -96,7 +98,9 @@ with role_column, st.form("change_role"):
             st.error(f"Nothing changed: tick the box to confirm the change for {who}.")
         else:
             save(
-                lambda: record_role(store, person.id, new_role, actor=account.actor),
+                lambda: record_role(
+                    store, person.id, new_role, actor=account.actor, now=clock.now()
+                ),
                 f"{who} is now {ROLES[new_role].lower()}.",
                 "role",
                 action="manage_accounts",
@@ -113,7 +117,9 @@ with active_column:
             st.error(f"Nothing changed: tick the box to confirm for {who}.")
         else:
             save(
-                lambda: record_active(store, person.id, not person.active, actor=account.actor),
+                lambda: record_active(
+                    store, person.id, not person.active, actor=account.actor, now=clock.now()
+                ),
                 f"{who} {'reactivated' if not person.active else 'deactivated'}.",
                 "active",
                 action="manage_accounts",
@@ -125,7 +131,9 @@ with password_column, st.form("reset_password"):
     )  # fmt: skip
     if st.form_submit_button("Reset the password"):
         save(
-            lambda: record_password(store, person.id, new_password, actor=account.actor),
+            lambda: record_password(
+                store, person.id, new_password, actor=account.actor, now=clock.now()
+            ),
             f"Password reset for {who}.",
             "password",
             action="manage_accounts",
@@ -148,7 +156,9 @@ with st.expander(f"Two-factor sign-in of {who}"):
                 st.error(f"Nothing changed: tick the box to confirm for {who}.")
             else:
                 save(
-                    lambda: record_second_factor_reset(store, person.id, actor=account.actor),
+                    lambda: record_second_factor_reset(
+                        store, person.id, actor=account.actor, now=clock.now()
+                    ),
                     f"Two-factor sign-in reset for {who}.",
                     "second_factor_confirm",
                     action="manage_accounts",

@@ -41,8 +41,9 @@ if count_cases(store) == 0:
     st.page_link("views/log_incident.py", label="Log an incident")
     st.stop()
 
-case_filter = render_case_filters(store, get_calendar(), clock.today())
-cases = load_case_list(store, case_filter, row_limit=ROWS_SHOWN)
+today = clock.today()
+case_filter = render_case_filters(store, get_calendar(), today)
+cases = load_case_list(store, case_filter, today=today, row_limit=ROWS_SHOWN)
 render_case_list(cases)
 
 incident_id = choose_case(store, cases)

@@ -9,6 +9,7 @@ from analytics.cases import (
     record_case,
 )
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
+from ui import clock
 from ui.actions import (
     render_demo_banner,
 )
@@ -107,7 +108,7 @@ if submitted:
     )
     if acting := authorise("log_case"):
         try:
-            incident_id = record_case(store, case, actor=acting.actor)
+            incident_id = record_case(store, case, actor=acting.actor, now=clock.now())
         except CaseInvalid as invalid:
             show_problems(invalid.problems)
         else:

@@ -101,7 +101,7 @@ if may_review:
             save(
                 lambda: record_review(
                     store, policy.policy_id, approved_on, approved_by, next_term,
-                    actor=account.actor, calendar=calendar,
+                    actor=account.actor, calendar=calendar, now=clock.now(),
                 ),
                 f"Review recorded: next review {inert(next_term.strip())}.",
                 "review",
@@ -144,7 +144,7 @@ if account.may("add_policy"):
             save(
                 lambda: record_policy(
                     store, title, body, new_approved_on, new_approved_by, new_term,
-                    actor=account.actor, calendar=calendar,
+                    actor=account.actor, calendar=calendar, now=clock.now(),
                 ),
                 f"Added {inert(title.strip())} to the register.",
                 "policy",

@@ -42,7 +42,9 @@ with st.form("retention_period"):
     )  # fmt: skip
     if st.form_submit_button("Save the retention period"):
         save(
-            lambda: record_setting(store, RETENTION_YEARS, str(years), actor=account.actor),
+            lambda: record_setting(
+                store, RETENTION_YEARS, str(years), actor=account.actor, now=clock.now()
+            ),
             f"Retention period set to {years} years.",
             "retention",
             action="manage_retention",
@@ -68,7 +70,7 @@ else:
         disabled=not confirmed,
         key="anonymise",
     ) and (acting := authorise("manage_retention")):
-        done = anonymise_cases(store, due["id"].tolist(), actor=acting.actor, today=today)
+        done = anonymise_cases(store, due["id"].tolist(), actor=acting.actor, now=clock.now())
         st.session_state["flash_message"] = f"Anonymised {done} case{'s' if done != 1 else ''}."
         st.rerun()
 
@@ -99,7 +101,9 @@ with st.form("backup_folder"):
     )  # fmt: skip
     if st.form_submit_button("Save the backup folder"):
         save(
-            lambda: record_setting(store, BACKUP_FOLDER, folder, actor=account.actor),
+            lambda: record_setting(
+                store, BACKUP_FOLDER, folder, actor=account.actor, now=clock.now()
+            ),
             f"Backup folder set to {folder.strip()}." if folder.strip()
             else "No backup folder: command-line backups are refused while the app runs.",
             "backup_folder",

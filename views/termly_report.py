@@ -118,7 +118,9 @@ if account.may("freeze_report"):
     if st.button(f"Freeze for the meeting on {as_long_day(meeting_on)}", key="freeze") and (
         acting := authorise("freeze_report")
     ):
-        snapshot_id = freeze_report(store, figures, mode, threshold, meeting_on, actor=acting.actor)
+        snapshot_id = freeze_report(
+            store, figures, mode, threshold, meeting_on, actor=acting.actor, now=clock.now()
+        )
         st.success(
             f"Frozen: the {report.term} report ({MODES[mode].lower()}) as snapshot {snapshot_id}."
         )
@@ -157,6 +159,7 @@ if account.may("change_settings"):
                     store,
                     {SCHOOL_NAME: school, SUPPRESSION_THRESHOLD: str(new_threshold)},
                     actor=account.actor,
+                    now=clock.now(),
                 ),
                 "Settings saved.",
                 "settings",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
@@ -132,46 +133,55 @@ def record_account(
     email: str | None = None,
     *,
     actor: str,
+    now: datetime,
     temporary: bool = False,
 ) -> Account:
     """Add an account (the headteacher's task, or the server's command line). A first
     password given by someone else is temporary: changed at the first sign-in."""
     with store.transaction() as cursor:
-        account_id = insert_account(cursor, username, display_name, role, password, email)
+        account_id = insert_account(cursor, username, display_name, role, password, email, now)
         if temporary:
             cursor.execute(
                 "UPDATE accounts SET must_change_password = true WHERE id = ?", [account_id]
             )
-        record_audit(cursor, actor, "account created", "account", account_id, detail=role)
+        record_audit(cursor, actor, "account created", "account", account_id, now=now, detail=role)
     return load_account(store, account_id)
 
 
-def record_role(store: Store, account_id: int, role: str, *, actor: str) -> None:
+def record_role(store: Store, account_id: int, role: str, *, actor: str, now: datetime) -> None:
     if role not in ROLE_TABLE:
         raise AccountInvalid([Problem("role", f"must be one of {', '.join(ROLE_TABLE)}")])
     with store.transaction() as cursor:
         _ensure_a_headteacher_remains(cursor, account_id, role=role)
         cursor.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account_id])
-        end_account_sessions(cursor, account_id, SESSION_ENDED_ROLE_CHANGED)
-        record_audit(cursor, actor, "role changed", "account", account_id, detail=role)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_ROLE_CHANGED, now=now)
+        record_audit(cursor, actor, "role changed", "account", account_id, now=now, detail=role)
 
 
-def record_active(store: Store, account_id: int, active: bool, *, actor: str) -> None:
+def record_active(
+    store: Store, account_id: int, active: bool, *, actor: str, now: datetime
+) -> None:
     """Deactivate (or reactivate) an account; a deactivated account cannot sign in."""
     with store.transaction() as cursor:
         if not active:
             _ensure_a_headteacher_remains(cursor, account_id, active=False)
         cursor.execute("UPDATE accounts SET active = ? WHERE id = ?", [active, account_id])
         # Sessions end on deactivation, so reactivating the account revives none of them.
-        end_account_sessions(cursor, account_id, SESSION_ENDED_DEACTIVATED)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_DEACTIVATED, now=now)
         record_audit(
             cursor, actor, "account reactivated" if active else "account deactivated",
-            "account", account_id,
+            "account", account_id, now=now,
         )  # fmt: skip
 
 
 def record_password(
-    store: Store, account_id: int, password: str, *, actor: str, temporary: bool = True
+    store: Store,
+    account_id: int,
+    password: str,
+    *,
+    actor: str,
+    now: datetime,
+    temporary: bool = True,
 ) -> None:
     """Set a new password for someone (the headteacher's reset, or the server's command
     line); it lifts any lock. A password set by someone else is temporary: it must be
@@ -186,14 +196,16 @@ def record_password(
             "must_change_password = ? WHERE id = ?",
             [hash_password(password), temporary, account_id],
         )
-        end_account_sessions(cursor, account_id, SESSION_ENDED_PASSWORD_RESET)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_PASSWORD_RESET, now=now)
         record_audit(
-            cursor, actor, "password reset", "account", account_id,
+            cursor, actor, "password reset", "account", account_id, now=now,
             detail="temporary: to be changed at next sign-in" if temporary else None,
         )  # fmt: skip
 
 
-def record_own_password(store: Store, account: Account, current: str, new: str) -> None:
+def record_own_password(
+    store: Store, account: Account, current: str, new: str, *, now: datetime
+) -> None:
     """Someone changes their own password, giving the current one first."""
     with store.transaction() as cursor:
         ((password_hash, username, display_name),) = cursor.execute(
@@ -209,10 +221,10 @@ def record_own_password(store: Store, account: Account, current: str, new: str) 
             "UPDATE accounts SET password_hash = ?, must_change_password = false WHERE id = ?",
             [hash_password(new), account.id],
         )
-        record_audit(cursor, account.actor, "password changed", "account", account.id)
+        record_audit(cursor, account.actor, "password changed", "account", account.id, now=now)
 
 
-def insert_account(cursor, username, display_name, role, password, email) -> int:
+def insert_account(cursor, username, display_name, role, password, email, now) -> int:
     """Check a new account against every rule and insert it inside the caller's
     transaction, which audits it; its id. AccountInvalid names each field at fault."""
     username = (username or "").strip().lower()
@@ -244,9 +256,9 @@ def insert_account(cursor, username, display_name, role, password, email) -> int
     if problems:
         raise AccountInvalid(problems)
     ((account_id,),) = cursor.execute(
-        "INSERT INTO accounts (username, display_name, email, role, password_hash) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id",
-        [username, display_name, email, role, hash_password(password)],
+        "INSERT INTO accounts (username, display_name, email, role, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        [username, display_name, email, role, hash_password(password), now],
     ).fetchall()
     return account_id
 

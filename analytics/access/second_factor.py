@@ -105,13 +105,12 @@ def begin_enrolment(
     username: str,
     issuer: str,
     restart: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Enrolment:
     """The secret for the account's authenticator app, kept unconfirmed until
     record_enrolment checks its first code. A secret already waiting is given again (a
     page rerun must not change the QR code under the phone), unless restart asks for a new
     one. Refused once a second factor is confirmed: it must be reset or removed first."""
-    now = now or datetime.now()
     with store.transaction() as cursor:
         owner, _, active = _load_account_row(cursor, account_id)
         if not active:
@@ -135,17 +134,18 @@ def begin_enrolment(
                     "INSERT INTO second_factors (account_id, secret, created_at) VALUES (?, ?, ?)",
                     [account_id, secret, now],
                 )
-            record_audit(cursor, owner, "second factor enrolment begun", "account", account_id)
+            record_audit(
+                cursor, owner, "second factor enrolment begun", "account", account_id, now=now
+            )
     return _build_enrolment(secret, username=username, issuer=issuer)
 
 
 def record_enrolment(
-    store: Store, account_id: int, code: str, *, actor: str, now: datetime | None = None
+    store: Store, account_id: int, code: str, *, actor: str, now: datetime
 ) -> list[str]:
     """Confirm the waiting secret with a code from the app; returns the ten recovery codes,
     in clear this once (the store keeps only their hashes). The code's time step counts as
     used, so the same code cannot then pass check_second_factor."""
-    now = now or datetime.now()
     with store.transaction() as cursor:
         _load_account_row(cursor, account_id)
         rows = cursor.execute(
@@ -173,15 +173,13 @@ def record_enrolment(
             [[account_id, _hash_recovery_code(code), now] for code in codes],
         )
         record_audit(
-            cursor, actor, "second factor enrolled", "account", account_id,
+            cursor, actor, "second factor enrolled", "account", account_id, now=now,
             detail=f"{len(codes)} recovery codes issued",
         )  # fmt: skip
     return codes
 
 
-def check_second_factor(
-    store: Store, account_id: int, code: str, *, now: datetime | None = None
-) -> bool:
+def check_second_factor(store: Store, account_id: int, code: str, *, now: datetime) -> bool:
     """Whether this code completes the account's sign-in: a code the app shows now (±30
     seconds) from a time step later than the last one used, or an unused recovery code.
 
@@ -189,7 +187,6 @@ def check_second_factor(
     code sent twice at once passes once. A refusal (a wrong or reused code, a locked or
     inactive account) is counted toward the lock and committed before False is returned.
     """
-    now = now or datetime.now()
     typed = _normalise_code(code)
     with store.transaction() as cursor:
         rows = cursor.execute(
@@ -229,7 +226,7 @@ def check_second_factor(
             )
             clear_sign_in_failures(cursor, account_id)
             record_audit(cursor, username, "second factor accepted", "account", account_id,
-                         detail="authenticator code")  # fmt: skip
+                         now=now, detail="authenticator code")  # fmt: skip
             return True
         if _record_recovery_code_used(cursor, account_id, typed, now):
             ((left,),) = cursor.execute(
@@ -241,7 +238,7 @@ def check_second_factor(
             )
             clear_sign_in_failures(cursor, account_id)
             record_audit(cursor, username, "recovery code used", "account", account_id,
-                         detail=f"{left} left")  # fmt: skip
+                         now=now, detail=f"{left} left")  # fmt: skip
             return True
         reused = match_time_step(secret, typed, now) is not None
         why = "second-factor code already used" if reused else "wrong second-factor code"
@@ -249,7 +246,7 @@ def check_second_factor(
         return False
 
 
-def record_second_factor_reset(store: Store, account_id: int, *, actor: str) -> None:
+def record_second_factor_reset(store: Store, account_id: int, *, actor: str, now: datetime) -> None:
     """The headteacher's reset of someone's second factor (a lost phone and lost recovery
     codes), or the server's command line for a headteacher with no one to ask: the secret
     and recovery codes go, every open session of the account ends (a stolen phone may be
@@ -258,11 +255,13 @@ def record_second_factor_reset(store: Store, account_id: int, *, actor: str) -> 
         _load_account_row(cursor, account_id)
         if not _delete_second_factor(cursor, account_id):
             raise AccountInvalid([Problem("second_factor", "is not set up for this account")])
-        end_account_sessions(cursor, account_id, SESSION_ENDED_SECOND_FACTOR_RESET)
-        record_audit(cursor, actor, "second factor reset", "account", account_id)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_SECOND_FACTOR_RESET, now=now)
+        record_audit(cursor, actor, "second factor reset", "account", account_id, now=now)
 
 
-def record_second_factor_removed(store: Store, account_id: int, *, actor: str) -> None:
+def record_second_factor_removed(
+    store: Store, account_id: int, *, actor: str, now: datetime
+) -> None:
     """Remove the second factor of an account whose role does not need one (a governor who
     no longer wants it); refused for a role that must have one."""
     with store.transaction() as cursor:
@@ -274,7 +273,7 @@ def record_second_factor_removed(store: Store, account_id: int, *, actor: str) -
             )
         if not _delete_second_factor(cursor, account_id):
             raise AccountInvalid([Problem("second_factor", "is not set up for this account")])
-        record_audit(cursor, actor, "second factor removed", "account", account_id)
+        record_audit(cursor, actor, "second factor removed", "account", account_id, now=now)
 
 
 def match_time_step(

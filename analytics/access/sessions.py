@@ -59,12 +59,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def record_session_start(
-    store: Store, account: Account, *, how: str, now: datetime | None = None
-) -> str:
+def record_session_start(store: Store, account: Account, *, how: str, now: datetime) -> str:
     """Begin a session for an account whose sign-in has just been checked; the token to
     give the browser. The audit trail's "signed in" row is written here, with how."""
-    now = now or datetime.now()
     token = secrets.token_urlsafe(32)
     with store.transaction() as cursor:
         cursor.execute(
@@ -72,18 +69,17 @@ def record_session_start(
             "VALUES (?, ?, ?, ?, ?)",
             [token_digest(token), account.id, account.role, now, now],
         )
-        record_audit(cursor, account.actor, "signed in", "account", account.id, detail=how)
+        record_audit(cursor, account.actor, "signed in", "account", account.id, now=now, detail=how)
     return token
 
 
 def check_session(
-    store: Store, token: str | None, *, now: datetime | None = None, activity: bool = True
+    store: Store, token: str | None, *, now: datetime, activity: bool = True
 ) -> SessionCheck:
     """The account a session token signs in now, or why it does not. With activity, the
     check counts as use of the session (a page run), pushing its idle limit back."""
     if not token or not isinstance(token, str):
         return NO_SESSION
-    now = now or datetime.now()
     digest = token_digest(token)
     rows = store.read_rows(
         "SELECT account_id, role, started_at, last_seen_at, ended_at, ended_why "
@@ -129,21 +125,24 @@ def _end(store: Store, digest: str, account: Account | None, why: str, now: date
             [now, why, digest],
         ).fetchall()
         if ended and account is not None:
-            record_audit(cursor, account.actor, "session ended", "account", account.id, detail=why)
+            record_audit(
+                cursor, account.actor, "session ended", "account", account.id, now=now, detail=why
+            )
 
 
-def record_sign_out(store: Store, token: str | None, *, now: datetime | None = None) -> None:
+def record_sign_out(store: Store, token: str | None, *, now: datetime) -> None:
     """End the session in every tab and window that shares it."""
     check = check_session(store, token, now=now, activity=False)
     if check.account is None:
         return
-    now = now or datetime.now()
     with store.transaction() as cursor:
         cursor.execute(
             "UPDATE sessions SET ended_at = ?, ended_why = ? WHERE token_hash = ?",
             [now, ENDED_SIGNED_OUT, token_digest(token)],
         )
-        record_audit(cursor, check.account.actor, "signed out", "account", check.account.id)
+        record_audit(
+            cursor, check.account.actor, "signed out", "account", check.account.id, now=now
+        )
 
 
 class HandOffs:
@@ -156,18 +155,18 @@ class HandOffs:
         self._pending: dict[str, tuple[str, str | None, datetime]] = {}
         self._lock = threading.Lock()
 
-    def offer(self, purpose: str, session_token: str | None = None, *, now=None) -> str:
-        now = now or datetime.now()
+    def offer(self, purpose: str, session_token: str | None = None, *, now: datetime) -> str:
         hand_off = secrets.token_urlsafe(32)
         with self._lock:
             self._forget_expired(now)
             self._pending[token_digest(hand_off)] = (purpose, session_token, now)
         return hand_off
 
-    def redeem(self, purpose: str, hand_off: str | None, *, now=None) -> tuple[bool, str | None]:
+    def redeem(
+        self, purpose: str, hand_off: str | None, *, now: datetime
+    ) -> tuple[bool, str | None]:
         """Whether the hand-off is a live one for this purpose (it is void from now on), and
         the session token it carries."""
-        now = now or datetime.now()
         if not hand_off:
             return False, None
         with self._lock:

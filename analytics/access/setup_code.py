@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime
 
 from analytics.access.accounts import Account, AccountInvalid, insert_account, load_account
 from analytics.access.roles import HEADTEACHER
@@ -25,7 +26,7 @@ UNAMBIGUOUS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mi
 SETUP_CODE_PATTERN = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
 
 
-def issue_setup_code(store: Store) -> str | None:
+def issue_setup_code(store: Store, *, now: datetime) -> str | None:
     """On a store with no account, a new one-time setup code for the first-run screen (any
     earlier one is void); None once an account exists. The caller prints it on the server."""
     code = "-".join(
@@ -35,7 +36,7 @@ def issue_setup_code(store: Store) -> str | None:
         if _has_accounts(cursor):
             delete_setting(cursor, SETUP_CODE_SETTING)
             return None
-        write_setting(cursor, SETUP_CODE_SETTING, _digest(code))
+        write_setting(cursor, SETUP_CODE_SETTING, _digest(code), now=now)
     return code
 
 
@@ -47,6 +48,7 @@ def record_first_headteacher(
     email: str | None = None,
     *,
     setup_code: str | None,
+    now: datetime,
 ) -> Account:
     """Create the headteacher's account on a store that has none, given the setup code the
     server printed; the code is void once used. Refused once any account exists."""
@@ -65,9 +67,11 @@ def record_first_headteacher(
                     )
                 ]
             )
-        account_id = insert_account(cursor, username, display_name, HEADTEACHER, password, email)
+        account_id = insert_account(
+            cursor, username, display_name, HEADTEACHER, password, email, now
+        )
         delete_setting(cursor, SETUP_CODE_SETTING)
-        record_audit(cursor, username, "account created", "account", account_id,
+        record_audit(cursor, username, "account created", "account", account_id, now=now,
                      detail=f"{HEADTEACHER} (first account, with the setup code)")  # fmt: skip
     return load_account(store, account_id)
 

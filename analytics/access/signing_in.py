@@ -36,12 +36,11 @@ class SignInRefused(Exception):
     """The sign-in did not succeed; the message is safe to show."""
 
 
-def sign_in(store: Store, username: str, password: str, *, now: datetime | None = None) -> Account:
+def sign_in(store: Store, username: str, password: str, *, now: datetime) -> Account:
     """The account for these credentials, or SignInRefused; every attempt is audited.
 
     A refusal is committed (the failure counted, the attempt audited) before it is raised.
     """
-    now = now or datetime.now()
     username = (username or "").strip().lower()
     with store.transaction() as cursor:
         refusal = _check_sign_in(cursor, username, password, now)
@@ -116,7 +115,7 @@ def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: date
     if attempts == 1:
         record_audit(
             cursor, name, "sign-in failed", "account" if account_id else None, account_id,
-            detail=f"{detail}; every failure this minute is counted with it",
+            now=now, detail=f"{detail}; every failure this minute is counted with it",
         )  # fmt: skip
 
 
@@ -135,14 +134,14 @@ def wait_before_next_sign_in(failures: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** (failures - FAILURES_BEFORE_WAITING)), LOCK_PERIOD)
 
 
-def sign_in_by_email(store: Store, email: str | None) -> Account:
+def sign_in_by_email(store: Store, email: str | None, *, now: datetime) -> Account:
     """The active account whose email a provider (Microsoft, Google) vouched for."""
     account = load_account_by_email(store, email) if email else None
     if account is None or not account.active:
         with store.transaction() as cursor:
             record_audit(
                 cursor, audit_name(email.split("@")[0] if email else None), "sign-in failed",
-                detail="single sign-on: no active account has this email",
+                now=now, detail="single sign-on: no active account has this email",
             )  # fmt: skip
         raise SignInRefused(
             "No active account has this email address. Ask the headteacher to add it."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from analytics.cases.evidence import erase_demo_evidence
 from analytics.cases.register import record_cases
@@ -74,9 +74,8 @@ def first_day_of_history(today: date) -> date:
     return date(current_year_start - (ACADEMIC_YEARS_OF_HISTORY - 1), 9, 1)
 
 
-def generate_demo_cases(count: int, *, seed: int = 1, today: date | None = None) -> Iterator[Case]:
+def generate_demo_cases(count: int, *, seed: int = 1, today: date) -> Iterator[Case]:
     """count realistic synthetic cases reported between first_day_of_history and today."""
-    today = today or date.today()
     rng = random.Random(seed)
     start = first_day_of_history(today)
     span_days = (today - start).days
@@ -93,10 +92,9 @@ def generate_demo_cases(count: int, *, seed: int = 1, today: date | None = None)
         yield _demo_case(rng, number, reported_on, today, person_ref=f"P-{person:07d}")
 
 
-def load_demo_data(
-    store: Store, count: int, *, actor: str, seed: int = 1, today: date | None = None
-) -> int:
-    """Fill an empty store with count demonstration cases; refuses a store that holds any."""
+def load_demo_data(store: Store, count: int, *, actor: str, seed: int = 1, now: datetime) -> int:
+    """Fill an empty store, at now, with count demonstration cases reported up to now's
+    date; refuses a store that holds any."""
     if count < 1:
         raise DemoRefused("the number of demonstration cases must be at least 1")
     with store.transaction() as cursor:
@@ -113,13 +111,16 @@ def load_demo_data(
             raise DemoRefused(
                 f"the store already holds {demo} demonstration case(s); remove them first"
             )
-        for batch in _batches(generate_demo_cases(count, seed=seed, today=today), _BATCH_SIZE):
+        cases = generate_demo_cases(count, seed=seed, today=now.date())
+        for batch in _batches(cases, _BATCH_SIZE):
             record_cases(cursor, batch, is_demo=True)
-        record_audit(cursor, actor, "demo data loaded", detail=f"{count} cases, seed {seed}")
+        record_audit(
+            cursor, actor, "demo data loaded", now=now, detail=f"{count} cases, seed {seed}"
+        )
     return count
 
 
-def remove_demo_data(store: Store, *, actor: str) -> int:
+def remove_demo_data(store: Store, *, actor: str, now: datetime) -> int:
     """Remove every demonstration case and its steps; returns how many cases went."""
     with store.transaction() as cursor:
         ((removed,),) = cursor.execute("SELECT count(*) FROM incidents WHERE is_demo").fetchall()
@@ -129,7 +130,7 @@ def remove_demo_data(store: Store, *, actor: str) -> int:
         )
         erase_demo_evidence(cursor)
         cursor.execute("DELETE FROM incidents WHERE is_demo")
-        record_audit(cursor, actor, "demo data removed", detail=f"{removed} cases")
+        record_audit(cursor, actor, "demo data removed", now=now, detail=f"{removed} cases")
     return removed
 
 

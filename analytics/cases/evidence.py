@@ -135,7 +135,7 @@ def record_evidence(
     *,
     note: str | None,
     actor: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Attach one file to a case and return the new item's id.
 
@@ -153,7 +153,7 @@ def record_evidence(
         problems = refused.problems + problems
     if problems:
         raise CaseInvalid(problems)
-    added_at = (now or datetime.now()).replace(microsecond=0)
+    added_at = now.replace(microsecond=0)
     with store.transaction() as cursor:
         _ensure_open_to_evidence(cursor, incident_id)
         sha256 = _sha256(prepared.content)
@@ -176,21 +176,21 @@ def record_evidence(
         ).fetchall()[0]
         # The trail names the item and its digest, never the file name (it may name someone).
         record_audit(
-            cursor, actor, ADDED, CASE_RECORD_TYPE, incident_id,
+            cursor, actor, ADDED, CASE_RECORD_TYPE, incident_id, now=now,
             detail=f"evidence {evidence_id}, sha256 {sha256}",
         )  # fmt: skip
     return evidence_id
 
 
 def record_evidence_file(
-    store: Store, incident_id: int, path: Path, *, note: str | None, actor: str
+    store: Store, incident_id: int, path: Path, *, note: str | None, actor: str, now: datetime
 ) -> int:
     """Attach a file from disk (the command line), reading no more than the limit allows:
     a larger file is refused without being read whole."""
     path = Path(path)
     with path.open("rb") as file:
         data = file.read(MAX_BYTES + 1)
-    return record_evidence(store, incident_id, data, path.name, note=note, actor=actor)
+    return record_evidence(store, incident_id, data, path.name, note=note, actor=actor, now=now)
 
 
 def erase_case_evidence(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> int:
@@ -229,6 +229,7 @@ def load_evidence_content(
     evidence_id: int,
     *,
     actor: str,
+    now: datetime,
     purpose: Literal["view", "download"] = "view",
 ) -> tuple[EvidenceItem, bytes]:
     """One item and its content, for the person named; the trail records it as viewed or
@@ -245,7 +246,7 @@ def load_evidence_content(
             raise EvidenceNotFound(f"no evidence item with id {evidence_id}")
         item, content = _item(rows[0][:-1]), rows[0][-1]
         record_audit(
-            cursor, actor, action, CASE_RECORD_TYPE, item.incident_id,
+            cursor, actor, action, CASE_RECORD_TYPE, item.incident_id, now=now,
             detail=f"evidence {item.id}",
         )  # fmt: skip
     return item, bytes(content)

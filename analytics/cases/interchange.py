@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -145,7 +145,7 @@ def parse_case_row(row: Mapping[str, str], today: date) -> tuple[Case, list[Prob
 
 
 def import_cases(
-    store: Store, text: str, *, actor: str, source: str, today: date | None = None
+    store: Store, text: str, *, actor: str, source: str, now: datetime
 ) -> ImportReport:
     """Add every case in the CSV text whose reference is new, all in one transaction.
 
@@ -154,13 +154,11 @@ def import_cases(
     nothing the second time.
     """
     return import_case_lines(
-        store, io.StringIO(text, newline=""), actor=actor, source=source, today=today
+        store, io.StringIO(text, newline=""), actor=actor, source=source, now=now
     )
 
 
-def import_cases_file(
-    store: Store, path: Path, *, actor: str, today: date | None = None
-) -> ImportReport:
+def import_cases_file(store: Store, path: Path, *, actor: str, now: datetime) -> ImportReport:
     """import_cases for a UTF-8 file (a byte-order mark is allowed), read in chunks."""
     path = Path(path)
     with (
@@ -168,7 +166,7 @@ def import_cases_file(
         io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as lines,
     ):
         try:
-            return import_case_lines(store, lines, actor=actor, source=path.name, today=today)
+            return import_case_lines(store, lines, actor=actor, source=path.name, now=now)
         except UnicodeDecodeError:
             problem = Problem("file", 'is not UTF-8 text; save it as "CSV UTF-8" and try again')
             line = _first_line_not_utf8(path)
@@ -176,16 +174,17 @@ def import_cases_file(
 
 
 def import_case_lines(
-    store: Store, lines: Iterable[str], *, actor: str, source: str, today: date | None = None
+    store: Store, lines: Iterable[str], *, actor: str, source: str, now: datetime
 ) -> ImportReport:
     """import_cases for CSV text read a line at a time (as from a file opened with
     newline=""), a chunk of CHUNK_ROWS rows at a time.
 
     Every chunk is checked and written inside one transaction, which commits only when the
     whole file was good: one bad line anywhere rolls back everything. Once a bad line is
-    found nothing more is written, and the rest is only read for its problems.
+    found nothing more is written, and the rest is only read for its problems. Cases are
+    checked against now's date, and the import recorded at now.
     """
-    today = today or date.today()
+    today = now.date()
     reader = csv.reader(lines)
     try:
         header = [name.strip() for name in next(reader)]
@@ -221,6 +220,7 @@ def import_case_lines(
             cursor,
             actor,
             "cases imported",
+            now=now,
             detail=f"{added} added, {already_present} already present, from {source}",
         )
     return ImportReport(added=added, already_present=already_present)
@@ -309,7 +309,7 @@ class CaseExport:
     cases: int
 
 
-def export_cases(store: Store, *, actor: str) -> CaseExport:
+def export_cases(store: Store, *, actor: str, now: datetime) -> CaseExport:
     """Every case as CSV text in the import format; recorded on the audit trail."""
     # The query selects the columns in COLUMNS order; rows stream as tuples, not a DataFrame.
     rows = store.read_rows(load_query("case_export"))
@@ -318,7 +318,7 @@ def export_cases(store: Store, *, actor: str) -> CaseExport:
     writer.writerow(COLUMNS)
     writer.writerows([_export_cell(value) for value in row] for row in rows)
     with store.transaction() as cursor:
-        record_audit(cursor, actor, "cases exported", detail=f"{len(rows)} cases")
+        record_audit(cursor, actor, "cases exported", now=now, detail=f"{len(rows)} cases")
     return CaseExport(text=buffer.getvalue(), cases=len(rows))
 
 

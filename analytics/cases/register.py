@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -139,15 +139,14 @@ class CaseFilter:
 # ---------------------------------------------------------------------------- writes
 
 
-def record_case(store: Store, case: Case, *, actor: str, today: date | None = None) -> int:
-    """Log one new case (with any steps it already has) and return its id."""
-    today = today or date.today()
-    case = ensure_valid(case, today)
+def record_case(store: Store, case: Case, *, actor: str, now: datetime) -> int:
+    """Log one new case (with any steps it already has) at now, and return its id."""
+    case = ensure_valid(case, now.date())
     with store.transaction() as cursor:
         _ensure_new_reference(cursor, case.reference)
         _insert_cases(cursor, [case], is_demo=False)
         incident_id = find_case_id_in(cursor, case.reference)
-        record_audit(cursor, actor, "case logged", "incident", incident_id)
+        record_audit(cursor, actor, "case logged", "incident", incident_id, now=now)
     return incident_id
 
 
@@ -165,7 +164,7 @@ def record_discussion(
     outcome: str | None,
     *,
     actor: str,
-    today: date | None = None,
+    now: datetime,
 ) -> None:
     """Record the discussion with the parent, the policy's first step."""
 
@@ -176,7 +175,7 @@ def record_discussion(
             )
         return dataclasses.replace(case, discussion_on=held_on, discussion_outcome=outcome)
 
-    _change_case(store, incident_id, add_discussion, actor, "discussion recorded", today)
+    _change_case(store, incident_id, add_discussion, actor, "discussion recorded", now)
 
 
 def record_escalation(
@@ -185,15 +184,16 @@ def record_escalation(
     step: EscalationStep,
     *,
     actor: str,
-    today: date | None = None,
+    now: datetime,
 ) -> None:
     """Record one escalation action; the same action may be recorded again later."""
-    today = today or date.today()
     with store.transaction() as cursor:
         case = load_case_in(cursor, incident_id)
         _ensure_not_anonymised(cursor, incident_id)
         added = clean_step(step)
-        escalated = ensure_valid(dataclasses.replace(case, actions=(*case.actions, added)), today)
+        escalated = ensure_valid(
+            dataclasses.replace(case, actions=(*case.actions, added)), now.date()
+        )
         cursor.execute(
             "INSERT INTO escalation_actions (incident_id, action, taken_on, note) "
             "VALUES (?, ?, ?, ?)",
@@ -203,8 +203,9 @@ def record_escalation(
             "UPDATE incidents SET stage = ? WHERE id = ?", [stage_of(escalated), incident_id]
         )
         record_audit(
-            cursor, actor, "escalation recorded", "incident", incident_id, detail=added.action
-        )
+            cursor, actor, "escalation recorded", "incident", incident_id, now=now,
+            detail=added.action,
+        )  # fmt: skip
 
 
 def record_removal(
@@ -213,7 +214,7 @@ def record_removal(
     removed_on: date | None,
     *,
     actor: str,
-    today: date | None = None,
+    now: datetime,
 ) -> None:
     """Record the date the content came down."""
 
@@ -226,7 +227,7 @@ def record_removal(
             raise CaseInvalid([Problem("content_removed_on", "is required")])
         return dataclasses.replace(case, content_removed_on=removed_on)
 
-    _change_case(store, incident_id, add_removal, actor, "removal recorded", today)
+    _change_case(store, incident_id, add_removal, actor, "removal recorded", now)
 
 
 def record_closing(
@@ -237,7 +238,7 @@ def record_closing(
     rationale: str | None,
     *,
     actor: str,
-    today: date | None = None,
+    now: datetime,
 ) -> None:
     """Close a case with its date, outcome and rationale."""
 
@@ -248,7 +249,7 @@ def record_closing(
             raise CaseInvalid([Problem("closed_on", "is required to close a case")])
         return dataclasses.replace(case, closed_on=closed_on, outcome=outcome, rationale=rationale)
 
-    _change_case(store, incident_id, close, actor, "case closed", today)
+    _change_case(store, incident_id, close, actor, "case closed", now)
 
 
 def record_edit(
@@ -258,7 +259,7 @@ def record_edit(
     reason: str | None,
     *,
     actor: str,
-    today: date | None = None,
+    now: datetime,
 ) -> list[str]:
     """Change recorded fields, for a stated reason; returns the fields that changed.
 
@@ -287,20 +288,19 @@ def record_edit(
         edit,
         actor,
         "case edited",
-        today,
+        now,
         reason=reason,
         detail=lambda: ", ".join(changed_fields),
     )
     return changed_fields
 
 
-def _change_case(store, incident_id, change, actor, audit_action, today, reason=None, detail=None):
-    """Load a case, apply change, validate the whole result, write it, audit it."""
-    today = today or date.today()
+def _change_case(store, incident_id, change, actor, audit_action, now, reason=None, detail=None):
+    """Load a case, apply change, validate the whole result on now's date, write it, audit it."""
     with store.transaction() as cursor:
         case = load_case_in(cursor, incident_id)
         _ensure_not_anonymised(cursor, incident_id)
-        changed = ensure_valid(change(case), today)
+        changed = ensure_valid(change(case), now.date())
         if changed.reference != case.reference:
             _ensure_new_reference(cursor, changed.reference)
         row = _case_row(changed, pseudonym_key_of(cursor))
@@ -311,6 +311,7 @@ def _change_case(store, incident_id, change, actor, audit_action, today, reason=
             audit_action,
             "incident",
             incident_id,
+            now=now,
             reason=reason,
             detail=detail() if detail else None,
         )
@@ -395,13 +396,13 @@ def load_case_in(cursor: duckdb.DuckDBPyConnection, incident_id: int) -> Case:
 
 
 def load_case_list(
-    store: Store, case_filter: CaseFilter, *, today: date | None = None, row_limit: int = 500
+    store: Store, case_filter: CaseFilter, *, today: date, row_limit: int = 500
 ) -> pd.DataFrame:
     """Cases matching the filter, newest first, at most row_limit of them.
 
     The column matching_cases holds how many cases match in all.
     """
-    params = case_filter.as_params() | {"today": today or date.today(), "row_limit": row_limit}
+    params = case_filter.as_params() | {"today": today, "row_limit": row_limit}
     return store.read(load_query("case_list"), params)
 
 

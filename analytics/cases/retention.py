@@ -9,7 +9,7 @@ change. Frozen reports are stored whole and do not change either.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -65,7 +65,9 @@ def is_on_legal_hold(store: Store, incident_id: int) -> bool:
     return bool(store.read_value("SELECT legal_hold FROM incidents WHERE id = ?", [incident_id]))
 
 
-def record_legal_hold(store: Store, incident_id: int, hold: bool, *, actor: str, reason: str):
+def record_legal_hold(
+    store: Store, incident_id: int, hold: bool, *, actor: str, reason: str, now: datetime
+):
     """Put a case on legal hold (never disposed of) or lift the hold, for a stated reason.
     CaseInvalid, naming the reason, if none is given: nothing is written."""
     reason = (reason or "").strip()
@@ -75,31 +77,34 @@ def record_legal_hold(store: Store, incident_id: int, hold: bool, *, actor: str,
         cursor.execute("UPDATE incidents SET legal_hold = ? WHERE id = ?", [hold, incident_id])
         record_audit(
             cursor, actor, "legal hold placed" if hold else "legal hold lifted",
-            "incident", incident_id, reason=reason,
+            "incident", incident_id, now=now, reason=reason,
         )  # fmt: skip
 
 
-def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, today: date) -> int:
-    """Anonymise those of the given cases that are due for disposal; returns how many."""
+def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, now: datetime) -> int:
+    """Anonymise, at now, those of the given cases that are due for disposal on now's date;
+    returns how many."""
     with store.transaction() as cursor:
         due = {
             row[0]
             for row in cursor.execute(
                 load_query("cases_due_for_disposal"),
-                {"years": retention_years(store), "today": today},
+                {"years": retention_years(store), "today": now.date()},
             ).fetchall()
         }
         chosen = [incident_id for incident_id in incident_ids if incident_id in due]
         for incident_id in chosen:
             cursor.execute(KEEP_REPEATS_OF_DISPOSED, {"id": incident_id})
-            cursor.execute(load_query("anonymise_case"), {"id": incident_id, "removed": REMOVED})
+            cursor.execute(
+                load_query("anonymise_case"), {"id": incident_id, "removed": REMOVED, "now": now}
+            )
             cursor.execute(
                 "UPDATE escalation_actions SET note = NULL WHERE incident_id = ?", [incident_id]
             )
             erase_case_evidence(cursor, incident_id)
             # Edit and legal-hold reasons about the case; the chain keeps their digests.
             erase_audit_text(cursor, CASE_RECORD_TYPE, incident_id)
-            record_audit(cursor, actor, "case anonymised", CASE_RECORD_TYPE, incident_id)
+            record_audit(cursor, actor, "case anonymised", CASE_RECORD_TYPE, incident_id, now=now)
     if chosen:
         # DuckDB does not overwrite the blocks it frees: until the file is written afresh,
         # the removed text could still be read in it.

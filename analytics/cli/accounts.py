@@ -14,6 +14,7 @@ from analytics.access import (
     record_password,
     record_second_factor_reset,
 )
+from analytics.cli import clock
 from analytics.problems import RulesBroken
 
 
@@ -57,7 +58,7 @@ def run_accounts(store, args, actor: str, say) -> int:
         if args.accounts_command == "add":
             account = record_account(
                 store, args.username, args.name or args.username, args.role, password,
-                actor=actor,
+                actor=actor, now=clock.now(),
             )  # fmt: skip
             say(f"Added {account.username} ({ROLES[account.role]}).")
             return 0
@@ -66,7 +67,7 @@ def run_accounts(store, args, actor: str, say) -> int:
             print(f"No account is named {args.username!r}.", file=sys.stderr)
             return 1
         # Typed at the server by the person it is for: no need to change it again.
-        record_password(store, account_id, password, actor=actor, temporary=False)
+        record_password(store, account_id, password, actor=actor, temporary=False, now=clock.now())
         say(f"Set a new password for {args.username.strip().lower()}.")
         return 0
     except RulesBroken as broken:
@@ -92,7 +93,7 @@ def _reset_second_factor(store, username: str, actor: str, say) -> int:
         )
         return 1
     try:
-        record_second_factor_reset(store, account_id, actor=actor)
+        record_second_factor_reset(store, account_id, actor=actor, now=clock.now())
     except RulesBroken as broken:
         print("Nothing changed:", "; ".join(map(str, broken.problems)), file=sys.stderr)
         return 1

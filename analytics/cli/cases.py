@@ -17,6 +17,7 @@ from analytics.cases import (
     record_evidence_file,
     remove_demo_data,
 )
+from analytics.cli import clock
 from analytics.problems import RulesBroken
 from analytics.records import (
     write_private_file,
@@ -58,11 +59,11 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
 
 def run_demo(store, args, actor: str, say) -> int:
     if args.remove:
-        removed = remove_demo_data(store, actor=actor)
+        removed = remove_demo_data(store, actor=actor, now=clock.now())
         say(f"Removed {removed} demonstration case(s).")
         return 0
     try:
-        added = load_demo_data(store, args.incidents, seed=args.seed, actor=actor)
+        added = load_demo_data(store, args.incidents, seed=args.seed, actor=actor, now=clock.now())
     except DemoRefused as refusal:
         print(f"Demonstration data not loaded: {refusal}.", file=sys.stderr)
         return 1
@@ -78,7 +79,7 @@ def run_import(store, path: Path, actor: str, say) -> int:
     # its limit (80% of the machine's by default): capped, a 100 MB file stays under 500 MB.
     store.limit_memory(IMPORT_MEMORY_MB)
     try:
-        report = import_cases_file(store, path, actor=actor)
+        report = import_cases_file(store, path, actor=actor, now=clock.now())
     except ImportRejected as rejection:
         print(f"{path}: nothing imported; fix these and try again:", file=sys.stderr)
         for line in rejection.lines():
@@ -92,7 +93,7 @@ def run_import(store, path: Path, actor: str, say) -> int:
 
 
 def run_export(store, path: Path, actor: str, say) -> int:
-    export = export_cases(store, actor=actor)
+    export = export_cases(store, actor=actor, now=clock.now())
     write_private_file(path, export.text.encode("utf-8"))
     say(f"Exported {export.cases} case(s) to {path}.")
     return 0
@@ -109,7 +110,7 @@ def run_evidence(store, args, actor: str, say) -> int:
         return 1
     try:
         evidence_id = record_evidence_file(
-            store, incident_id, args.file, note=args.note, actor=actor
+            store, incident_id, args.file, note=args.note, actor=actor, now=clock.now()
         )
     except RulesBroken as broken:
         print(f"{args.file}: nothing attached; correct:", file=sys.stderr)

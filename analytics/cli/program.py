@@ -7,6 +7,7 @@ import sys
 
 import duckdb
 
+from analytics.cli import clock
 from analytics.cli.accounts import run_accounts
 from analytics.cli.cases import run_demo, run_evidence, run_export, run_import
 from analytics.cli.parser import build_parser
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The terms file cannot be read: {problem}", file=sys.stderr)
         return 2
     try:
-        store = open_dashboard_store(calendar)
+        store = open_dashboard_store(calendar, now=clock.now())
     except StoreInUse as in_use:
         if args.command == "backup":
             return run_backup_through_the_app(args.out)

@@ -16,6 +16,7 @@ from analytics.access import (
 from analytics.cases import (
     find_case_id,
 )
+from analytics.cli import clock
 from analytics.figures import (
     Scope,
     disclose_overview,
@@ -109,7 +110,7 @@ def run_summary(store, args, calendar: TermCalendar, parser: argparse.ArgumentPa
     scope = Scope(period, categories=tuple(args.category), platforms=tuple(args.platform))
     # The same release the Overview shows for this scope, so the two never differ.
     disclosed = disclose_overview(
-        store, scope, calendar, today=date.today(), audience=AUDIENCE_OPTIONS[args.audience],
+        store, scope, calendar, today=clock.now().date(), audience=AUDIENCE_OPTIONS[args.audience],
         threshold=load_threshold(store),
     )  # fmt: skip
     say(json.dumps(summarise(disclosed), indent=2))
@@ -127,12 +128,12 @@ def _chosen_period(args, calendar: TermCalendar) -> Period:
         return Period(args.start, args.end, f"{args.start} to {args.end}")
     if args.year:
         return calendar.academic_year_period(parse_academic_year(args.year))
-    term = parse_term(args.term) if args.term else calendar.term_of(date.today())
+    term = parse_term(args.term) if args.term else calendar.term_of(clock.now().date())
     return calendar.reporting_period(term)
 
 
 def run_report(store, args, calendar, parser, actor: str, say) -> int:
-    today = date.today()
+    today = clock.now().date()
     try:
         term = parse_term(args.term) if args.term else last_complete_term(calendar, today)
     except TermsInvalid as problem:
@@ -149,7 +150,7 @@ def run_report(store, args, calendar, parser, actor: str, say) -> int:
     write_private_file(args.out, render_document(report, args.format))
     with store.transaction() as cursor:
         record_audit(
-            cursor, actor, "report downloaded", "report", term.label,
+            cursor, actor, "report downloaded", "report", term.label, now=clock.now(),
             detail=f"{args.format}, {args.mode}",
         )  # fmt: skip
     say(f"Wrote the {term.label} report ({MODES[args.mode].lower()}, {args.format}) to {args.out}.")
@@ -167,7 +168,7 @@ def run_case_file(store, args, actor: str, say) -> int:
             build_case_file,
         )
 
-        content = build_case_file(store, incident_id, actor=actor, today=date.today())
+        content = build_case_file(store, incident_id, actor=actor, now=clock.now())
     except RulesBroken as broken:
         print(f"No case file written: {broken.problems[0].rule}.", file=sys.stderr)
         return 1
@@ -177,7 +178,7 @@ def run_case_file(store, args, actor: str, say) -> int:
 
 
 def run_policies(store, args, calendar: TermCalendar, say) -> int:
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or clock.now().date()
     listed = [
         {
             "title": policy.title,

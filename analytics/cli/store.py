@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.cli import clock
 from analytics.records import (
     BACKUP_FOLDER,
     StoreInUse,
@@ -63,7 +64,7 @@ def run_backup(store, out_dir: Path | None, actor: str, say) -> int:
             file=sys.stderr,
         )
         return 1
-    written = write_backup(store, out_dir, actor=actor)
+    written = write_backup(store, out_dir, actor=actor, now=clock.now())
     say(f"Backed up {store.path} to {written}.")
     return 0
 
@@ -83,7 +84,7 @@ def run_backup_through_the_app(out_dir: Path | None) -> int:
 
 def run_restore(source: Path, actor: str) -> int:
     try:
-        counts = restore_backup(source, database_path(), actor=actor)
+        counts = restore_backup(source, database_path(), actor=actor, now=clock.now())
     except RestoreRefused as refusal:
         print(f"Nothing restored: {refusal}.", file=sys.stderr)
         return 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -172,15 +172,17 @@ def record_review(
     *,
     actor: str,
     calendar: TermCalendar,
-    today: date | None = None,
+    now: datetime,
 ) -> None:
-    """Record that a policy was reviewed and approved again; earlier approvals are kept."""
-    today = today or date.today()
+    """Record, at now, that a policy was reviewed and approved again (on or before now's
+    date); earlier approvals are kept."""
     approved_by = (approved_by or "").strip()
-    term = _check_approval(approved_on, approved_by, next_review_term, calendar, today)
+    term = _check_approval(approved_on, approved_by, next_review_term, calendar, now.date())
     with store.transaction() as cursor:
-        _insert_approval(cursor, policy_id, approved_on, approved_by, term)
-        record_audit(cursor, actor, "policy reviewed", "policy", policy_id, detail=term.label)
+        _insert_approval(cursor, policy_id, approved_on, approved_by, term, now)
+        record_audit(
+            cursor, actor, "policy reviewed", "policy", policy_id, now=now, detail=term.label
+        )
 
 
 def record_policy(
@@ -194,10 +196,32 @@ def record_policy(
     actor: str,
     calendar: TermCalendar,
     governs_incidents: bool = False,
-    today: date | None = None,
+    now: datetime,
 ) -> int:
-    """Add a policy to the register with its current approval; returns its id."""
-    today = today or date.today()
+    """Add a policy to the register, at now, with its current approval (on or before now's
+    date); returns its id."""
+    return _add_policy(
+        store, title, body, approved_on, approved_by, next_review_term, actor=actor,
+        calendar=calendar, governs_incidents=governs_incidents, today=now.date(), now=now,
+    )  # fmt: skip
+
+
+def _add_policy(
+    store: Store,
+    title: str | None,
+    body: str | None,
+    approved_on: date | None,
+    approved_by: str | None,
+    next_review_term: str | None,
+    *,
+    actor: str,
+    calendar: TermCalendar,
+    governs_incidents: bool,
+    today: date,
+    now: datetime,
+) -> int:
+    """record_policy, recorded at now, its approval judged as of today (the seed judges
+    none by the day: it may record an approval of any date)."""
     title = (title or "").strip()
     approved_by = (approved_by or "").strip()
     problems = []
@@ -213,24 +237,31 @@ def record_policy(
         raise PolicyInvalid(problems)
     with store.transaction() as cursor:
         ((policy_id,),) = cursor.execute(
-            "INSERT INTO policies (title, body, governs_incidents) VALUES (?, ?, ?) RETURNING id",
-            [title, (body or "").strip() or None, governs_incidents],
+            "INSERT INTO policies (title, body, governs_incidents, recorded_at) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            [title, (body or "").strip() or None, governs_incidents, now],
         ).fetchall()
-        _insert_approval(cursor, policy_id, approved_on, approved_by, term)
-        record_audit(cursor, actor, "policy added", "policy", policy_id, detail=term.label)
+        _insert_approval(cursor, policy_id, approved_on, approved_by, term, now)
+        record_audit(cursor, actor, "policy added", "policy", policy_id, now=now, detail=term.label)
     return policy_id
 
 
-def _insert_approval(cursor, policy_id: int, approved_on: date, approved_by: str, term: Term):
+def _insert_approval(
+    cursor, policy_id: int, approved_on: date, approved_by: str, term: Term, now: datetime
+) -> None:
     cursor.execute(
-        "INSERT INTO policy_reviews (policy_id, approved_on, approved_by, next_review_term) "
-        "VALUES (?, ?, ?, ?)",
-        [policy_id, approved_on, approved_by, term.label],
+        "INSERT INTO policy_reviews "
+        "(policy_id, approved_on, approved_by, next_review_term, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [policy_id, approved_on, approved_by, term.label, now],
     )
 
 
-def seed_policies(store: Store, calendar: TermCalendar, seed_file: Path = SEED_FILE) -> int:
-    """Add the policies listed in data/policies.csv that the register lacks; returns how many."""
+def seed_policies(
+    store: Store, calendar: TermCalendar, seed_file: Path = SEED_FILE, *, now: datetime
+) -> int:
+    """Add, at now, the policies listed in data/policies.csv that the register lacks;
+    returns how many."""
     if not seed_file.is_file():
         return 0
     added = 0
@@ -240,7 +271,7 @@ def seed_policies(store: Store, calendar: TermCalendar, seed_file: Path = SEED_F
             continue
         text_file = (row.get("text_file") or "").strip()
         body = (seed_file.parent / text_file).read_text(encoding="utf-8") if text_file else None
-        record_policy(
+        _add_policy(
             store,
             title,
             body,
@@ -252,6 +283,7 @@ def seed_policies(store: Store, calendar: TermCalendar, seed_file: Path = SEED_F
             governs_incidents=row.get("governs_incidents", "").strip().lower() == "true",
             # A seed may record an approval of any date; only its own rules apply.
             today=date.max,
+            now=now,
         )
         added += 1
     return added

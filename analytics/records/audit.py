@@ -86,10 +86,12 @@ def record_audit(
     record_type: str | None = None,
     record_id: int | str | None = None,
     *,
+    now: datetime,
     reason: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """Append one audit row through the writer's cursor, so it commits with the write.
+    """Append one audit row through the writer's cursor, so it commits with the write; now
+    is when it happened, as the caller's clock says.
 
     Raises KeyFileProblem (naming the key file) when the store's key is missing or unusable,
     so the writer's transaction rolls back: nothing is written that could not be chained.
@@ -105,7 +107,7 @@ def record_audit(
     ).fetchall()[0]
     db_path = Path(db_file)
     key = _chain_key_for_writing(db_path, trail_is_empty=previous_id is None)
-    row = new_row(row_id, previous_id, actor, action, record_type, record_id, reason, detail)
+    row = new_row(row_id, previous_id, now, actor, action, record_type, record_id, reason, detail)
     chain = append_row(cursor, key, row, previous_chain or "")
     note_pending_tail(db_path, transaction, row_id, chain, trail_was_empty=previous_id is None)
 
@@ -117,35 +119,36 @@ def record_event(
     record_type: str | None = None,
     record_id: int | str | None = None,
     *,
+    now: datetime,
     detail: str | None = None,
 ) -> None:
     """One audit row in a transaction of its own, for an act that writes nothing else (a
     download, a case opened)."""
     with store.transaction() as cursor:
-        record_audit(cursor, actor, action, record_type, record_id, detail=detail)
+        record_audit(cursor, actor, action, record_type, record_id, now=now, detail=detail)
 
 
-def record_case_opened(store: Store, actor: str, incident_id: int) -> None:
+def record_case_opened(store: Store, actor: str, incident_id: int, *, now: datetime) -> None:
     """Who looked: a case's page was opened by this account."""
-    record_event(store, actor, CASE_OPENED, CASE_RECORD_TYPE, incident_id)
+    record_event(store, actor, CASE_OPENED, CASE_RECORD_TYPE, incident_id, now=now)
 
 
 def record_case_file_made(
-    store: Store, actor: str, incident_id: int, evidence_ids: Sequence[int]
+    store: Store, actor: str, incident_id: int, evidence_ids: Sequence[int], *, now: datetime
 ) -> None:
     """Who took a case away: a case file was made for this account, carrying this evidence."""
     carried = ", ".join(str(evidence_id) for evidence_id in evidence_ids) or "none"
     record_event(
-        store, actor, CASE_FILE_MADE, CASE_RECORD_TYPE, incident_id,
+        store, actor, CASE_FILE_MADE, CASE_RECORD_TYPE, incident_id, now=now,
         detail=f"evidence carried: {carried}",
     )  # fmt: skip
 
 
-def restart_audit_tail(store: Store, *, actor: str, why: str) -> None:
+def restart_audit_tail(store: Store, *, actor: str, why: str, now: datetime) -> None:
     """Remake the tail file from the trail as it is, and say so on the trail: after a
     restore (another history replaces this one) or a tail file lost for a known reason."""
     with store.transaction() as cursor:
-        record_audit(cursor, actor, TAIL_RESTARTED, detail=why)
+        record_audit(cursor, actor, TAIL_RESTARTED, now=now, detail=why)
     write_newest_tail(store)
 
 
@@ -198,11 +201,13 @@ def _chain_key_for_writing(db_path: Path, *, trail_is_empty: bool) -> bytes:
 # ---------------------------------------------------------------------------- the chain
 
 
-def new_row(row_id, previous_id, actor, action, record_type, record_id, reason, detail) -> AuditRow:
+def new_row(
+    row_id, previous_id, now, actor, action, record_type, record_id, reason, detail
+) -> AuditRow:
     return AuditRow(
         id=row_id,
         previous_id=previous_id,
-        occurred_at=datetime.now().replace(microsecond=0),
+        occurred_at=now.replace(microsecond=0),
         actor=actor,
         action=action,
         record_type=record_type,

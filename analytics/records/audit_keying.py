@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
     from analytics.records.store import Store
 
 
-def prepare_audit_chain(store: Store) -> str:
-    """Make sure the store's trail is keyed, as it is opened; returns what was done.
+def prepare_audit_chain(store: Store, *, now: datetime) -> str:
+    """Make sure the store's trail is keyed, as it is opened at now; returns what was done.
 
     - "ready": the key file is there (tightened to 0600 if it was wider).
     - "key made": a new store (an empty trail, no tail file) got its key.
@@ -71,7 +72,7 @@ def prepare_audit_chain(store: Store) -> str:
         return "key made"
     if first_legacy_break(store.read_rows(LEGACY_SELECT)) is not None:
         return "key missing"
-    _key_legacy_trail(store, db_path)
+    _key_legacy_trail(store, db_path, now)
     return "keyed"
 
 
@@ -79,7 +80,7 @@ def _staged_key_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.name}.key.staged")
 
 
-def _key_legacy_trail(store: Store, db_path: Path) -> None:
+def _key_legacy_trail(store: Store, db_path: Path, now: datetime) -> None:
     staged = _staged_key_path(db_path)
     staged.unlink(missing_ok=True)  # one from a keying that never committed
     new_key = secrets.token_bytes(32)
@@ -119,7 +120,9 @@ def _key_legacy_trail(store: Store, db_path: Path) -> None:
         cursor.unregister("rechained")
         (row_id,) = cursor.execute("SELECT nextval('audit_id_seq')").fetchall()[0]
         why = f"{len(legacy)} earlier rows re-chained under the key {key_path(db_path).name}"
-        row = new_row(row_id, previous_id, command_line_actor(), CHAIN_KEYED, None, None, None, why)
+        row = new_row(
+            row_id, previous_id, now, command_line_actor(), CHAIN_KEYED, None, None, None, why
+        )
         append_row(cursor, chain_key, row, previous_chain)
     _put_staged_key_in_force(store, db_path)
 

@@ -8,6 +8,7 @@ the store (the tail file), which the store itself knows nothing of.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -30,13 +31,14 @@ def database_path() -> Path:
     return Path(configured) if configured else DEFAULT_DB_PATH
 
 
-def open_store(path: Path | str | None = None) -> Store:
+def open_store(path: Path | str | None = None, *, now: datetime) -> Store:
     """Open (creating if need be) the store at path, or at database_path(), migrate it, and
-    make sure its audit trail is keyed (analytics.records.audit_keying.prepare_audit_chain)."""
+    make sure its audit trail is keyed (analytics.records.audit_keying.prepare_audit_chain); now
+    dates what opening may record on the trail (a trail or pseudonyms keyed)."""
     store = Store(Path(path) if path is not None else database_path())
     apply_migrations(store)
-    prepare_audit_chain(store)
-    rekey_person_pseudonyms(store)
+    prepare_audit_chain(store, now=now)
+    rekey_person_pseudonyms(store, now=now)
     return store
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -48,7 +49,7 @@ KEEP_REPEATS_OF_DISPOSED = load_query("keep_repeats_of_disposed")
 _OLD_SALT_SETTING = "person_key_salt"
 
 
-def rekey_person_pseudonyms(store: Store) -> int:
+def rekey_person_pseudonyms(store: Store, *, now: datetime) -> int:
     """Once, on a store from before keyed pseudonyms: every case's pseudonym made again
     under the key file's pseudonym key, and the old salt removed. A case anonymised before
     then loses its old pseudonym as disposal now removes it, its repeat figures kept.
@@ -88,7 +89,7 @@ def rekey_person_pseudonyms(store: Store) -> int:
         ).fetchall()
         cursor.execute("DELETE FROM settings WHERE name = ?", [_OLD_SALT_SETTING])
         record_audit(
-            cursor, "system", "person pseudonyms keyed",
+            cursor, "system", "person pseudonyms keyed", now=now,
             detail=f"{count} cases; {len(disposed)} anonymised cases unlinked",
         )  # fmt: skip
     return count

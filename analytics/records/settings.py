@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from analytics.problems import Problem, RulesBroken
@@ -62,12 +63,12 @@ def load_threshold(store: Store) -> int:
     return min(max(stored, THRESHOLDS[0]), THRESHOLDS[-1])
 
 
-def record_setting(store: Store, name: str, value: str, *, actor: str) -> None:
+def record_setting(store: Store, name: str, value: str, *, actor: str, now: datetime) -> None:
     """Change one setting, after checking its rule."""
-    record_settings(store, {name: value}, actor=actor)
+    record_settings(store, {name: value}, actor=actor, now=now)
 
 
-def record_settings(store: Store, values: Mapping[str, str], *, actor: str) -> None:
+def record_settings(store: Store, values: Mapping[str, str], *, actor: str, now: datetime) -> None:
     """Change several settings together, after checking each one's rule: all of them are
     written, in one transaction, or none (SettingInvalid names every rule broken)."""
     values = {name: (value or "").strip() for name, value in values.items()}
@@ -76,8 +77,8 @@ def record_settings(store: Store, values: Mapping[str, str], *, actor: str) -> N
         raise SettingInvalid(problems)
     with store.transaction() as cursor:
         for name, value in values.items():
-            write_setting(cursor, name, value)
-            record_audit(cursor, actor, "setting changed", "setting", name, detail=value)
+            write_setting(cursor, name, value, now=now)
+            record_audit(cursor, actor, "setting changed", "setting", name, now=now, detail=value)
 
 
 def _problems(name: str, value: str) -> list[Problem]:
@@ -95,13 +96,13 @@ def _problems(name: str, value: str) -> list[Problem]:
     return []
 
 
-def write_setting(cursor, name: str, value: str) -> None:
+def write_setting(cursor, name: str, value: str, *, now: datetime) -> None:
     """Keep a setting's value inside the caller's transaction, which has checked it and
     audits the change (record_setting does both for the headteacher's settings)."""
     cursor.execute(
-        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) "
-        "DO UPDATE SET value = excluded.value, updated_at = CAST(now() AS TIMESTAMP)",
-        [name, value],
+        "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) "
+        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [name, value, now],
     )
 
 

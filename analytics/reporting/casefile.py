@@ -10,7 +10,7 @@ naming the evidence it carried.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from analytics.cases import (
     CaseInvalid,
@@ -32,9 +32,10 @@ from analytics.records import (
 from analytics.reporting.casefile_pdf import CaseFileContents, render_case_file
 
 
-def build_case_file(store: Store, incident_id: int, *, actor: str, today: date) -> bytes:
-    """The case file as PDF bytes, made for actor and audited. CaseNotFound if there is no
-    such case; CaseInvalid if it was anonymised (its text and evidence are gone)."""
+def build_case_file(store: Store, incident_id: int, *, actor: str, now: datetime) -> bytes:
+    """The case file as PDF bytes, made for actor at now and audited. CaseNotFound if there
+    is no such case; CaseInvalid if it was anonymised (its text and evidence are gone)."""
+    today = now.date()
     case = load_case(store, incident_id)
     is_demo, anonymised_at, stage = store.read_rows(
         "SELECT is_demo, anonymised_at, stage FROM incidents WHERE id = ?", [incident_id]
@@ -56,7 +57,7 @@ def build_case_file(store: Store, incident_id: int, *, actor: str, today: date) 
         made_on=today,
     )
     content = render_case_file(contents, lambda evidence_id: _content_of(store, evidence_id))
-    record_case_file_made(store, actor, incident_id, [item.id for item in evidence])
+    record_case_file_made(store, actor, incident_id, [item.id for item in evidence], now=now)
     return content
 
 

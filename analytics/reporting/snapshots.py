@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -33,7 +33,14 @@ def render_documents(report: Report) -> ReportDocuments:
 
 
 def freeze_report(
-    store: Store, figures: dict, mode: str, threshold: int, meeting_on: date, *, actor: str
+    store: Store,
+    figures: dict,
+    mode: str,
+    threshold: int,
+    meeting_on: date,
+    *,
+    actor: str,
+    now: datetime,
 ) -> int:
     """Store the report as it will be presented on meeting_on; returns the snapshot's id.
 
@@ -47,11 +54,11 @@ def freeze_report(
             load_query("insert_snapshot"),
             [
                 meeting_on, figures["term"], mode, threshold, json.dumps(figures),
-                documents.pdf, documents.docx, documents.csv, actor,
+                documents.pdf, documents.docx, documents.csv, actor, now,
             ],
         ).fetchall()  # fmt: skip
         record_audit(
-            cursor, actor, "report frozen", "report_snapshot", snapshot_id,
+            cursor, actor, "report frozen", "report_snapshot", snapshot_id, now=now,
             detail=f"{figures['term']}, {mode}, meeting of {as_day(meeting_on)}",
         )  # fmt: skip
     return snapshot_id

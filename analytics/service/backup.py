@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -66,15 +67,16 @@ class RestoreRefused(RuntimeError):
     """The target store is not empty, or the backup cannot be read; nothing was changed."""
 
 
-def write_backup(store: Store, out_dir: Path, *, actor: str) -> Path:
-    """Copy the whole store into a new file (0600) under out_dir; returns its path."""
+def write_backup(store: Store, out_dir: Path, *, actor: str, now: datetime) -> Path:
+    """Copy the whole store into a new file (0600) under out_dir, named for now; returns
+    its path."""
     out_dir = make_private_folder(Path(out_dir))
-    target = out_dir / f"dashboard-backup-{datetime.now():%Y%m%d-%H%M%S-%f}.duckdb"
+    target = out_dir / f"dashboard-backup-{now:%Y%m%d-%H%M%S-%f}.duckdb"
     if os.path.lexists(target):
         raise FileExistsError(errno.EEXIST, "a backup of that name is already there", str(target))
     with store.transaction() as cursor:
         # The backup's own audit row goes in first, so the backup records that it was made.
-        record_audit(cursor, actor, "backup made", detail=target.name)
+        record_audit(cursor, actor, "backup made", now=now, detail=target.name)
     with store.transaction() as cursor:
         database = cursor.execute("SELECT current_database()").fetchall()[0][0]
         cursor.execute("COMMIT")  # ATTACH and COPY FROM DATABASE run outside a transaction
@@ -96,10 +98,10 @@ def write_backup(store: Store, out_dir: Path, *, actor: str) -> Path:
     return target
 
 
-def backup_bytes(store: Store, *, actor: str) -> bytes:
+def backup_bytes(store: Store, *, actor: str, now: datetime) -> bytes:
     """A backup as bytes, for a download."""
     with tempfile.TemporaryDirectory() as folder:
-        return write_backup(store, Path(folder), actor=actor).read_bytes()
+        return write_backup(store, Path(folder), actor=actor, now=now).read_bytes()
 
 
 def find_backup(source: Path) -> Path:
@@ -115,7 +117,7 @@ def find_backup(source: Path) -> Path:
     return source
 
 
-def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
+def restore_backup(source: Path, target: Path, *, actor: str, now: datetime) -> dict[str, int]:
     """Restore a backup into the store file at target, which must be new or empty. Every
     session the backup held open is ended; accounts, their passwords and second factors
     come back as they were.
@@ -125,7 +127,7 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
     backup_file = find_backup(source)
     target = Path(target)
     if target.exists():
-        existing = open_store(target)
+        existing = open_store(target, now=now)
         try:
             held = existing.read_value(
                 "SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM accounts)"
@@ -136,7 +138,7 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
             raise RestoreRefused(f"{target} is not empty; restore only into a new or empty store")
         target.unlink()
         Path(f"{target}.wal").unlink(missing_ok=True)
-    backup = open_store(backup_file)  # also migrates a backup made by an older version
+    backup = open_store(backup_file, now=now)  # also migrates a backup made by an older version
     try:
         with backup.transaction() as cursor:
             database = cursor.execute("SELECT current_database()").fetchall()[0][0]
@@ -149,9 +151,9 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
                 cursor.execute("BEGIN TRANSACTION")
     finally:
         backup.close()
-    restored = open_store(target)
+    restored = open_store(target, now=now)
     try:
-        if prepare_audit_chain(restored) == "key missing":
+        if prepare_audit_chain(restored, now=now) == "key missing":
             raise RestoreRefused(
                 f"the key file {key_path(target)} is missing; put the store's key there (from "
                 "its own backup, kept apart from the store's) and restore again: the restored "
@@ -159,13 +161,13 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
             )
         counts = {table: count_rows(restored, table) for table in TABLES}
         with restored.transaction() as cursor:
-            ended = _end_open_sessions(cursor)
+            ended = _end_open_sessions(cursor, now)
             record_audit(
-                cursor, actor, "backup restored",
+                cursor, actor, "backup restored", now=now,
                 detail=f"{backup_file.name}; {ended} open session(s) ended",
             )  # fmt: skip
         # Another history now stands in the file: the tail kept outside it starts again.
-        restart_audit_tail(restored, actor=actor, why=f"restored from {backup_file.name}")
+        restart_audit_tail(restored, actor=actor, why=f"restored from {backup_file.name}", now=now)
     except RestoreRefused:
         restored.close()
         # The target was new or empty: leave it so, not half restored.
@@ -177,13 +179,13 @@ def restore_backup(source: Path, target: Path, *, actor: str) -> dict[str, int]:
     return counts
 
 
-def _end_open_sessions(cursor) -> int:
+def _end_open_sessions(cursor, now: datetime) -> int:
     """End every session still open in a restored store, inside the caller's transaction."""
     accounts = cursor.execute(
         "SELECT DISTINCT account_id FROM sessions WHERE ended_at IS NULL"
     ).fetchall()
     return sum(
-        end_account_sessions(cursor, account_id, SESSION_ENDED_RESTORED)
+        end_account_sessions(cursor, account_id, SESSION_ENDED_RESTORED, now=now)
         for (account_id,) in accounts
     )
 
@@ -249,8 +251,9 @@ def request_backup(db_path: Path, out_dir: Path | None = None, *, wait_seconds: 
     )
 
 
-def serve_backup_requests(store: Store) -> threading.Thread:
-    """Start the thread that answers backup requests for this store, until it closes."""
+def serve_backup_requests(store: Store, *, clock: Callable[[], datetime]) -> threading.Thread:
+    """Start the thread that answers backup requests for this store, until it closes; each
+    backup is named and recorded at the time clock gives (the app's own clock)."""
 
     def serve() -> None:
         folder = _private_requests_folder(store.path)
@@ -263,7 +266,7 @@ def serve_backup_requests(store: Store) -> threading.Thread:
             for request in [] if problem else sorted(folder.glob("*.request")):
                 if store.closed:
                     return
-                answer_backup_request(store, request)
+                answer_backup_request(store, request, now=clock())
             time.sleep(REQUEST_POLL_SECONDS)
 
     thread = threading.Thread(target=serve, name="backup-requests", daemon=True)
@@ -271,11 +274,11 @@ def serve_backup_requests(store: Store) -> threading.Thread:
     return thread
 
 
-def answer_backup_request(store: Store, request: Path) -> dict[str, str]:
-    """Carry out one request file (or refuse it), remove it, and leave the answer beside
-    it; returns the answer: {"path": ...} or {"error": ...}."""
+def answer_backup_request(store: Store, request: Path, *, now: datetime) -> dict[str, str]:
+    """Carry out one request file (or refuse it) at now, remove it, and leave the answer
+    beside it; returns the answer: {"path": ...} or {"error": ...}."""
     try:
-        reply = {"path": str(_backup_as_requested(store, request))}
+        reply = {"path": str(_backup_as_requested(store, request, now))}
     except FileNotFoundError as error:
         if error.filename != str(request):
             reply = {"error": f"the backup failed: {describe_failure(error)}"}
@@ -291,20 +294,20 @@ def answer_backup_request(store: Store, request: Path) -> dict[str, str]:
     return reply
 
 
-def _backup_as_requested(store: Store, request: Path) -> Path:
+def _backup_as_requested(store: Store, request: Path, now: datetime) -> Path:
     """The backup a request asks for, if its maker and the chosen folder allow it."""
     link = request.lstat()
     if stat.S_ISLNK(link.st_mode):
-        _refuse(store, link.st_uid, "the request is a link, not a plain file")
+        _refuse(store, now, link.st_uid, "the request is a link, not a plain file")
     # Opened without following a link, and checked on the file actually opened.
     descriptor = os.open(request, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as file:
         status = os.fstat(file.fileno())
         if not stat.S_ISREG(status.st_mode):
-            _refuse(store, status.st_uid, "the request is not a plain file")
+            _refuse(store, now, status.st_uid, "the request is not a plain file")
         if status.st_uid != os.getuid():
             _refuse(
-                store, status.st_uid,
+                store, now, status.st_uid,
                 f"the request was made by {os_actor(status.st_uid)}; only "
                 f"{os_actor(os.getuid())}, the user the app runs as, may ask for a backup",
             )  # fmt: skip
@@ -314,30 +317,30 @@ def _backup_as_requested(store: Store, request: Path) -> Path:
     except ValueError:
         asked = None
     if not isinstance(asked, dict):
-        _refuse(store, status.st_uid, "the request is not one the command line makes")
+        _refuse(store, now, status.st_uid, "the request is not one the command line makes")
     chosen = load_setting(store, BACKUP_FOLDER)
     if not chosen:
         _refuse(
-            store, status.st_uid,
+            store, now, status.st_uid,
             "no backup folder is chosen; the headteacher sets one on the Retention page",
         )  # fmt: skip
     problems = backup_folder_problems(chosen, create=True)
     if problems:
-        _refuse(store, status.st_uid, f"the chosen folder {chosen} {problems[0].rule}")
+        _refuse(store, now, status.st_uid, f"the chosen folder {chosen} {problems[0].rule}")
     out = asked.get("out")
     if out is not None and Path(str(out)).resolve() != Path(chosen).resolve():
         _refuse(
-            store, status.st_uid,
+            store, now, status.st_uid,
             f"a backup asked for from the command line goes only into the folder chosen on "
             f"the Retention page, {chosen}",
         )  # fmt: skip
-    return write_backup(store, Path(chosen), actor=os_actor(status.st_uid))
+    return write_backup(store, Path(chosen), actor=os_actor(status.st_uid), now=now)
 
 
-def _refuse(store: Store, uid: int, why: str) -> None:
+def _refuse(store: Store, now: datetime, uid: int, why: str) -> None:
     """Record a refused request on the audit trail, as made by the file's owner, and stop."""
     with store.transaction() as cursor:
-        record_audit(cursor, os_actor(uid), "backup refused", detail=why)
+        record_audit(cursor, os_actor(uid), "backup refused", now=now, detail=why)
     raise BackupRefused(why)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from analytics.access import (
@@ -91,14 +91,14 @@ def make_download(
     params: Mapping[str, list[str]],
     *,
     calendar: TermCalendar,
-    today: date,
+    now: datetime,
 ) -> Download:
-    """The file of this kind for the account, made now and audited; DownloadRefused if the
-    account may not have it or the request is not one the app makes."""
+    """The file of this kind for the account, made at now and audited; DownloadRefused if
+    the account may not have it or the request is not one the app makes."""
     maker = _MAKERS.get(kind)
     if maker is None:
         raise DownloadRefused("There is no such download.", 404)
-    return maker(store, account, _Params(params), calendar, today)
+    return maker(store, account, _Params(params), calendar, now)
 
 
 class _Params:
@@ -139,7 +139,7 @@ def _require(account: Account, action: str) -> None:
         raise DownloadRefused("Your account may not download this. Ask the headteacher.")
 
 
-def _report(store, account, params: _Params, calendar, today) -> Download:
+def _report(store, account, params: _Params, calendar, now: datetime) -> Download:
     mode = params.one("mode", report_modes_for(account.audience))
     format_name = params.one("format", list(FORMATS))
     _require(account, ACTION_BY_MODE[mode])
@@ -148,19 +148,19 @@ def _report(store, account, params: _Params, calendar, today) -> Download:
     except ValueError:
         raise DownloadRefused("The link's term is not one the app makes.", 400) from None
     figures = gather_report_figures(
-        store, calendar, term, school=load_setting(store, SCHOOL_NAME), today=today
+        store, calendar, term, school=load_setting(store, SCHOOL_NAME), today=now.date()
     )
     report = build_report(figures, mode, load_threshold(store))
     content = render_document(report, format_name)
     record_event(
-        store, account.actor, "report downloaded", "report", report.term,
+        store, account.actor, "report downloaded", "report", report.term, now=now,
         detail=f"{format_name}, {report.mode}",
     )  # fmt: skip
     slug = report.term.replace(" ", "-").lower()
     return Download(content, f"termly-report-{slug}-{mode}.{format_name}", FORMATS[format_name])
 
 
-def _snapshot(store, account, params: _Params, calendar, today) -> Download:
+def _snapshot(store, account, params: _Params, calendar, now: datetime) -> Download:
     snapshot_id = params.number("id")
     format_name = params.one("format", list(FORMATS))
     mode = store.read_value("SELECT mode FROM report_snapshots WHERE id = ?", [snapshot_id])
@@ -170,14 +170,15 @@ def _snapshot(store, account, params: _Params, calendar, today) -> Download:
     _require(account, ACTION_BY_MODE[mode])
     content = load_snapshot_document(store, snapshot_id, format_name)
     record_event(
-        store, account.actor, "report downloaded", "snapshot", snapshot_id,
+        store, account.actor, "report downloaded", "snapshot", snapshot_id, now=now,
         detail=f"{format_name}, {mode} (frozen)",
     )  # fmt: skip
     return Download(content, f"report-snapshot-{snapshot_id}.{format_name}", FORMATS[format_name])
 
 
-def _review_pack(store, account, params: _Params, calendar, today) -> Download:
+def _review_pack(store, account, params: _Params, calendar, now: datetime) -> Download:
     _require(account, "download_review_pack")
+    today = now.date()
     policy_id = params.number("policy")
     format_name = params.one("format", list(REVIEW_PACK_FORMATS))
     policy = next(
@@ -196,14 +197,15 @@ def _review_pack(store, account, params: _Params, calendar, today) -> Download:
         else render_review_pack(pack, format_name)
     )
     record_event(
-        store, account.actor, "review pack downloaded", "policy", policy_id, detail=format_name
-    )
+        store, account.actor, "review pack downloaded", "policy", policy_id, now=now,
+        detail=format_name,
+    )  # fmt: skip
     return Download(
         content, f"review-pack-{today.isoformat()}.{format_name}", REVIEW_PACK_FORMATS[format_name]
     )
 
 
-def _audit_trail(store, account, params: _Params, calendar, today) -> Download:
+def _audit_trail(store, account, params: _Params, calendar, now: datetime) -> Download:
     _require(account, "download_audit_trail")
     case = params.one("case", required=False)
     trail = load_audit_trail(
@@ -214,42 +216,44 @@ def _audit_trail(store, account, params: _Params, calendar, today) -> Download:
         start=params.day("from"),
         end=params.day("to"),
     )
-    record_event(store, account.actor, "audit trail downloaded", detail=f"{len(trail)} rows")
+    record_event(
+        store, account.actor, "audit trail downloaded", now=now, detail=f"{len(trail)} rows"
+    )
     return Download(audit_trail_csv(trail).encode("utf-8"), "audit-trail.csv", CSV)
 
 
-def _backup(store, account, params: _Params, calendar, today) -> Download:
+def _backup(store, account, params: _Params, calendar, now: datetime) -> Download:
     _require(account, "download_backup")
     # backup_bytes audits the backup itself.
     return Download(
-        backup_bytes(store, actor=account.actor),
-        f"dashboard-backup-{today.isoformat()}.duckdb",
+        backup_bytes(store, actor=account.actor, now=now),
+        f"dashboard-backup-{now.date().isoformat()}.duckdb",
         "application/octet-stream",
     )
 
 
-def _evidence(store, account, params: _Params, calendar, today) -> Download:
+def _evidence(store, account, params: _Params, calendar, now: datetime) -> Download:
     _require(account, "download_evidence")
     try:
         item, content = load_evidence_content(
-            store, params.number("id"), actor=account.actor, purpose="download"
+            store, params.number("id"), actor=account.actor, now=now, purpose="download"
         )
     except EvidenceNotFound:
         raise DownloadRefused("There is no such evidence item.", 404) from None
     return Download(content, item.download_name, item.media_type)
 
 
-def _case_file(store, account, params: _Params, calendar, today) -> Download:
+def _case_file(store, account, params: _Params, calendar, now: datetime) -> Download:
     _require(account, "make_case_file")
     incident_id = params.number("case")
     try:
         reference = load_case(store, incident_id).reference
-        content = build_case_file(store, incident_id, actor=account.actor, today=today)
+        content = build_case_file(store, incident_id, actor=account.actor, now=now)
     except CaseNotFound:
         raise DownloadRefused("There is no such case.", 404) from None
     except RulesBroken as refused:
         raise DownloadRefused(refused.problems[0].rule.capitalize() + ".", 409) from None
-    return Download(content, case_file_name(reference, today), "application/pdf")
+    return Download(content, case_file_name(reference, now.date()), "application/pdf")
 
 
 _MAKERS: dict[str, Callable[..., Download]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from analytics.policies import (
@@ -14,8 +15,11 @@ from analytics.records import (
 from analytics.terms import TermCalendar
 
 
-def open_dashboard_store(calendar: TermCalendar, path: Path | str | None = None) -> Store:
-    """The store at path (default $DASHBOARD_DB), migrated, with data/policies.csv seeded."""
-    store = open_store(path)
-    seed_policies(store, calendar)
+def open_dashboard_store(
+    calendar: TermCalendar, path: Path | str | None = None, *, now: datetime
+) -> Store:
+    """The store at path (default $DASHBOARD_DB), migrated, with data/policies.csv seeded,
+    as opened at now."""
+    store = open_store(path, now=now)
+    seed_policies(store, calendar, now=now)
     return store

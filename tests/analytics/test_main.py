@@ -31,7 +31,7 @@ from analytics.records.settings import BACKUP_FOLDER, record_setting
 from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import fill_report_store
-from tests.conftest import SAMPLE_CSV, summary_of_scope
+from tests.conftest import PINNED_NOW, SAMPLE_CSV, summary_of_scope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def mode_of(path: Path) -> int:
 
 
 def cases_in(db_path: Path) -> int:
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         return count_cases(store)
     finally:
@@ -121,7 +121,7 @@ def test_demo_loads_refuses_real_cases_and_removes(db_path):
 
 def test_command_line_writes_are_audited_as_the_os_user(db_path):
     run_cli(db_path, "import", str(SAMPLE_CSV))
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     actors = store.read_rows("SELECT actor FROM audit_log WHERE action = 'cases imported'")
     store.close()
     assert len(actors) == 1 and actors[0][0].startswith("os:")
@@ -134,15 +134,17 @@ def test_a_missing_file_is_a_plain_message(db_path, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-# Holds a store as the running app does (its backup service on), until told to stop.
+# Holds a store as the running app does (its backup service on, on the app's clock), until
+# told to stop.
 APP_LIKE = """
 import sys
 from analytics.service.backup import serve_backup_requests
 from analytics.service.opening import open_dashboard_store
 from analytics.records.keys import key_path
 from analytics.terms import TermCalendar
-store = open_dashboard_store(TermCalendar(), sys.argv[1])
-serve_backup_requests(store)
+from ui import clock
+store = open_dashboard_store(TermCalendar(), sys.argv[1], now=clock.now())
+serve_backup_requests(store, clock=clock.now)
 print("holding", flush=True)
 sys.stdin.readline()
 store.close()
@@ -165,9 +167,9 @@ def app_holding(db_path: Path):
 
 def test_while_the_app_holds_the_store_a_backup_goes_only_to_the_chosen_folder(db_path, tmp_path):
     chosen = tmp_path / "chosen"
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
-        record_setting(store, BACKUP_FOLDER, str(chosen), actor="head")
+        record_setting(store, BACKUP_FOLDER, str(chosen), actor="head", now=PINNED_NOW)
     finally:
         store.close()
     with app_holding(db_path) as pid:
@@ -190,7 +192,7 @@ def test_while_the_app_holds_the_store_a_backup_goes_only_to_the_chosen_folder(d
         in elsewhere.stderr
     )
     assert not (tmp_path / "mine").exists()
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         actors = store.read_rows(
             "SELECT action, actor FROM audit_log WHERE action LIKE 'backup %' ORDER BY id"
@@ -243,7 +245,7 @@ def test_summary_for_a_year_a_range_and_with_filters(db_path):
 def test_summary_agrees_with_the_functions_the_page_calls(db_path):
     run_cli(db_path, "import", str(SAMPLE_CSV))
     printed = summary_of(db_path, "--term", "Spring 2026", "--platform", "tiktok")
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         period = TermCalendar().reporting_period(parse_term("Spring 2026"))
         computed = summary_of_scope(store, Scope(period, platforms=("tiktok",)))
@@ -278,7 +280,7 @@ def test_policies_shows_the_seeded_policy_overdue(db_path):
 
 
 def test_report_csv_gives_the_hand_worked_figures_in_each_mode(db_path, tmp_path):
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     fill_report_store(store)
     store.close()
     confidential, circulation = tmp_path / "confidential.csv", tmp_path / "circulation.csv"
@@ -363,9 +365,9 @@ def test_accounts_are_added_and_passwords_reset_on_the_server_under_its_own_user
         stdin=f"{new_password}\n",
     )  # fmt: skip
     assert reset.returncode == 0, reset.stderr
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
-        assert sign_in(store, "head", new_password).role == "headteacher"
+        assert sign_in(store, "head", new_password, now=PINNED_NOW).role == "headteacher"
         actors = store.read_rows(
             "SELECT actor, action FROM audit_log WHERE action IN ('account created', "
             "'password reset') ORDER BY id"
@@ -384,7 +386,7 @@ def test_accounts_commands_name_what_is_wrong_and_change_nothing(db_path):
                     stdin="short\n")  # fmt: skip
     assert short.returncode == 1 and "password:" in short.stderr
     assert "Traceback" not in unknown.stderr + short.stderr
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert store.read_value("SELECT count(*) FROM accounts") == 0
     finally:
@@ -393,36 +395,51 @@ def test_accounts_commands_name_what_is_wrong_and_change_nothing(db_path):
 
 def test_a_lost_second_factor_is_reset_on_the_server_and_its_sessions_end(db_path):
     """The way back for a sole headteacher without phone or recovery codes."""
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
-        head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
-        secret = begin_enrolment(store, head.id, username="head", issuer="School").secret
-        record_enrolment(store, head.id, pyotp.TOTP(secret).now(), actor="head")
-        token = record_session_start(store, head, how="password and two-factor code")
+        head = record_account(
+            store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW
+        )
+        secret = begin_enrolment(
+            store, head.id, username="head", issuer="School", now=PINNED_NOW
+        ).secret
+        record_enrolment(store, head.id, pyotp.TOTP(secret).now(), actor="head", now=PINNED_NOW)
+        token = record_session_start(
+            store, head, how="password and two-factor code", now=PINNED_NOW
+        )
     finally:
         store.close()
     reset = run_cli(db_path, "accounts", "reset-second-factor", " Head ")
     assert reset.returncode == 0, reset.stderr
     assert "Reset the two-factor sign-in of head and ended its open sessions" in reset.stdout
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert not has_second_factor(store, head.id)
         assert store.read_value("SELECT count(*) FROM recovery_codes") == 0
-        assert check_session(store, token).ended_why == SESSION_ENDED_SECOND_FACTOR_RESET
+        assert (
+            check_session(store, token, now=PINNED_NOW).ended_why
+            == SESSION_ENDED_SECOND_FACTOR_RESET
+        )
         last = store.read_rows("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1")
         # The password still signs in; the app then asks for a new authenticator app.
-        assert sign_in(store, "head", PASSWORD) == head
-        assert begin_enrolment(store, head.id, username="head", issuer="School").secret != secret
+        assert sign_in(store, "head", PASSWORD, now=PINNED_NOW) == head
+        assert (
+            begin_enrolment(store, head.id, username="head", issuer="School", now=PINNED_NOW).secret
+            != secret
+        )
     finally:
         store.close()
     assert last == [(f"os:{pwd.getpwuid(os.getuid()).pw_name}", "second factor reset")]
 
 
 def test_a_second_factor_reset_names_what_is_wrong_and_changes_nothing(db_path):
-    store = open_dashboard_store(TermCalendar(), db_path)  # as the command line opens it
+    # As the command line opens it.
+    store = open_dashboard_store(TermCalendar(), db_path, now=PINNED_NOW)
     try:
-        head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
-        token = record_session_start(store, head, how="password")
+        head = record_account(
+            store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW
+        )
+        token = record_session_start(store, head, how="password", now=PINNED_NOW)
         written = store.read_value("SELECT count(*) FROM audit_log")
     finally:
         store.close()
@@ -433,10 +450,10 @@ def test_a_second_factor_reset_names_what_is_wrong_and_changes_nothing(db_path):
     assert "Nothing changed: head has no two-factor sign-in to reset" in nothing.stderr
     assert "Traceback" not in unknown.stderr + nothing.stderr
     assert unknown.stdout == nothing.stdout == ""
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert store.read_value("SELECT count(*) FROM audit_log") == written
-        assert check_session(store, token).account == head
+        assert check_session(store, token, now=PINNED_NOW).account == head
     finally:
         store.close()
 
@@ -450,8 +467,8 @@ def test_evidence_and_a_case_file_from_the_command_line(tmp_path):
     from analytics.cases.interchange import import_cases_file
 
     db_path = tmp_path / "cli.duckdb"
-    store = open_store(db_path)
-    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    store = open_store(db_path, now=PINNED_NOW)
+    import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
     store.close()
     picture = tmp_path / "post.jpg"
     Image.new("RGB", (20, 10), "green").save(picture, format="JPEG")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import time_machine
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ui.routes import SESSION_START_PATH
@@ -38,6 +39,13 @@ CHROMIUM_ARGS = [
 # there; the wait ends as soon as the state is reached.
 expect.set_options(timeout=20_000)
 NAVIGATION_TIMEOUT_MS = 60_000
+
+
+def machine_now() -> datetime:
+    """The machine's own clock, which the server under test reads: what a browser test
+    writes beforehand (an account, a second factor, a session) is dated by it, to agree
+    with the server. Read through time-machine's escape hatch, past any pinned clock."""
+    return time_machine.escape_hatch.datetime.datetime.now()
 
 
 def free_port() -> int:
@@ -165,15 +173,15 @@ def seed_account(db_path: Path, username: str, role: str) -> None:
         open_store,
     )
 
-    store = open_store(db_path)
+    store = open_store(db_path, now=machine_now())
     try:
         if find_account_id(store, username) is not None:
             return
         account = record_account(
-            store, username, f"Someone {username}", role, PASSWORD, actor="setup"
+            store, username, f"Someone {username}", role, PASSWORD, actor="setup", now=machine_now()
         )
         if requires_second_factor(role):
-            earlier = datetime.now() - timedelta(minutes=5)
+            earlier = machine_now() - timedelta(minutes=5)
             enrolment = begin_enrolment(
                 store, account.id, username=username, issuer="Test school", now=earlier
             )
@@ -196,10 +204,11 @@ def second_factor_code(username: str) -> str:
     """What the person would type: their app's code, or, where that code was used already
     (a second sign-in within the same 30 seconds), one of their recovery codes."""
     totp = pyotp.TOTP(SECOND_FACTOR_SECRETS[username])
-    step = int(time.time()) // totp.interval
+    now = machine_now()
+    step = totp.timecode(now)
     if _STEPS_USED.get(username) != step:
         _STEPS_USED[username] = step
-        return totp.now()
+        return totp.at(now)
     return RECOVERY_CODES[username].pop()
 
 
@@ -237,8 +246,8 @@ def sample_store(db_path: Path) -> Path:
     )
     from tests.conftest import SAMPLE_CSV
 
-    store = open_store(db_path)
-    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    store = open_store(db_path, now=machine_now())
+    import_cases_file(store, SAMPLE_CSV, actor="seed", now=machine_now())
     store.close()
     seed_headteacher(db_path)
     return db_path

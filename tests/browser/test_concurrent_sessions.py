@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     STILL_DRAWING,
     TWO_FRAMES_PAINTED,
     free_port,
+    machine_now,
     running_app,
     second_factor_code,
     seed_account,
@@ -170,7 +171,7 @@ def test_eight_sessions_each_logging_cases_with_steps_lose_nothing(tmp_path: Pat
 
     expected = sorted(reference for session in written for reference in session)
     assert len(expected) == SESSIONS * cases
-    store = open_store(db_path)
+    store = open_store(db_path, now=machine_now())
     try:
         rows = store.read_rows(
             """

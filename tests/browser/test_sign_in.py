@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     ARTIFACTS,
     PASSWORD,
     free_port,
+    machine_now,
     running_app,
     sample_store,
     sign_in,
@@ -72,8 +73,16 @@ def test_every_url_of_a_fresh_server_shows_the_sign_in_and_no_data(browser: Brow
 
 def test_a_governor_session_sees_figures_and_no_case(browser: Browser, tmp_path):
     db_path = sample_store(tmp_path / "governor.duckdb")
-    store = open_store(db_path)
-    record_account(store, "gov", "A Governor", "governor", "correct horse battery", actor="head")
+    store = open_store(db_path, now=machine_now())
+    record_account(
+        store,
+        "gov",
+        "A Governor",
+        "governor",
+        "correct horse battery",
+        actor="head",
+        now=machine_now(),
+    )
     store.close()
     with running_app(db_path, free_port()) as base_url:
         page = browser.new_context().new_page()
@@ -96,8 +105,9 @@ def test_a_governor_session_sees_figures_and_no_case(browser: Browser, tmp_path)
 def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, tmp_path):
     """The first visitor of a store made on the command line is no headteacher by default."""
     db_path = tmp_path / "first-run.duckdb"
-    store = open_store(db_path)
-    import_cases_file(store, SAMPLE_CSV, actor="os:admin")  # history imported first
+    store = open_store(db_path, now=machine_now())
+    # History imported first.
+    import_cases_file(store, SAMPLE_CSV, actor="os:admin", now=machine_now())
     store.close()
     port = free_port()
     with running_app(db_path, port) as base_url:
@@ -143,7 +153,7 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
         page.reload()
         expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Audit trail")
         page.context.close()
-    store = open_store(db_path)
+    store = open_store(db_path, now=machine_now())
     try:
         assert store.read_rows("SELECT username, role FROM accounts") == [("head", "headteacher")]
     finally:
@@ -154,9 +164,11 @@ def test_a_session_survives_a_refresh_and_a_new_tab_and_ends_in_both_on_sign_out
     browser: Browser, tmp_path
 ):
     db_path = sample_store(tmp_path / "tabs.duckdb")
-    store = open_store(db_path)
+    store = open_store(db_path, now=machine_now())
     # A reference typed as Markdown: shown as text, it draws no image and fetches nothing.
-    hostile = record_case(store, make_case(reference=HOSTILE_REFERENCE), actor="seed")
+    hostile = record_case(
+        store, make_case(reference=HOSTILE_REFERENCE), actor="seed", now=machine_now()
+    )
     store.close()
     with running_app(db_path, free_port()) as base_url:
         context = browser.new_context()

@@ -14,6 +14,7 @@ from analytics.records.opening import (
 from tests.analytics.reporting.report_store import fill_report_store
 from tests.browser.conftest import (
     free_port,
+    machine_now,
     running_app,
     seed_headteacher,
     sign_in,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_report_pdf_downloads_and_matches_the_preview(page: Page, tmp_path, screenshot):
     db_path = tmp_path / "report.duckdb"
-    store = open_store(db_path)
+    store = open_store(db_path, now=machine_now())
     fill_report_store(store)
     store.close()
     seed_headteacher(db_path)

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
@@ -48,6 +48,7 @@ from analytics.access.sessions import (
 from analytics.records.opening import (
     open_store,
 )
+from tests.conftest import PINNED_NOW
 from ui.auth import SESSION_TOKEN
 from ui.resources import (
     get_store,
@@ -111,11 +112,11 @@ def template(tmp_path_factory) -> Path:
     """A store with an account of each role (two headteachers), made once: each test has
     its own copy, since hashing four passwords takes most of a second."""
     path = tmp_path_factory.mktemp("template") / "app.duckdb"
-    store = open_store(path)
-    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="t")
-    record_account(store, "deputy", "Mr Deputy", "headteacher", PASSWORD, actor="t")
-    record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="t")
-    record_account(store, "governor", "A Gov", "governor", PASSWORD, actor="t")
+    store = open_store(path, now=PINNED_NOW)
+    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="t", now=PINNED_NOW)
+    record_account(store, "deputy", "Mr Deputy", "headteacher", PASSWORD, actor="t", now=PINNED_NOW)
+    record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="t", now=PINNED_NOW)
+    record_account(store, "governor", "A Gov", "governor", PASSWORD, actor="t", now=PINNED_NOW)
     store.close()
     return path
 
@@ -137,7 +138,7 @@ def _everyone(store) -> dict[str, object]:
 def people(template, tmp_path, monkeypatch) -> dict[str, object]:
     """A copy of the template store, which the routes are given in place of the app's own
     (ui.resources.get_store, which also seeds policies and starts the backup thread)."""
-    store = open_store(_copy_of(template, tmp_path, monkeypatch))
+    store = open_store(_copy_of(template, tmp_path, monkeypatch), now=PINNED_NOW)
     monkeypatch.setattr("ui.resources.get_store", lambda: store)
     yield _everyone(store)
     store.close()
@@ -152,7 +153,7 @@ def people_in_app_store(template, tmp_path, monkeypatch) -> dict[str, object]:
 
 
 def session_of(people, who: str) -> str:
-    return record_session_start(people["store"], people[who], how="test")
+    return record_session_start(people["store"], people[who], how="test", now=PINNED_NOW)
 
 
 @pytest.fixture
@@ -198,7 +199,9 @@ def test_a_live_hand_off_sets_an_httponly_strict_cookie_and_goes_back_to_the_pag
 ):
     people = people_in_app_store
     token = session_of(people, "teacher")
-    response = start(client, HAND_OFFS.offer("start", token), "/incidents?case=2025-001")
+    response = start(
+        client, HAND_OFFS.offer("start", token, now=PINNED_NOW), "/incidents?case=2025-001"
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/incidents?case=2025-001"
     value, attributes = the_cookie(response)
@@ -215,15 +218,17 @@ def test_a_live_hand_off_sets_an_httponly_strict_cookie_and_goes_back_to_the_pag
 def test_over_https_the_cookie_is_secure(people):
     client = TestClient(hardened_server(), base_url="https://testserver", follow_redirects=False)
     token = session_of(people, "head")
-    response = start(client, HAND_OFFS.offer("start", token))
+    response = start(client, HAND_OFFS.offer("start", token, now=PINNED_NOW))
     assert response.status_code == 303
     _, attributes = the_cookie(response)
     assert "secure" in attributes and "httponly" in attributes
 
 
-def test_a_hand_off_offered_29_seconds_ago_still_works(people, client):
+def test_a_hand_off_offered_29_seconds_ago_still_works(people, client, time_machine):
+    # The clock stands still, so the route redeems the hand-off 29 seconds after, to the dot.
+    time_machine.move_to(PINNED_NOW, tick=False)
     token = session_of(people, "head")
-    offered = datetime.now() - HAND_OFF_LIFETIME + timedelta(seconds=1)
+    offered = PINNED_NOW - HAND_OFF_LIFETIME + timedelta(seconds=1)
     response = start(client, HAND_OFFS.offer("start", token, now=offered))
     assert response.status_code == 303 and the_cookie(response)[0] == token
 
@@ -234,9 +239,9 @@ REFUSED_HAND_OFFS = {
     "made up": lambda token: "bm90LWEtaGFuZC1vZmYtYnV0LWxvb2tzLWxpa2Utb25lLXRvbw",
     "the session token itself": lambda token: token,
     "expired": lambda token: HAND_OFFS.offer(
-        "start", token, now=datetime.now() - HAND_OFF_LIFETIME - timedelta(seconds=1)
+        "start", token, now=PINNED_NOW - HAND_OFF_LIFETIME - timedelta(seconds=1)
     ),
-    "for signing out": lambda token: HAND_OFFS.offer("end", token),
+    "for signing out": lambda token: HAND_OFFS.offer("end", token, now=PINNED_NOW),
 }
 
 
@@ -251,19 +256,21 @@ def test_without_a_live_start_hand_off_no_cookie_is_set(people, client, kind):
 
 def test_a_hand_off_works_once(people, client):
     token = session_of(people, "head")
-    hand_off = HAND_OFFS.offer("start", token)
+    hand_off = HAND_OFFS.offer("start", token, now=PINNED_NOW)
     assert start(client, hand_off).status_code == 303
     again = start(client, hand_off)
     assert again.status_code == 403 and not set_cookies(again)
 
 
 ENDINGS = {
-    "signed out in another tab": lambda people, token: record_sign_out(people["store"], token),
+    "signed out in another tab": lambda people, token: record_sign_out(
+        people["store"], token, now=PINNED_NOW
+    ),
     "deactivated": lambda people, token: record_active(
-        people["store"], people["teacher"].id, False, actor="head"
+        people["store"], people["teacher"].id, False, actor="head", now=PINNED_NOW
     ),
     "role changed": lambda people, token: record_role(
-        people["store"], people["teacher"].id, "governor", actor="head"
+        people["store"], people["teacher"].id, "governor", actor="head", now=PINNED_NOW
     ),
 }
 
@@ -271,7 +278,7 @@ ENDINGS = {
 @pytest.mark.parametrize("ending", ENDINGS)
 def test_a_hand_off_whose_session_ended_meanwhile_sets_no_cookie(people, client, ending):
     token = session_of(people, "teacher")
-    hand_off = HAND_OFFS.offer("start", token)
+    hand_off = HAND_OFFS.offer("start", token, now=PINNED_NOW)
     ENDINGS[ending](people, token)
     response = start(client, hand_off)
     assert response.status_code == 403 and not set_cookies(response)
@@ -279,7 +286,7 @@ def test_a_hand_off_whose_session_ended_meanwhile_sets_no_cookie(people, client,
 
 def test_a_get_sets_no_cookie_and_leaves_the_hand_off_unspent(people, client):
     token = session_of(people, "head")
-    hand_off = HAND_OFFS.offer("start", token)
+    hand_off = HAND_OFFS.offer("start", token, now=PINNED_NOW)
     for path in (SESSION_START_PATH, SESSION_END_PATH):
         response = client.get(path, params={HAND_OFF_FIELD: hand_off, RETURN_FIELD: "/"})
         assert response.status_code == 405 and not set_cookies(response)
@@ -308,21 +315,25 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("next_path", OFF_SITE)
 def test_the_return_path_never_leaves_the_site(people, client, next_path):
-    response = start(client, HAND_OFFS.offer("start", session_of(people, "head")), next_path)
+    response = start(
+        client, HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW), next_path
+    )
     assert response.status_code == 303
     assert response.headers.get_list("location") == ["/"]
     assert len(set_cookies(response)) == 1 and "planted" not in response.headers["set-cookie"]
 
 
 def test_an_encoded_line_break_in_the_return_path_stays_in_the_path(people, client):
-    hand_off = HAND_OFFS.offer("start", session_of(people, "head"))
+    hand_off = HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW)
     response = start(client, hand_off, "/incidents%0d%0aSet-Cookie:%20planted=1")
     assert response.headers.get_list("location") == ["/incidents%0d%0aSet-Cookie:%20planted=1"]
     assert len(set_cookies(response)) == 1
 
 
 def test_without_a_return_path_the_browser_goes_home(people, client):
-    response = start(client, HAND_OFFS.offer("start", session_of(people, "head")), None)
+    response = start(
+        client, HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW), None
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 
@@ -334,7 +345,9 @@ def test_a_live_end_hand_off_clears_the_cookie(people, scheme):
     client = TestClient(
         hardened_server(), base_url=f"{scheme}://testserver", follow_redirects=False
     )
-    response = client.post(SESSION_END_PATH, data={HAND_OFF_FIELD: HAND_OFFS.offer("end")})
+    response = client.post(
+        SESSION_END_PATH, data={HAND_OFF_FIELD: HAND_OFFS.offer("end", now=PINNED_NOW)}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
     value, attributes = the_cookie(response)
     assert value in ("", '""')
@@ -348,14 +361,14 @@ def test_a_live_end_hand_off_clears_the_cookie(people, scheme):
 def test_without_a_live_end_hand_off_the_cookie_stays(people, client, kind):
     token = session_of(people, "head")
     if kind == "spent":
-        hand_off = HAND_OFFS.offer("end")
+        hand_off = HAND_OFFS.offer("end", now=PINNED_NOW)
         assert client.post(SESSION_END_PATH, data={HAND_OFF_FIELD: hand_off}).status_code == 303
     else:
         hand_off = {
             "missing": None,
             "made up": "bm90LWEtaGFuZC1vZmY",
-            "for signing in": HAND_OFFS.offer("start", token),
-            "expired": HAND_OFFS.offer("end", now=datetime.now() - timedelta(minutes=1)),
+            "for signing in": HAND_OFFS.offer("start", token, now=PINNED_NOW),
+            "expired": HAND_OFFS.offer("end", now=PINNED_NOW - timedelta(minutes=1)),
             "the session token": token,
         }[kind]
     form = {} if hand_off is None else {HAND_OFF_FIELD: hand_off}
@@ -367,7 +380,7 @@ def test_without_a_live_end_hand_off_the_cookie_stays(people, client, kind):
 
 @pytest.mark.parametrize("path", [SESSION_START_PATH, SESSION_END_PATH])
 def test_a_file_or_a_large_body_is_refused_before_it_is_read(people, client, path):
-    hand_off = HAND_OFFS.offer("start", session_of(people, "head"))
+    hand_off = HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW)
     upload = client.post(path, files={HAND_OFF_FIELD: ("x.bin", b"x" * 100)})
     assert upload.status_code == 415
     large = client.post(path, data={HAND_OFF_FIELD: hand_off, "padding": "x" * 5000})
@@ -388,10 +401,10 @@ RESPONSES = {
     "a page": lambda client, people: client.get("/"),
     "a refused hand-off": lambda client, people: start(client, "made up"),
     "a cookie set": lambda client, people: start(
-        client, HAND_OFFS.offer("start", session_of(people, "head"))
+        client, HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW)
     ),
     "a cookie cleared": lambda client, people: client.post(
-        SESSION_END_PATH, data={HAND_OFF_FIELD: HAND_OFFS.offer("end")}
+        SESSION_END_PATH, data={HAND_OFF_FIELD: HAND_OFFS.offer("end", now=PINNED_NOW)}
     ),
     "a wrong method": lambda client, people: client.get(SESSION_START_PATH),
     "no such page": lambda client, people: client.get("/no/such/page"),
@@ -415,19 +428,19 @@ def test_every_response_forbids_framing(people, client, respond):
 
 def _ended_session(people, who: str) -> str:
     token = session_of(people, who)
-    record_sign_out(people["store"], token)
+    record_sign_out(people["store"], token, now=PINNED_NOW)
     return token
 
 
 def _deactivated_headteacher(people) -> str:
     token = session_of(people, "deputy")
-    record_active(people["store"], people["deputy"].id, False, actor="head")
+    record_active(people["store"], people["deputy"].id, False, actor="head", now=PINNED_NOW)
     return token
 
 
 def _demoted_headteacher(people) -> str:
     token = session_of(people, "deputy")
-    record_role(people["store"], people["deputy"].id, "staff", actor="head")
+    record_role(people["store"], people["deputy"].id, "staff", actor="head", now=PINNED_NOW)
     return token
 
 
@@ -510,14 +523,16 @@ _REAL_APP = textwrap.dedent(
     from starlette.websockets import WebSocketDisconnect
     from analytics.access.accounts import record_account
     from analytics.access.sessions import HAND_OFFS, record_session_start
+    from ui import clock
     from ui.resources import get_store
     import app as entry
 
+    # This process is the app, on the machine's clock: what the test writes agrees with it.
     store = get_store()
     tokens = {
         role: record_session_start(
             store, record_account(store, role, role.title(), role, "correct horse battery",
-                                  actor="t"), how="test")
+                                  actor="t", now=clock.now()), how="test", now=clock.now())
         for role in ("headteacher", "governor")
     }
     cookie = lambda role: {"cookie": f"incidents_session={tokens[role]}"} if role else {}
@@ -532,7 +547,8 @@ _REAL_APP = textwrap.dedent(
         }
         out["metrics_newline"] = client.get("/_stcore/metrics%0a").status_code
         started = client.post("/session/start", data={
-            "hand_off": HAND_OFFS.offer("start", tokens["headteacher"]), "next": "/incidents"})
+            "hand_off": HAND_OFFS.offer("start", tokens["headteacher"], now=clock.now()),
+            "next": "/incidents"})
         out["start"] = [started.status_code, started.headers.get("location"),
                         started.headers.get("set-cookie", "").split("=")[0]]
         refused = client.post("/session/start", data={"hand_off": "made up"})
@@ -590,7 +606,7 @@ def test_the_real_app_refuses_a_websocket_from_another_port_of_its_host(real_app
 def test_recovery_codes_shown_to_one_account_do_not_sign_another_in(people_in_app_store):
     people = people_in_app_store
     store = people["store"]
-    earlier = datetime.now() - timedelta(minutes=5)
+    earlier = PINNED_NOW - timedelta(minutes=5)
     enrolment = begin_enrolment(store, people["head"].id, username="head", issuer="S", now=earlier)
     code = pyotp.TOTP(enrolment.secret).at(earlier)
     record_enrolment(store, people["head"].id, code, actor="head", now=earlier)
@@ -609,7 +625,7 @@ def test_recovery_codes_shown_to_one_account_do_not_sign_another_in(people_in_ap
     if not has_second_factor(store, people["governor"].id):
         pytest.fail("setting up: the governor's second factor was not turned on")
     # ...signs out in another tab, and in this one gives only the headteacher's password.
-    record_sign_out(store, governor_token)
+    record_sign_out(store, governor_token, now=PINNED_NOW)
     app.run()
     app.text_input[0].input("head")
     app.text_input[1].input(PASSWORD)

@@ -22,6 +22,7 @@ from analytics.records.opening import (
 from analytics.records.store import (
     Store,
 )
+from tests.conftest import PINNED_NOW
 from ui.auth import SESSION_TOKEN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
@@ -40,23 +41,29 @@ PASSWORD = "correct horse battery"
 def account_in(db_path: Path, role: str = "headteacher") -> int:
     """The id of an account with this role in the store at db_path, made if need be (the
     first account is always the headteacher's)."""
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         if count_accounts(store) == 0:
-            record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
+            record_account(
+                store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW
+            )
         existing = [a for a in load_accounts(store) if a.role == role]
         if existing:
             return existing[0].id
-        return record_account(store, role, f"A {role}", role, PASSWORD, actor="head").id
+        return record_account(
+            store, role, f"A {role}", role, PASSWORD, actor="head", now=PINNED_NOW
+        ).id
     finally:
         store.close()
 
 
 def session_for(db_path: Path, account_id: int) -> str:
     """A session token for the account, as signing in would begin one."""
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
-        return record_session_start(store, load_account(store, account_id), how="test")
+        return record_session_start(
+            store, load_account(store, account_id), how="test", now=PINNED_NOW
+        )
     finally:
         store.close()
 
@@ -94,7 +101,7 @@ def app_store() -> Store:
 
 def seeded(db_path: Path, seed) -> None:
     """Write to the app's file before the app opens it."""
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         seed(store)
     finally:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import find_case_id
 from analytics.records.audit import CASE_OPENED
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 
 INCIDENTS = "views/incidents.py"
@@ -15,7 +15,9 @@ AUDIT = "views/audit.py"
 
 
 def sample_app(db_path, role: str = "headteacher") -> AppTest:
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="os:head"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="os:head", now=PINNED_NOW)
+    )
     return app_as(db_path, role).run()
 
 
@@ -44,7 +46,7 @@ def test_the_audit_trail_lists_writes_and_is_whole(db_path):
 
 def test_a_trail_changed_behind_the_apps_back_is_named_by_row_and_why(db_path):
     def tamper(store):
-        import_cases_file(store, SAMPLE_CSV, actor="os:head")
+        import_cases_file(store, SAMPLE_CSV, actor="os:head", now=PINNED_NOW)
         with store.cursor() as cursor:
             cursor.execute("UPDATE audit_log SET actor = 'nobody' WHERE action = 'cases imported'")
 

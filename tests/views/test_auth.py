@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -27,7 +27,7 @@ from analytics.records.opening import (
 from analytics.reporting.report import gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar, parse_term
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import (
     APP,
     PASSWORD,
@@ -95,7 +95,7 @@ def test_a_new_store_needs_the_servers_setup_code_for_the_first_account(db_path)
     assert any("Setup code" in error.value for error in app.error)
     assert app.title[0].value == "Welcome"
     # The code the server prints (a new one voids the one printed at start).
-    code = issue_setup_code(app_store())
+    code = issue_setup_code(app_store(), now=PINNED_NOW)
     fill_first_run(app, code.lower())
     assert count_accounts(app_store()) == 1
     # The headteacher can read every case: two-factor sign-in is set up before any page.
@@ -104,9 +104,11 @@ def test_a_new_store_needs_the_servers_setup_code_for_the_first_account(db_path)
     enrol_in_app(app)
     assert app.title[0].value == "Overview"
     # Used once, the code is void: no second "first" account, and no new code is printed.
-    assert issue_setup_code(app_store()) is None
+    assert issue_setup_code(app_store(), now=PINNED_NOW) is None
     with pytest.raises(AccountInvalid, match="already exists"):
-        record_first_headteacher(app_store(), "other", "Other", PASSWORD, setup_code=code)
+        record_first_headteacher(
+            app_store(), "other", "Other", PASSWORD, setup_code=code, now=PINNED_NOW
+        )
 
 
 def test_without_signing_in_there_is_only_the_sign_in_form(db_path):
@@ -162,8 +164,8 @@ def enter_code(app: AppTest, code: str) -> AppTest:
 
 def test_an_enrolled_account_signs_in_with_a_fresh_code_or_a_recovery_code_once(db_path):
     head_id = account_in(db_path)
-    store = open_store(db_path)
-    earlier = datetime.now() - timedelta(minutes=5)
+    store = open_store(db_path, now=PINNED_NOW)
+    earlier = PINNED_NOW - timedelta(minutes=5)
     enrolment = begin_enrolment(store, head_id, username="head", issuer="School", now=earlier)
     totp = pyotp.TOTP(enrolment.secret)
     recovery = record_enrolment(store, head_id, totp.at(earlier), actor="head", now=earlier)
@@ -195,9 +197,9 @@ def test_an_enrolled_account_signs_in_with_a_fresh_code_or_a_recovery_code_once(
 def enrolled_staff(db_path) -> tuple[int, pyotp.TOTP]:
     account_in(db_path)  # the headteacher, who changes the account meanwhile
     staff_id = account_in(db_path, "staff")
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
-        earlier = datetime.now() - timedelta(minutes=5)
+        earlier = PINNED_NOW - timedelta(minutes=5)
         enrolment = begin_enrolment(store, staff_id, username="staff", issuer="School", now=earlier)
         totp = pyotp.TOTP(enrolment.secret)
         record_enrolment(store, staff_id, totp.at(earlier), actor="staff", now=earlier)
@@ -217,11 +219,11 @@ def test_a_sign_in_half_finished_when_the_account_changed_does_not_finish(db_pat
     next(box for box in app.text_input if "code" in box.label.lower()).input(totp.now())
     store = app_store()
     if change == "password reset":
-        record_password(store, staff_id, "a new temporary passphrase", actor="head")
+        record_password(store, staff_id, "a new temporary passphrase", actor="head", now=PINNED_NOW)
     elif change == "role changed":
-        record_role(store, staff_id, "governor", actor="head")
+        record_role(store, staff_id, "governor", actor="head", now=PINNED_NOW)
     else:
-        record_active(store, staff_id, False, actor="head")
+        record_active(store, staff_id, False, actor="head", now=PINNED_NOW)
     next(button for button in app.button if button.label == "Sign in").click().run()
     assert app.title[0].value == "Sign in"
     assert not any("code" in box.label.lower() for box in app.text_input)
@@ -240,7 +242,9 @@ def test_a_governor_may_sign_in_without_a_second_factor(db_path):
 @pytest.mark.parametrize("role", ["headteacher", "staff", "governor"])
 @pytest.mark.parametrize("page", PAGES)
 def test_each_role_reaches_exactly_its_pages(db_path, role, page):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     app = app_as(db_path, role).run()
     if page not in PAGES_BY_ROLE[role]:
         # Navigation does not even register the page for this role.
@@ -256,7 +260,9 @@ def test_each_role_reaches_exactly_its_pages(db_path, role, page):
 
 
 def test_a_governor_reaches_no_case_by_query_parameter(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     for page in PAGES_BY_ROLE["governor"]:
         app = app_as(db_path, "governor")
         app.query_params["case"] = "3"
@@ -268,7 +274,9 @@ def test_a_governor_reaches_no_case_by_query_parameter(db_path):
 
 
 def test_a_view_run_on_its_own_guards_itself(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     account_in(db_path, "governor")
     alone = AppTest.from_file(str(INCIDENTS_VIEW), default_timeout=60).run()
     assert alone.title[0].value == "Sign in"
@@ -282,7 +290,7 @@ def test_a_view_run_on_its_own_guards_itself(db_path):
 
 def test_a_governor_gets_the_report_for_circulation_only(db_path):
     def with_snapshots(store):
-        import_cases_file(store, SAMPLE_CSV, actor="seed")
+        import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
         figures = gather_report_figures(
             store, TermCalendar(), parse_term("Autumn 2025"), school="S", today=date(2026, 3, 1)
         )
@@ -290,7 +298,7 @@ def test_a_governor_gets_the_report_for_circulation_only(db_path):
             ("circulation", date(2026, 1, 20)),
             ("confidential", date(2026, 1, 21)),
         ]:
-            freeze_report(store, figures, mode, 5, meeting, actor="head")
+            freeze_report(store, figures, mode, 5, meeting, actor="head", now=PINNED_NOW)
 
     seeded(db_path, with_snapshots)
     app = app_as(db_path, "governor")
@@ -317,7 +325,7 @@ def test_signing_out_ends_the_session(db_path):
 def test_a_deactivated_account_loses_its_session_at_once(db_path):
     staff_id = account_in(db_path, "staff")
     app = app_as(db_path, "staff").run()
-    record_active(app_store(), staff_id, False, actor="head")
+    record_active(app_store(), staff_id, False, actor="head", now=PINNED_NOW)
     app.run()
     assert app.title[0].value == "Sign in"
 
@@ -364,9 +372,13 @@ def test_a_browser_session_waits_after_five_refused_sign_ins(db_path):
 
 
 def test_a_temporary_password_is_changed_before_any_page_opens(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     account_id = account_in(db_path, "staff")
-    record_password(app_store(), account_id, "temporary lantern orchard", actor="head")
+    record_password(
+        app_store(), account_id, "temporary lantern orchard", actor="head", now=PINNED_NOW
+    )
     app = app_as(db_path, "staff").run()
     assert app.title[0].value == "Choose your password"
     assert not app.dataframe and not app.metric

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from streamlit.testing.v1 import AppTest
 
@@ -11,7 +11,7 @@ from analytics.access.signing_in import sign_in
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import find_case_id, load_case
 from analytics.records.settings import RETENTION_YEARS, record_setting
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, plain, seeded
 
 
@@ -36,7 +36,10 @@ def test_the_headteacher_adds_an_account_that_can_then_sign_in(db_path):
     app.text_input(key="account_password_0").input("a long first password")
     press(app, "Add the account")
     assert plain(app.success[0].value) == "Added cllr.jones."
-    assert sign_in(app_store(), "cllr.jones", "a long first password").role == "governor"
+    assert (
+        sign_in(app_store(), "cllr.jones", "a long first password", now=PINNED_NOW).role
+        == "governor"
+    )
 
 
 def test_a_short_password_is_refused_and_nothing_is_added(db_path):
@@ -51,8 +54,8 @@ def test_a_short_password_is_refused_and_nothing_is_added(db_path):
 
 def test_cases_past_their_date_are_anonymised_only_after_confirming(db_path):
     def store_with_short_retention(store):
-        import_cases_file(store, SAMPLE_CSV, actor="seed", today=date(2026, 3, 1))
-        record_setting(store, RETENTION_YEARS, "1", actor="head")
+        import_cases_file(store, SAMPLE_CSV, actor="seed", now=datetime(2026, 3, 1, 10))
+        record_setting(store, RETENTION_YEARS, "1", actor="head", now=PINNED_NOW)
 
     seeded(db_path, store_with_short_retention)
     app = open_view(db_path, "retention")

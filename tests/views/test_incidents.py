@@ -11,7 +11,7 @@ from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import count_cases, find_case_id, load_case, load_stage, record_case
 from analytics.cases.retention import is_on_legal_hold
 from analytics.cases.rules import Case
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 
 PAGE = "views/incidents.py"
@@ -19,7 +19,9 @@ PAGE = "views/incidents.py"
 
 def sample_app(db_path, **query_params) -> AppTest:
     """The Incidents page on the sample file's five cases, opened with query_params."""
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     return open_page(app_as(db_path).run(), PAGE, **query_params)
 
 
@@ -156,7 +158,7 @@ def test_a_discussion_recorded_in_the_form_is_in_the_store(db_path):
     app = sample_app(db_path)
     store = app_store()
     incident_id = record_case(
-        store, Case("2026-020", date(2026, 3, 2), ("complaints",)), actor="test"
+        store, Case("2026-020", date(2026, 3, 2), ("complaints",)), actor="test", now=PINNED_NOW
     )
     app.query_params["case"] = str(incident_id)
     app.run()

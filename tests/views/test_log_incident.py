@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from analytics.cases.register import count_cases, find_case_id, load_case
+from tests.conftest import PINNED_NOW
 from tests.views.conftest import app_store, open_page, plain
 
 PAGE = "views/log_incident.py"
@@ -47,7 +48,7 @@ def test_a_submitted_form_ends_up_in_the_store(app):
     case = load_case(store, find_case_id(store, "2026-014"))
     assert case.categories == ("naming_children", "offensive_comments")
     assert case.platform == "whatsapp"
-    assert case.reported_on == date.today()
+    assert case.reported_on == PINNED_NOW.date()
     assert case.summary == "Class group message naming a pupil."
     assert [plain(s.value) for s in app.success] == ["Logged case 2026-014."]
     # After a success the form starts afresh (new keys), empty for the next case.
@@ -61,10 +62,10 @@ def test_a_bad_form_names_each_field_and_rule_writes_nothing_and_keeps_the_input
         app,
         reference="2026-015",
         person_ref="Jane Smith",
-        posted_on=date.today() + timedelta(days=0),
+        posted_on=PINNED_NOW.date() + timedelta(days=0),
         summary="Kept after the error",
     )
-    app.date_input(key="log_reported_on_0").set_value(date.today() - timedelta(days=3))
+    app.date_input(key="log_reported_on_0").set_value(PINNED_NOW.date() - timedelta(days=3))
     submit(app)
     errors = " ".join(e.value for e in app.error)
     assert "Nothing was saved" in errors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pyarrow as pa
 import pytest
@@ -14,7 +14,7 @@ from analytics.cases.register import record_case
 from analytics.cases.rules import Case
 from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar
-from tests.conftest import SAMPLE_CSV, summary_of_scope
+from tests.conftest import PINNED_NOW, SAMPLE_CSV, summary_of_scope
 from tests.views.conftest import app_as, app_store, seeded
 
 PAGE = "views/overview.py"
@@ -22,7 +22,9 @@ HEADLINE = ("Incidents", "Settled at discussion", "Escalated", "Open")
 
 
 def overview(db_path, **query_params) -> AppTest:
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     app = app_as(db_path)
     for name, value in query_params.items():
         app.query_params[name] = value
@@ -105,13 +107,13 @@ def test_the_overdue_policy_is_named_at_the_top(db_path):
 
 def test_without_a_period_the_page_shows_the_current_term_and_puts_it_in_the_url(db_path):
     app = overview(db_path)
-    current = TermCalendar().term_of(date.today()).label
+    current = TermCalendar().term_of(PINNED_NOW.date()).label
     assert (app.query_params["period"], app.query_params["term"]) == ("term", current)
 
 
 def test_an_unreadable_url_falls_back_to_the_current_term(db_path):
     app = overview(db_path, period="week", term="Winter 2025", category="nonsense")
-    current = TermCalendar().term_of(date.today()).label
+    current = TermCalendar().term_of(PINNED_NOW.date()).label
     assert app.selectbox(key="overview.term").value == current
     assert app.multiselect(key="overview.category").value == []
 
@@ -156,14 +158,16 @@ def test_a_new_case_shows_at_once_although_figures_are_cached(db_path):
     assert headline(app)[0] == 3
     record_case(
         app_store(), Case("NEW-1", date(2025, 10, 6), ("racist",)), actor="test",
-        today=date(2026, 3, 1),
+        now=datetime(2026, 3, 1, 10),
     )  # fmt: skip
     app.run()
     assert headline(app) == [4, 1, 2, 1]
 
 
 def governor_overview(db_path, **query_params) -> AppTest:
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     app = app_as(db_path, "governor")
     for name, value in query_params.items():
         app.query_params[name] = value

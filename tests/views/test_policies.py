@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import docx
 from pypdf import PdfReader
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.cases.interchange import import_cases_file
 from analytics.policies.register import load_policy_statuses, load_review_history
 from analytics.terms import TermCalendar
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, follow, open_page, seeded
 
 PAGE = "views/policies.py"
@@ -25,7 +24,7 @@ def press(app: AppTest, label: str) -> AppTest:
 
 
 def statuses():
-    return load_policy_statuses(app_store(), TermCalendar(), date.today())
+    return load_policy_statuses(app_store(), TermCalendar(), PINNED_NOW.date())
 
 
 def test_the_register_shows_the_seeded_policy_overdue_with_its_text(app):
@@ -40,11 +39,11 @@ def test_the_register_shows_the_seeded_policy_overdue_with_its_text(app):
 def test_a_review_recorded_on_the_page_keeps_the_history(app):
     open_page(app, PAGE)
     # The next review proposed is the same term three years on.
-    proposed = TermCalendar().term_of(date.today()).years_later(3).label
+    proposed = TermCalendar().term_of(PINNED_NOW.date()).years_later(3).label
     assert app.text_input(key="review_term_0").value == proposed
     press(app, "Record the review")
     (policy,) = statuses()
-    assert (policy.approved_on, policy.review_term.label) == (date.today(), proposed)
+    assert (policy.approved_on, policy.review_term.label) == (PINNED_NOW.date(), proposed)
     assert policy.status == "in_date"
     assert len(load_review_history(app_store(), policy.policy_id)) == 2
     assert app.success[0].value == f"Review recorded: next review {proposed}."
@@ -74,7 +73,9 @@ def test_another_policy_joins_the_register(app):
 
 
 def test_the_review_pack_counts_cases_since_the_last_approval(db_path):
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     app = open_page(app_as(db_path).run(), PAGE)
     pack = app.dataframe[-1].value
     values = {(s, i): v for s, i, v in pack.itertuples(index=False)}
@@ -85,7 +86,9 @@ def test_the_review_pack_counts_cases_since_the_last_approval(db_path):
 
 def test_a_governor_gets_the_review_pack_protected(db_path):
     """The same five cases: every count under 5 is hidden (the CSV is made from this table)."""
-    seeded(db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed"))
+    seeded(
+        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+    )
     app = open_page(app_as(db_path, "governor").run(), PAGE)
     assert not app.exception
     pack = app.dataframe[-1].value

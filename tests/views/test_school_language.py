@@ -41,6 +41,7 @@ from analytics.vocabulary import (
     REPORT_MODES,
     STATUSES,
 )
+from tests.conftest import PINNED_NOW, at_ten
 from tests.views.conftest import PASSWORD, app_as, open_page, seeded
 from ui.widgets import (
     DATE_FORMAT,
@@ -75,21 +76,25 @@ MACHINE_FIELDS = {
 
 
 def seed_every_kind_of_row(store) -> None:
-    calendar, today = TermCalendar(), date.today()
-    record_account(store, "head", "Mrs Head", "headteacher", PASSWORD, actor="setup")
-    staff = record_account(store, "teacher", "Mr Teacher", "governor", PASSWORD, actor="head")
-    record_role(store, staff.id, "staff", actor="head")
-    record_account(store, "gov", "Ms Governor", "governor", PASSWORD, actor="head")
-    record_setting(store, SUPPRESSION_THRESHOLD, "4", actor="head")
-    record_setting(store, BACKUP_FOLDER, "/srv/school-backups", actor="head")
+    calendar, today = TermCalendar(), PINNED_NOW.date()
+    record_account(
+        store, "head", "Mrs Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW
+    )
+    staff = record_account(
+        store, "teacher", "Mr Teacher", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_role(store, staff.id, "staff", actor="head", now=PINNED_NOW)
+    record_account(store, "gov", "Ms Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW)
+    record_setting(store, SUPPRESSION_THRESHOLD, "4", actor="head", now=PINNED_NOW)
+    record_setting(store, BACKUP_FOLDER, "/srv/school-backups", actor="head", now=PINNED_NOW)
     long_ago = today - timedelta(days=3653)  # ten years ago: overdue, past disposal
     policy_id = record_policy(
         store, "Online safety", "Text.", long_ago, "Full Governing Body",
-        f"Autumn {long_ago.year + 3}", actor="head", calendar=calendar, today=today,
+        f"Autumn {long_ago.year + 3}", actor="head", calendar=calendar, now=at_ten(today),
     )  # fmt: skip
     record_review(
         store, policy_id, long_ago + timedelta(days=400), "Full Governing Body",
-        f"Autumn {long_ago.year + 4}", actor="head", calendar=calendar, today=today,
+        f"Autumn {long_ago.year + 4}", actor="head", calendar=calendar, now=at_ten(today),
     )  # fmt: skip
     term = last_complete_term(calendar, today)
     reported = calendar.first_day(term) + timedelta(days=7)
@@ -103,27 +108,31 @@ def seed_every_kind_of_row(store) -> None:
             EscalationStep("access_blocked", reported + timedelta(days=1), None),
         ),
     )  # fmt: skip
-    incident_id = record_case(store, escalated, actor="head")
+    incident_id = record_case(store, escalated, actor="head", now=PINNED_NOW)
     record_edit(
         store, incident_id, {"summary": "A post, corrected.", "posted_by": "other_associated"},
-        "Typo", actor="head",
+        "Typo", actor="head", now=PINNED_NOW,
     )  # fmt: skip
     settled = Case(
         "2025-102", reported, ("offensive_comments",), platform="facebook",
         discussion_on=reported, discussion_outcome="removed",
         closed_on=reported + timedelta(days=2), outcome="Removed.", rationale="Settled.",
     )  # fmt: skip
-    record_case(store, settled, actor="teacher")
+    record_case(store, settled, actor="teacher", now=PINNED_NOW)
     past_disposal = Case(
         "2015-001", long_ago, ("racist",), closed_on=long_ago + timedelta(days=3),
         outcome="Done.", rationale="Closed.",
     )  # fmt: skip
-    record_case(store, past_disposal, actor="head", today=long_ago + timedelta(days=3))
-    held_id = record_case(store, Case("2025-103", reported, ("racist",)), actor="head")
-    record_legal_hold(store, held_id, True, actor="head", reason="Solicitor's letter")
+    record_case(store, past_disposal, actor="head", now=at_ten(long_ago + timedelta(days=3)))
+    held_id = record_case(
+        store, Case("2025-103", reported, ("racist",)), actor="head", now=PINNED_NOW
+    )
+    record_legal_hold(
+        store, held_id, True, actor="head", reason="Solicitor's letter", now=PINNED_NOW
+    )
     figures = gather_report_figures(store, calendar, term, school="A school", today=today)
     for mode in REPORT_MODES:
-        freeze_report(store, figures, mode, 5, today, actor="head")
+        freeze_report(store, figures, mode, 5, today, actor="head", now=PINNED_NOW)
 
 
 def walk(kind: str, message: Message, where: str):
@@ -193,7 +202,7 @@ def read_every_page(app: AppTest, views: list[str], case_id: int) -> list[str]:
 
 def test_every_page_for_every_role_speaks_the_schools_language(db_path):
     seeded(db_path, seed_every_kind_of_row)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         case_id = find_case_id(store, REFERENCE)
     finally:

@@ -13,6 +13,7 @@ from analytics.reporting.report import build_report, gather_report_figures, last
 from analytics.reporting.snapshots import load_snapshots
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import fill_report_store
+from tests.conftest import PINNED_NOW
 from tests.views.conftest import app_as, app_store, download_links, open_page, plain, seeded
 
 PAGE = "views/termly_report.py"
@@ -37,7 +38,7 @@ def test_the_default_is_the_last_complete_term_for_circulation(db_path):
     app = report_page(db_path)
     assert (
         app.selectbox(key="report.term").value
-        == last_complete_term(TermCalendar(), date.today()).label
+        == last_complete_term(TermCalendar(), PINNED_NOW.date()).label
     )
     assert app.radio(key="report.mode").value == "circulation"
     assert app.caption[0].value.startswith("FOR CIRCULATION · FOR INFORMATION")
@@ -47,7 +48,7 @@ def test_the_preview_shows_the_reports_tables_and_narrative(db_path):
     app = report_page(db_path, term="Autumn 2025", mode="circulation")
     figures = gather_report_figures(
         app_store(), TermCalendar(), parse_term("Autumn 2025"),
-        school="All Saints' CE Primary School", today=date.today(),
+        school="All Saints' CE Primary School", today=PINNED_NOW.date(),
     )  # fmt: skip
     report = build_report(figures, "circulation", 5)
     shown = [frame.value.values.tolist() for frame in app.dataframe[: len(report.tables)]]

@@ -9,7 +9,7 @@ the whole page (so a page added later is covered without changing this test).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from google.protobuf.message import Message
@@ -28,6 +28,7 @@ from analytics.records.settings import SCHOOL_NAME, record_setting
 from analytics.reporting.report import gather_report_figures, last_complete_term
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar
+from tests.conftest import PINNED_NOW, at_ten
 from tests.views.conftest import PASSWORD, app_as, open_page, seeded
 from ui.widgets import (
     inert,
@@ -85,14 +86,18 @@ HIDDEN_FIELDS = {"id", "form_id", "key", "page_script_hash", "type", "data", "ar
 
 
 def seed_hostile_store(store) -> None:
-    calendar, today = TermCalendar(), date.today()
-    record_account(store, USERNAME, NAME, "headteacher", PASSWORD, EMAIL, actor="setup")
-    record_account(store, GOVERNOR, NAME + " (governor)", "governor", PASSWORD, actor=USERNAME)
-    record_setting(store, SCHOOL_NAME, TITLE, actor=USERNAME)
+    calendar, today = TermCalendar(), PINNED_NOW.date()
+    record_account(
+        store, USERNAME, NAME, "headteacher", PASSWORD, EMAIL, actor="setup", now=PINNED_NOW
+    )
+    record_account(
+        store, GOVERNOR, NAME + " (governor)", "governor", PASSWORD, actor=USERNAME, now=PINNED_NOW
+    )
+    record_setting(store, SCHOOL_NAME, TITLE, actor=USERNAME, now=PINNED_NOW)
     long_ago = today - timedelta(days=3653)  # ten years ago: overdue, past disposal
     record_policy(
         store, TITLE, TEXT, long_ago, NAME, f"Autumn {long_ago.year + 3}",
-        actor=USERNAME, calendar=calendar, today=today,
+        actor=USERNAME, calendar=calendar, now=at_ten(today),
     )  # fmt: skip
     term = last_complete_term(calendar, today)
     reported = calendar.first_day(term) + timedelta(days=7)
@@ -101,17 +106,21 @@ def seed_hostile_store(store) -> None:
         summary=TEXT, evidence_url=EVIDENCE, discussion_on=reported,
         discussion_outcome="refused", actions=(EscalationStep("police", reported, TEXT),),
     )  # fmt: skip
-    incident_id = record_case(store, open_case, actor=USERNAME)
-    record_edit(store, incident_id, {"summary": TEXT + " (edited)"}, TEXT, actor=USERNAME)
+    incident_id = record_case(store, open_case, actor=USERNAME, now=PINNED_NOW)
+    record_edit(
+        store, incident_id, {"summary": TEXT + " (edited)"}, TEXT, actor=USERNAME, now=PINNED_NOW
+    )
     closed = Case(
         IMAGE + " 2", long_ago, ("racist",), person_ref=PERSON_REF, summary=TEXT,
         closed_on=long_ago + timedelta(days=3), outcome=TEXT, rationale=TEXT,
     )  # fmt: skip
-    record_case(store, closed, actor=USERNAME, today=long_ago + timedelta(days=3))
-    held_id = record_case(store, Case(IMAGE + " 3", reported, ("racist",)), actor=USERNAME)
-    record_legal_hold(store, held_id, True, actor=USERNAME, reason=TEXT)
+    record_case(store, closed, actor=USERNAME, now=at_ten(long_ago + timedelta(days=3)))
+    held_id = record_case(
+        store, Case(IMAGE + " 3", reported, ("racist",)), actor=USERNAME, now=PINNED_NOW
+    )
+    record_legal_hold(store, held_id, True, actor=USERNAME, reason=TEXT, now=PINNED_NOW)
     figures = gather_report_figures(store, calendar, term, school=TITLE, today=today)
-    freeze_report(store, figures, "circulation", 5, today, actor=USERNAME)
+    freeze_report(store, figures, "circulation", 5, today, actor=USERNAME, now=PINNED_NOW)
 
 
 def shown_as_markdown(app: AppTest):
@@ -178,7 +187,7 @@ def every_page(app: AppTest, views: list[str], **open_case: str) -> list[tuple[s
 
 def test_every_page_shows_what_people_typed_as_text(db_path):
     seeded(db_path, seed_hostile_store)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         incident_id = find_case_id(store, REFERENCE)
     finally:

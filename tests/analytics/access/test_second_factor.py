@@ -43,6 +43,7 @@ from analytics.access.setup_code import (
 )
 from analytics.access.signing_in import SignInRefused, sign_in
 from analytics.problems import Problem
+from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, 0, 10)
@@ -54,23 +55,31 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def head(store):
-    code = issue_setup_code(store)
-    return record_first_headteacher(store, "head", "Ms Head", PASSWORD, setup_code=code)
+    code = issue_setup_code(store, now=PINNED_NOW)
+    return record_first_headteacher(
+        store, "head", "Ms Head", PASSWORD, setup_code=code, now=PINNED_NOW
+    )
 
 
 @pytest.fixture
 def staff(store, head):
-    return record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
+    return record_account(
+        store, "teacher", "A Teacher", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
 
 
 @pytest.fixture
 def governor(store, head):
-    return record_account(store, "gov", "A Governor", "governor", PASSWORD, actor="head")
+    return record_account(
+        store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
 
 
 def enrol(store, account, when=NOW) -> tuple[str, list[str]]:
     """Enrol the account with its app's code at `when`; its secret and recovery codes."""
-    secret = begin_enrolment(store, account.id, username=account.username, issuer=ISSUER).secret
+    secret = begin_enrolment(
+        store, account.id, username=account.username, issuer=ISSUER, now=PINNED_NOW
+    ).secret
     codes = record_enrolment(
         store, account.id, pyotp.TOTP(secret).at(when), actor=account.username, now=when
     )
@@ -104,7 +113,7 @@ def test_which_roles_must_have_a_second_factor():
 
 
 def test_enrolment_is_confirmed_only_by_the_apps_current_code(store, staff):
-    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
+    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
     assert not has_second_factor(store, staff.id)
     before = actions(store)
     assert before[-1] == "second factor enrolment begun"
@@ -131,14 +140,16 @@ def test_enrolment_is_confirmed_only_by_the_apps_current_code(store, staff):
 
 
 def test_a_code_typed_with_a_space_confirms_enrolment(store, staff):
-    secret = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER).secret
+    secret = begin_enrolment(
+        store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW
+    ).secret
     code = code_at(secret, NOW)
     record_enrolment(store, staff.id, f" {code[:3]} {code[3:]} ", actor="teacher", now=NOW)
     assert has_second_factor(store, staff.id)
 
 
 def test_the_key_is_shown_in_groups_of_four_and_the_uri_names_school_and_user(store, staff):
-    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
+    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
     assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{4}){7}", enrolment.key_text)
     assert enrolment.secret == enrolment.key_text.replace(" ", "")
     uri = urlparse(enrolment.provisioning_uri)
@@ -152,7 +163,7 @@ def test_the_key_is_shown_in_groups_of_four_and_the_uri_names_school_and_user(st
 
 def test_the_qr_code_is_a_png_of_the_provisioning_uri(store, staff):
     image_module = pytest.importorskip("PIL.Image")
-    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
+    enrolment = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
     assert enrolment.qr_png.startswith(PNG_SIGNATURE)
     # Read back module by module (5 pixels each, a border of 4), it is the URI's QR code.
     expected = segno.make(enrolment.provisioning_uri, error="m").matrix
@@ -167,11 +178,13 @@ def test_the_qr_code_is_a_png_of_the_provisioning_uri(store, staff):
 
 
 def test_a_rerun_shows_the_same_pending_secret_until_a_new_one_is_asked_for(store, staff):
-    first = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
-    again = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
+    first = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
+    again = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
     assert again == first
     assert actions(store).count("second factor enrolment begun") == 1
-    fresh = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, restart=True)
+    fresh = begin_enrolment(
+        store, staff.id, username="teacher", issuer=ISSUER, restart=True, now=PINNED_NOW
+    )
     assert fresh.secret != first.secret
     assert store.read_value("SELECT count(*) FROM second_factors") == 1
     # The replaced secret's code no longer confirms anything.
@@ -184,7 +197,9 @@ def test_a_rerun_shows_the_same_pending_secret_until_a_new_one_is_asked_for(stor
 def test_a_confirmed_second_factor_is_not_replaced_by_a_new_enrolment(store, staff):
     secret, _ = enrol(store, staff)
     with pytest.raises(AccountInvalid, match="already set up"):
-        begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, restart=True)
+        begin_enrolment(
+            store, staff.id, username="teacher", issuer=ISSUER, restart=True, now=PINNED_NOW
+        )
     with pytest.raises(AccountInvalid, match="already set up"):
         record_enrolment(store, staff.id, code_at(secret, LATER), actor="teacher", now=LATER)
     assert store.read_value("SELECT secret FROM second_factors") == secret
@@ -195,7 +210,7 @@ def test_a_code_is_refused_without_an_enrolment_waiting_for_it(store, staff):
         record_enrolment(store, staff.id, "123456", actor="teacher", now=NOW)
     assert refused.value.problems[0].field == "code"
     with pytest.raises(AccountInvalid, match="does not exist"):
-        begin_enrolment(store, 999, username="nobody", issuer=ISSUER)
+        begin_enrolment(store, 999, username="nobody", issuer=ISSUER, now=PINNED_NOW)
 
 
 def test_a_code_is_taken_once_and_never_again(store, staff):
@@ -344,7 +359,7 @@ def test_refusals_are_audited_once_per_minute_and_counted(store, staff):
 
 def test_an_inactive_account_or_one_without_a_second_factor_is_refused(store, staff, governor):
     secret, _ = enrol(store, staff)
-    record_active(store, staff.id, False, actor="head")
+    record_active(store, staff.id, False, actor="head", now=PINNED_NOW)
     assert not check_second_factor(store, staff.id, code_at(secret, LATER), now=LATER)
     assert not check_second_factor(store, governor.id, "123456", now=LATER)
     assert failures(store, governor)[0] == 1
@@ -371,7 +386,7 @@ def test_the_same_code_sent_twice_at_once_passes_once(store, staff):
 
 def test_the_headteachers_reset_clears_the_second_factor(store, staff):
     secret, codes = enrol(store, staff)
-    record_second_factor_reset(store, staff.id, actor="head")
+    record_second_factor_reset(store, staff.id, actor="head", now=PINNED_NOW)
     assert not has_second_factor(store, staff.id)
     assert count_recovery_codes_left(store, staff.id) == 0
     assert store.read_value("SELECT count(*) FROM second_factors") == 0
@@ -381,16 +396,16 @@ def test_the_headteachers_reset_clears_the_second_factor(store, staff):
     assert not check_second_factor(store, staff.id, code_at(secret, LATER), now=LATER)
     assert not check_second_factor(store, staff.id, codes[0], now=LATER)
     # The next sign-in sets up a new one.
-    fresh = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER)
+    fresh = begin_enrolment(store, staff.id, username="teacher", issuer=ISSUER, now=PINNED_NOW)
     assert fresh.secret != secret
     with pytest.raises(AccountInvalid, match="does not exist"):
-        record_second_factor_reset(store, 999, actor="head")
+        record_second_factor_reset(store, 999, actor="head", now=PINNED_NOW)
 
 
 def test_a_reset_of_nothing_is_refused_and_ends_no_session(store, staff):
     token = record_session_start(store, staff, how="password", now=LATER)
     with pytest.raises(AccountInvalid, match="not set up"):
-        record_second_factor_reset(store, staff.id, actor="head")
+        record_second_factor_reset(store, staff.id, actor="head", now=PINNED_NOW)
     assert check_session(store, token, now=LATER).account == staff
 
 
@@ -400,7 +415,7 @@ def test_a_reset_ends_every_open_session_of_the_account_and_no_other(store, head
     # Signed in on a phone (perhaps the lost one) and at school, and the headteacher too.
     phone, desk = (record_session_start(store, staff, how=how, now=LATER) for _ in range(2))
     heads = record_session_start(store, head, how=how, now=LATER)
-    record_second_factor_reset(store, staff.id, actor="head")
+    record_second_factor_reset(store, staff.id, actor="head", now=PINNED_NOW)
     for token in (phone, desk):
         check = check_session(store, token, now=LATER)
         assert check.account is None and check.ended_why == SESSION_ENDED_SECOND_FACTOR_RESET
@@ -413,11 +428,11 @@ def test_only_a_role_that_need_not_have_one_may_remove_it(store, head, staff, go
         enrol(store, account)
         written = len(actions(store))
         with pytest.raises(AccountInvalid) as refused:
-            record_second_factor_removed(store, account.id, actor=account.username)
+            record_second_factor_removed(store, account.id, actor=account.username, now=PINNED_NOW)
         assert refused.value.problems[0].field == "second_factor"
         assert has_second_factor(store, account.id) and len(actions(store)) == written
     enrol(store, governor)
-    record_second_factor_removed(store, governor.id, actor="gov")
+    record_second_factor_removed(store, governor.id, actor="gov", now=PINNED_NOW)
     assert not has_second_factor(store, governor.id)
     assert count_recovery_codes_left(store, governor.id) == 0
     assert actions(store)[-1] == "second factor removed"
@@ -429,7 +444,7 @@ def test_every_write_is_on_the_audit_trail(store, staff):
     check_second_factor(store, staff.id, code_at(secret, LATER), now=LATER)
     check_second_factor(store, staff.id, codes[0], now=LATER)
     check_second_factor(store, staff.id, wrong_code(secret, LATER), now=LATER)
-    record_second_factor_reset(store, staff.id, actor="head")
+    record_second_factor_reset(store, staff.id, actor="head", now=PINNED_NOW)
     assert actions(store)[start:] == [
         "second factor enrolment begun",
         "second factor enrolled",

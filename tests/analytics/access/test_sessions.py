@@ -31,6 +31,7 @@ from analytics.access.sessions import (
     record_sign_out,
     safe_return_path,
 )
+from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"
 MORNING = datetime(2026, 11, 30, 8, 0)
@@ -38,8 +39,10 @@ MORNING = datetime(2026, 11, 30, 8, 0)
 
 @pytest.fixture
 def staff(store):
-    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
-    return record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
+    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW)
+    return record_account(
+        store, "teacher", "A Teacher", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
 
 
 def audit_actions(store) -> list[str]:
@@ -119,34 +122,34 @@ def test_signing_out_ends_the_session_in_every_tab_that_shares_it(store, staff):
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        (lambda store, who: record_active(store, who.id, False, actor="head"),
+        (lambda store, who: record_active(store, who.id, False, actor="head", now=PINNED_NOW),
          SESSION_ENDED_DEACTIVATED),
-        (lambda store, who: record_role(store, who.id, "governor", actor="head"),
+        (lambda store, who: record_role(store, who.id, "governor", actor="head", now=PINNED_NOW),
          SESSION_ENDED_ROLE_CHANGED),
         (lambda store, who: record_password(store, who.id, "temporary lantern orchard",
-                                            actor="head"),
+                                            actor="head", now=PINNED_NOW),
          SESSION_ENDED_PASSWORD_RESET),
     ],
 )  # fmt: skip
 def test_a_change_to_the_account_ends_its_sessions_at_once(store, staff, change, why):
-    token = record_session_start(store, staff, how="password")
+    token = record_session_start(store, staff, how="password", now=PINNED_NOW)
     change(store, staff)
-    check = check_session(store, token)
+    check = check_session(store, token, now=PINNED_NOW)
     assert check.account is None and check.ended_why == why
 
 
 def test_reactivating_an_account_revives_none_of_its_old_sessions(store, staff):
-    token = record_session_start(store, staff, how="password")
-    record_active(store, staff.id, False, actor="head")
-    record_active(store, staff.id, True, actor="head")
-    assert check_session(store, token).account is None
+    token = record_session_start(store, staff, how="password", now=PINNED_NOW)
+    record_active(store, staff.id, False, actor="head", now=PINNED_NOW)
+    record_active(store, staff.id, True, actor="head", now=PINNED_NOW)
+    assert check_session(store, token, now=PINNED_NOW).account is None
 
 
 def test_a_role_changed_behind_the_apps_back_still_ends_the_session(store, staff):
-    token = record_session_start(store, staff, how="password")
+    token = record_session_start(store, staff, how="password", now=PINNED_NOW)
     with store.transaction() as cursor:
         cursor.execute("UPDATE accounts SET role = 'governor' WHERE id = ?", [staff.id])
-    assert check_session(store, token).ended_why == SESSION_ENDED_ROLE_CHANGED
+    assert check_session(store, token, now=PINNED_NOW).ended_why == SESSION_ENDED_ROLE_CHANGED
 
 
 def test_a_hand_off_is_good_once_for_its_own_purpose_within_thirty_seconds():
@@ -160,8 +163,8 @@ def test_a_hand_off_is_good_once_for_its_own_purpose_within_thirty_seconds():
     late = hand_offs.offer("start", "session-token", now=MORNING)
     too_late = MORNING + HAND_OFF_LIFETIME + timedelta(seconds=1)
     assert hand_offs.redeem("start", late, now=too_late) == (False, None)
-    assert hand_offs.redeem("start", None) == (False, None)
-    assert hand_offs.redeem("start", "made-up") == (False, None)
+    assert hand_offs.redeem("start", None, now=PINNED_NOW) == (False, None)
+    assert hand_offs.redeem("start", "made-up", now=PINNED_NOW) == (False, None)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from analytics.cases.demo import (
 )
 from analytics.cases.register import count_cases, record_case
 from analytics.cases.rules import validate_case
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, TODAY, make_case
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_the_same_seed_gives_the_same_cases():
 
 
 def test_loaded_cases_are_marked_as_demonstration(store):
-    load_demo_data(store, 120, actor="test", today=TODAY)
+    load_demo_data(store, 120, actor="test", now=NOW)
     assert count_cases(store, demo=True) == 120
     assert count_cases(store, demo=False) == 0
     references = [row[0] for row in store.read_rows("SELECT reference FROM incidents")]
@@ -81,22 +81,22 @@ def test_loaded_cases_are_marked_as_demonstration(store):
 
 
 def test_demo_refuses_a_store_with_real_cases(store):
-    record_case(store, make_case(), actor="head", today=TODAY)
+    record_case(store, make_case(), actor="head", now=NOW)
     with pytest.raises(DemoRefused, match="holds 1 real case"):
-        load_demo_data(store, 10, actor="test", today=TODAY)
+        load_demo_data(store, 10, actor="test", now=NOW)
     assert count_cases(store) == 1
 
 
 def test_demo_refuses_to_load_twice(store):
-    load_demo_data(store, 10, actor="test", today=TODAY)
+    load_demo_data(store, 10, actor="test", now=NOW)
     with pytest.raises(DemoRefused, match="already holds 10 demonstration"):
-        load_demo_data(store, 10, actor="test", today=TODAY)
+        load_demo_data(store, 10, actor="test", now=NOW)
 
 
 def test_removing_demonstration_data_keeps_real_cases_and_leaves_no_orphan_steps(store):
-    load_demo_data(store, 200, actor="test", today=TODAY)
-    record_case(store, make_case(reference="REAL-1"), actor="head", today=TODAY)
-    assert remove_demo_data(store, actor="test") == 200
+    load_demo_data(store, 200, actor="test", now=NOW)
+    record_case(store, make_case(reference="REAL-1"), actor="head", now=NOW)
+    assert remove_demo_data(store, actor="test", now=PINNED_NOW) == 200
     assert count_cases(store) == 1
     orphans = store.read_value(
         "SELECT count(*) FROM escalation_actions "
@@ -115,11 +115,13 @@ def test_removing_demonstration_data_removes_its_evidence_too(store):
 
     from analytics.cases.evidence import load_evidence_list, record_evidence
 
-    load_demo_data(store, 5, actor="head")
+    load_demo_data(store, 5, actor="head", now=PINNED_NOW)
     (demo_id,) = store.read_rows("SELECT min(id) FROM incidents WHERE is_demo")[0]
     picture = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(picture, format="PNG")
-    record_evidence(store, demo_id, picture.getvalue(), "x.png", note=None, actor="head")
-    remove_demo_data(store, actor="head")
+    record_evidence(
+        store, demo_id, picture.getvalue(), "x.png", note=None, actor="head", now=PINNED_NOW
+    )
+    remove_demo_data(store, actor="head", now=PINNED_NOW)
     assert not load_evidence_list(store, demo_id)
     assert store.read_value("SELECT count(*) FROM evidence") == 0

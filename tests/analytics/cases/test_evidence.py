@@ -41,7 +41,7 @@ from analytics.records.opening import (
     open_store,
 )
 from analytics.service.backup import restore_backup, write_backup
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, make_case
 
 ADDED_AT = datetime(2026, 2, 3, 9, 30)
 GPS_IFD = 0x8825
@@ -103,15 +103,15 @@ def pdf_document() -> bytes:
 
 @pytest.fixture
 def case_id(store):
-    return record_case(store, make_case(), actor="head", today=TODAY)
+    return record_case(store, make_case(), actor="head", now=NOW)
 
 
 @pytest.fixture(scope="module")
 def refusing(tmp_path_factory):
     """One store with one case, shared by the tests of refusals, which write nothing (each
     checks so): a store per test would cost more than the tests themselves."""
-    shared = open_store(tmp_path_factory.mktemp("refusals") / "store.duckdb")
-    case_id = record_case(shared, make_case(), actor="head", today=TODAY)
+    shared = open_store(tmp_path_factory.mktemp("refusals") / "store.duckdb", now=PINNED_NOW)
+    case_id = record_case(shared, make_case(), actor="head", now=NOW)
     yield shared, case_id
     shared.close()
 
@@ -143,7 +143,7 @@ def test_a_jpeg_comes_back_without_exif_gps_xmp_or_comment(store, case_id):
     original = jpeg_with_gps()
     assert MODEL.encode() in original and b"xmpmeta" in original  # the test's own premise
     evidence_id = add(store, case_id, original)
-    _, content = load_evidence_content(store, evidence_id, actor="head")
+    _, content = load_evidence_content(store, evidence_id, actor="head", now=PINNED_NOW)
     stored = Image.open(io.BytesIO(content))
     assert stored.format == "JPEG"
     assert dict(stored.getexif()) == {}
@@ -155,7 +155,9 @@ def test_a_jpeg_comes_back_without_exif_gps_xmp_or_comment(store, case_id):
 
 def test_a_cleaned_image_keeps_the_digest_of_the_file_received_beside_its_own(store, case_id):
     original = jpeg_with_gps()
-    item, content = load_evidence_content(store, add(store, case_id, original), actor="head")
+    item, content = load_evidence_content(
+        store, add(store, case_id, original), actor="head", now=PINNED_NOW
+    )
     assert item.sha256 == sha256(content)
     assert item.original_sha256 == sha256(original)
     assert item.sha256 != item.original_sha256
@@ -166,14 +168,18 @@ def test_a_cleaned_image_keeps_the_digest_of_the_file_received_beside_its_own(st
 def test_an_image_is_turned_upright_before_its_orientation_tag_goes(store, case_id):
     # Orientation 6: the camera held sideways; the picture is shown turned a quarter.
     sideways = jpeg_with_gps(size=(40, 20), orientation=6)
-    _, content = load_evidence_content(store, add(store, case_id, sideways), actor="head")
+    _, content = load_evidence_content(
+        store, add(store, case_id, sideways), actor="head", now=PINNED_NOW
+    )
     assert Image.open(io.BytesIO(content)).size == (20, 40)
 
 
 def test_a_png_loses_its_text_exif_and_colour_profile(store, case_id):
     original = png_with_text()
     assert b"Mrs Example" in original and b"eXIf" in original
-    _, content = load_evidence_content(store, add(store, case_id, original, "a.png"), actor="h")
+    _, content = load_evidence_content(
+        store, add(store, case_id, original, "a.png"), actor="h", now=PINNED_NOW
+    )
     stored = Image.open(io.BytesIO(content))
     assert stored.format == "PNG"
     assert not {"Author", "exif", "icc_profile"} & set(stored.info)
@@ -183,14 +189,18 @@ def test_a_png_loses_its_text_exif_and_colour_profile(store, case_id):
 
 def test_a_png_keeps_its_transparency(store, case_id):
     original = png_with_text(mode="RGBA")
-    _, content = load_evidence_content(store, add(store, case_id, original, "a.png"), actor="h")
+    _, content = load_evidence_content(
+        store, add(store, case_id, original, "a.png"), actor="h", now=PINNED_NOW
+    )
     assert Image.open(io.BytesIO(content)).mode == "RGBA"
 
 
 def test_a_webp_stays_webp_without_its_exif(store, case_id):
     original = webp_with_exif()
     assert MODEL.encode() in original
-    item, content = load_evidence_content(store, add(store, case_id, original, "a.webp"), actor="h")
+    item, content = load_evidence_content(
+        store, add(store, case_id, original, "a.webp"), actor="h", now=PINNED_NOW
+    )
     assert item.media_type == WEBP
     assert Image.open(io.BytesIO(content)).format == "WEBP"
     assert MODEL.encode() not in content and b"EXIF" not in content
@@ -202,7 +212,7 @@ def test_a_webp_stays_webp_without_its_exif(store, case_id):
 def test_a_pdf_named_png_is_judged_a_pdf_and_kept_as_received(store, case_id):
     document = pdf_document()
     evidence_id = add(store, case_id, document, "post.png")
-    item, content = load_evidence_content(store, evidence_id, actor="head")
+    item, content = load_evidence_content(store, evidence_id, actor="head", now=PINNED_NOW)
     assert item.media_type == PDF
     assert item.file_name == "post.pdf"
     assert content == document
@@ -212,7 +222,7 @@ def test_a_pdf_named_png_is_judged_a_pdf_and_kept_as_received(store, case_id):
 
 def test_a_jpeg_named_pdf_is_judged_a_jpeg(store, case_id):
     item, _ = load_evidence_content(
-        store, add(store, case_id, jpeg_with_gps(), "letter.pdf"), actor="head"
+        store, add(store, case_id, jpeg_with_gps(), "letter.pdf"), actor="head", now=PINNED_NOW
     )
     assert (item.media_type, item.file_name) == (JPEG, "letter.jpg")
 
@@ -306,8 +316,8 @@ def test_evidence_is_refused_for_a_case_that_does_not_exist(store):
 
 def test_evidence_is_refused_for_an_anonymised_case(store):
     closed = make_case(closed_on=date(2026, 1, 20), outcome="Removed", rationale="Done")
-    case_id = record_case(store, closed, actor="head", today=TODAY)
-    assert anonymise_cases(store, [case_id], actor="head", today=date(2033, 1, 1)) == 1
+    case_id = record_case(store, closed, actor="head", now=NOW)
+    assert anonymise_cases(store, [case_id], actor="head", now=datetime(2033, 1, 1, 10)) == 1
     before = counts(store)
     with pytest.raises(CaseInvalid, match="anonymised"):
         add(store, case_id, jpeg_with_gps())
@@ -382,7 +392,7 @@ def test_adding_is_audited_with_the_item_and_its_digest_not_the_file_name(store,
 def test_each_view_and_download_is_audited(store, case_id, purpose, action):
     evidence_id = add(store, case_id, jpeg_with_gps())
     for _ in range(2):
-        load_evidence_content(store, evidence_id, actor="head", purpose=purpose)
+        load_evidence_content(store, evidence_id, actor="head", purpose=purpose, now=PINNED_NOW)
     audited = ("head", "incident", str(case_id), f"evidence {evidence_id}")
     assert audit_rows(store, action) == [audited, audited]
 
@@ -390,9 +400,9 @@ def test_each_view_and_download_is_audited(store, case_id, purpose, action):
 def test_asking_for_an_item_that_is_not_there_audits_nothing(store, case_id):
     before = counts(store)
     with pytest.raises(EvidenceNotFound):
-        load_evidence_content(store, 42, actor="head")
+        load_evidence_content(store, 42, actor="head", now=PINNED_NOW)
     with pytest.raises(ValueError, match="purpose"):
-        load_evidence_content(store, 42, actor="head", purpose="print")
+        load_evidence_content(store, 42, actor="head", purpose="print", now=PINNED_NOW)
     assert counts(store) == before
 
 
@@ -417,7 +427,9 @@ def test_the_list_carries_small_thumbnails_of_images_and_none_of_content(store, 
 def test_a_file_from_disk_is_attached_under_its_own_name(store, case_id, tmp_path):
     path = tmp_path / "from phone.jpg"
     path.write_bytes(jpeg_with_gps())
-    evidence_id = record_evidence_file(store, case_id, path, note="CLI", actor="os:office")
+    evidence_id = record_evidence_file(
+        store, case_id, path, note="CLI", actor="os:office", now=PINNED_NOW
+    )
     (item,) = load_evidence_list(store, case_id)
     assert (item.id, item.file_name, item.added_by) == (evidence_id, "from phone.jpg", "os:office")
 
@@ -426,14 +438,14 @@ def test_a_file_on_disk_over_the_limit_is_refused(store, case_id, tmp_path):
     path = tmp_path / "huge.pdf"
     path.write_bytes(b"%PDF-1.4\n" + b"0" * MAX_BYTES)
     with pytest.raises(CaseInvalid, match="larger than 10 MB"):
-        record_evidence_file(store, case_id, path, note=None, actor="os:office")
+        record_evidence_file(store, case_id, path, note=None, actor="os:office", now=PINNED_NOW)
 
 
 # ---------------------------------------------------------------------------- erasing
 
 
 def test_erasing_a_cases_evidence_removes_its_items_and_no_other(store, case_id):
-    other = record_case(store, make_case(reference="2026-002"), actor="head", today=TODAY)
+    other = record_case(store, make_case(reference="2026-002"), actor="head", now=NOW)
     add(store, case_id, jpeg_with_gps())
     add(store, case_id, pdf_document(), "b.pdf")
     kept = add(store, other, pdf_document(), "c.pdf")
@@ -495,17 +507,19 @@ def test_evidence_goes_with_a_backup_and_comes_back_whole_on_restore(store, case
     photo = add(store, case_id, jpeg_with_gps())
     letter = add(store, case_id, pdf_document(), "letter.pdf")
     kept = {
-        evidence_id: load_evidence_content(store, evidence_id, actor="head")
+        evidence_id: load_evidence_content(store, evidence_id, actor="head", now=PINNED_NOW)
         for evidence_id in (photo, letter)
     }
-    written = write_backup(store, tmp_path / "backups", actor="head")
+    written = write_backup(store, tmp_path / "backups", actor="head", now=PINNED_NOW)
     target = tmp_path / "restored.duckdb"
     shutil.copy(key_path(store.path), key_path(target))  # kept apart, as an operator would
-    assert restore_backup(written, target, actor="os:test")["evidence"] == 2
-    restored = open_store(target)
+    assert restore_backup(written, target, actor="os:test", now=PINNED_NOW)["evidence"] == 2
+    restored = open_store(target, now=PINNED_NOW)
     try:
         for evidence_id, (item, content) in kept.items():
-            again, restored_content = load_evidence_content(restored, evidence_id, actor="head")
+            again, restored_content = load_evidence_content(
+                restored, evidence_id, actor="head", now=PINNED_NOW
+            )
             assert (again, restored_content) == (item, content)
             assert sha256(restored_content) == item.sha256
         # New items continue the numbering rather than colliding with restored ones.

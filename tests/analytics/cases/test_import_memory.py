@@ -20,6 +20,7 @@ from analytics.records.opening import (
 )
 from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar
+from tests.conftest import PINNED_NOW
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MB = 1_000_000
@@ -75,7 +76,7 @@ print(peak, done.returncode, done.stdout.strip(), done.stderr.strip(), sep="\\n"
 
 
 def fresh_store(path: Path) -> Path:
-    open_dashboard_store(TermCalendar(), path).close()
+    open_dashboard_store(TermCalendar(), path, now=PINNED_NOW).close()
     return path
 
 
@@ -102,7 +103,7 @@ def test_a_100_mb_file_imports_in_under_500_mb(tmp_path):
     print(f"100 MB, {cases} cases: peak {peak} MB")
     assert said.startswith(f"Imported {cases} new case(s)")
     assert peak < 500
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert count_cases(store) == cases
     finally:

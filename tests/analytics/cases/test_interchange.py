@@ -19,20 +19,20 @@ from analytics.cases.register import count_cases, find_case_id, load_case, load_
 from analytics.records.opening import (
     open_store,
 )
-from tests.conftest import SAMPLE_CSV, TODAY
+from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV
 
 HEADER = "reference,reported_on,categories,platform,discussion_on,discussion_outcome,summary\n"
 
 
 def rejection_of(store, text: str) -> list[str]:
     with pytest.raises(ImportRejected) as raised:
-        import_cases(store, text, actor="test", source="test.csv", today=TODAY)
+        import_cases(store, text, actor="test", source="test.csv", now=NOW)
     assert count_cases(store) == 0, "a rejected file must write nothing"
     return [str(problem) for problem in raised.value.problems]
 
 
 def test_the_sample_file_imports_every_case_as_written(store):
-    report = import_cases_file(store, SAMPLE_CSV, actor="test", today=TODAY)
+    report = import_cases_file(store, SAMPLE_CSV, actor="test", now=NOW)
     assert (report.added, report.already_present) == (5, 0)
     forum = load_case(store, find_case_id(store, "2025-003"))
     assert forum.platform == "school_website_or_forum"
@@ -52,25 +52,27 @@ def test_the_sample_file_imports_every_case_as_written(store):
 
 
 def test_exporting_the_imported_sample_gives_the_same_file(store):
-    import_cases_file(store, SAMPLE_CSV, actor="test", today=TODAY)
-    assert export_cases(store, actor="test").text == SAMPLE_CSV.read_text(encoding="utf-8")
+    import_cases_file(store, SAMPLE_CSV, actor="test", now=NOW)
+    assert export_cases(store, actor="test", now=PINNED_NOW).text == SAMPLE_CSV.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_importing_a_file_again_adds_no_case_twice(store):
-    import_cases_file(store, SAMPLE_CSV, actor="test", today=TODAY)
-    report = import_cases_file(store, SAMPLE_CSV, actor="test", today=TODAY)
+    import_cases_file(store, SAMPLE_CSV, actor="test", now=NOW)
+    report = import_cases_file(store, SAMPLE_CSV, actor="test", now=NOW)
     assert (report.added, report.already_present) == (0, 5)
     assert count_cases(store) == 5
 
 
 def test_export_then_import_into_an_empty_store_gives_the_same_cases(store, tmp_path):
-    load_demo_data(store, 400, actor="test", seed=7, today=TODAY)
-    exported = export_cases(store, actor="test")
+    load_demo_data(store, 400, actor="test", seed=7, now=NOW)
+    exported = export_cases(store, actor="test", now=PINNED_NOW)
     assert exported.cases == 400
-    other = open_store(tmp_path / "other.duckdb")
-    report = import_cases(other, exported.text, actor="test", source="x.csv", today=TODAY)
+    other = open_store(tmp_path / "other.duckdb", now=PINNED_NOW)
+    report = import_cases(other, exported.text, actor="test", source="x.csv", now=NOW)
     assert report.added == 400
-    assert export_cases(other, actor="test").text == exported.text
+    assert export_cases(other, actor="test", now=PINNED_NOW).text == exported.text
     other.close()
 
 
@@ -97,7 +99,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_line(store):
 
 def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(store):
     text = "categories,reported_on,reference\nracist;complaints,2026-02-01,B-1\n"
-    import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+    import_cases(store, text, actor="test", source="t.csv", now=NOW)
     case = load_case(store, find_case_id(store, "B-1"))
     assert case.categories == ("racist", "complaints")
     assert case.platform is None
@@ -127,21 +129,21 @@ def test_an_action_column_becomes_an_escalation_step(store):
         "reference,reported_on,categories,police_on\n"
         "P-1,2026-01-05,threats_of_violence,2026-01-05\n"
     )
-    import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+    import_cases(store, text, actor="test", source="t.csv", now=NOW)
     assert load_stage(store, find_case_id(store, "P-1")) == "escalated"
 
 
 def test_a_file_with_a_byte_order_mark_imports(store, tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbfreference,reported_on,categories\nC-1,2026-01-05,racist\n")
-    assert import_cases_file(store, path, actor="test", today=TODAY).added == 1
+    assert import_cases_file(store, path, actor="test", now=NOW).added == 1
 
 
 def test_a_file_that_is_not_utf8_is_refused_plainly(store, tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("reference,reported_on,categories\nCafé,2026-01-05,racist\n".encode("latin-1"))
     with pytest.raises(ImportRejected) as raised:
-        import_cases_file(store, path, actor="test", today=TODAY)
+        import_cases_file(store, path, actor="test", now=NOW)
     assert [str(p) for p in raised.value.problems] == [
         'line 2, file: is not UTF-8 text; save it as "CSV UTF-8" and try again'
     ]
@@ -149,8 +151,8 @@ def test_a_file_that_is_not_utf8_is_refused_plainly(store, tmp_path):
 
 
 def test_imports_and_exports_are_on_the_audit_trail(store):
-    import_cases_file(store, SAMPLE_CSV, actor="os:head", today=TODAY)
-    export_cases(store, actor="os:head")
+    import_cases_file(store, SAMPLE_CSV, actor="os:head", now=NOW)
+    export_cases(store, actor="os:head", now=PINNED_NOW)
     assert store.read_rows("SELECT actor, action, detail FROM audit_log ORDER BY id") == [
         ("os:head", "cases imported", "5 added, 0 already present, from incidents-sample.csv"),
         ("os:head", "cases exported", "5 cases"),
@@ -169,10 +171,10 @@ def numbered_rows(count: int, *, first: int = 0) -> str:
 def test_a_file_of_many_chunks_imports_in_one_transaction(store, monkeypatch):
     monkeypatch.setattr(analytics.cases.interchange, "CHUNK_ROWS", 10)
     text = "reference,reported_on,categories\n" + numbered_rows(35)
-    report = import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+    report = import_cases(store, text, actor="test", source="t.csv", now=NOW)
     assert (report.added, report.already_present) == (35, 0)
     again = import_cases(store, text + numbered_rows(5, first=35), actor="t", source="t.csv",
-                         today=TODAY)  # fmt: skip
+                         now=NOW)  # fmt: skip
     assert (again.added, again.already_present) == (5, 35)
     assert store.read_value("SELECT count(*) FROM audit_log WHERE action = 'cases imported'") == 2
 
@@ -192,7 +194,7 @@ def test_a_bad_line_in_a_late_chunk_stops_the_whole_import(store, monkeypatch):
 def test_problems_are_listed_up_to_200_and_the_rest_counted(store):
     text = "reference,reported_on,categories\n" + "B,2026-01-05,rude\n" * 300
     with pytest.raises(ImportRejected) as raised:
-        import_cases(store, text, actor="test", source="t.csv", today=TODAY)
+        import_cases(store, text, actor="test", source="t.csv", now=NOW)
     rejected = raised.value
     # Each line: the unknown code, and from the second line on, the repeated reference.
     assert len(rejected.problems) == 200 and rejected.more == 599 - 200
@@ -207,7 +209,7 @@ def test_a_line_that_is_not_utf8_far_into_a_file_is_named(store, tmp_path):
     path.write_bytes(b"reference,reported_on,categories\n" + rows + "Café,2026-01-05,racist\n"
                      .encode("latin-1"))  # fmt: skip
     with pytest.raises(ImportRejected) as raised:
-        import_cases_file(store, path, actor="test", today=TODAY)
+        import_cases_file(store, path, actor="test", now=NOW)
     assert [str(p) for p in raised.value.problems] == [
         'line 5002, file: is not UTF-8 text; save it as "CSV UTF-8" and try again'
     ]

@@ -32,6 +32,7 @@ from analytics.records.opening import (
 )
 from analytics.text import protect_from_formulas, read_as_typed
 from analytics.vocabulary import ABOUT, CATEGORIES, DISCUSSION_OUTCOMES, PLATFORMS, POSTED_BY
+from tests.conftest import NOW, PINNED_NOW
 
 TODAY = date(2026, 3, 15)
 # Each example of a property that writes to a store opens new DuckDB files: `make test`
@@ -109,9 +110,9 @@ def test_a_good_case_is_stored_exactly_as_typed_at_length(tmp_path_factory, case
 
 
 def check_stored_exactly_as_typed(tmp_path_factory, case: Case) -> None:
-    store = open_store(tmp_path_factory.mktemp("stored") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("stored") / "store.duckdb", now=PINNED_NOW)
     try:
-        incident_id = record_case(store, case, actor="test", today=TODAY)
+        incident_id = record_case(store, case, actor="test", now=NOW)
         assert load_case(store, incident_id) == ensure_valid(case, TODAY)
     finally:
         store.close()
@@ -138,15 +139,18 @@ def test_export_then_import_gives_back_the_same_cases_at_length(tmp_path_factory
 
 def check_round_trip(tmp_path_factory, cases: tuple[Case, ...]) -> None:
     folder = tmp_path_factory.mktemp("round")
-    first, second = open_store(folder / "a.duckdb"), open_store(folder / "b.duckdb")
+    first, second = (
+        open_store(folder / "a.duckdb", now=PINNED_NOW),
+        open_store(folder / "b.duckdb", now=PINNED_NOW),
+    )
     try:
         for case in cases:
-            record_case(first, case, actor="test", today=TODAY)
-        exported = export_cases(first, actor="test").text
+            record_case(first, case, actor="test", now=NOW)
+        exported = export_cases(first, actor="test", now=PINNED_NOW).text
         for row in csv.reader(io.StringIO(exported)):
             assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
-        import_cases(second, exported, actor="test", source="x.csv", today=TODAY)
-        assert export_cases(second, actor="test").text == exported
+        import_cases(second, exported, actor="test", source="x.csv", now=NOW)
+        assert export_cases(second, actor="test", now=PINNED_NOW).text == exported
         for case in cases:
             assert load_case(second, find_case_id(second, case.reference)) == load_case(
                 first, find_case_id(first, case.reference)
@@ -176,10 +180,10 @@ def test_any_csv_either_imports_or_names_its_problems_and_writes_nothing(
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    store = open_store(tmp_path_factory.mktemp("garbage") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("garbage") / "store.duckdb", now=PINNED_NOW)
     try:
         try:
-            import_cases(store, buffer.getvalue(), actor="test", source="x.csv", today=TODAY)
+            import_cases(store, buffer.getvalue(), actor="test", source="x.csv", now=NOW)
         except ImportRejected as rejected:
             assert rejected.problems and all(str(p).startswith("line ") for p in rejected.problems)
             assert count_cases(store) == 0
@@ -192,7 +196,7 @@ def test_any_csv_either_imports_or_names_its_problems_and_writes_nothing(
 )
 def test_hostile_text_is_stored_exactly_as_typed(store, text):
     incident_id = record_case(
-        store, Case("H-1", TODAY, ("racist",), summary=text), actor="t", today=TODAY
+        store, Case("H-1", TODAY, ("racist",), summary=text), actor="t", now=NOW
     )
     assert load_case(store, incident_id).summary == text
     assert count_cases(store) == 1
@@ -200,14 +204,12 @@ def test_hostile_text_is_stored_exactly_as_typed(store, text):
 
 def test_a_control_character_in_free_text_is_refused(store):
     with pytest.raises(CaseInvalid, match="summary: must not contain control characters"):
-        record_case(
-            store, Case("C-1", TODAY, ("racist",), summary="bell\x07"), actor="t", today=TODAY
-        )
+        record_case(store, Case("C-1", TODAY, ("racist",), summary="bell\x07"), actor="t", now=NOW)
     assert count_cases(store) == 0
 
 
 def test_windows_line_breaks_are_kept_as_line_breaks(store):
     incident_id = record_case(
-        store, Case("C-2", TODAY, ("racist",), summary="a\r\nb"), actor="t", today=TODAY
+        store, Case("C-2", TODAY, ("racist",), summary="a\r\nb"), actor="t", now=NOW
     )
     assert load_case(store, incident_id).summary == "a\nb"

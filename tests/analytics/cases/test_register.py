@@ -28,7 +28,7 @@ from analytics.cases.register import (
 from analytics.cases.rules import CaseInvalid, EscalationStep
 from analytics.terms import Period
 from analytics.vocabulary import STATUSES
-from tests.conftest import TODAY, escalated_case, make_case
+from tests.conftest import NOW, PINNED_NOW, TODAY, escalated_case, make_case
 
 
 def audit_actions(store) -> list[str]:
@@ -37,50 +37,50 @@ def audit_actions(store) -> list[str]:
 
 def test_a_logged_case_reads_back_as_it_was_entered(store):
     case = escalated_case(summary="Text with 'quotes', <b>tags</b> and **markdown**")
-    incident_id = record_case(store, case, actor="head", today=TODAY)
+    incident_id = record_case(store, case, actor="head", now=NOW)
     assert load_case(store, incident_id) == case
     assert find_case_id(store, "2026-001") == incident_id
 
 
 def test_a_reference_is_used_once(store):
-    record_case(store, make_case(), actor="head", today=TODAY)
+    record_case(store, make_case(), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="reference: '2026-001' is already used"):
-        record_case(store, make_case(summary="another"), actor="head", today=TODAY)
+        record_case(store, make_case(summary="another"), actor="head", now=NOW)
     assert count_cases(store) == 1
 
 
 def test_an_invalid_case_writes_nothing_at_all(store):
     with pytest.raises(CaseInvalid):
-        record_case(store, make_case(categories=()), actor="head", today=TODAY)
+        record_case(store, make_case(categories=()), actor="head", now=NOW)
     assert count_cases(store) == 0
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
 
 
 # The stage, exactly as the issue defines it.
 def test_stage_is_open_while_not_closed_and_not_escalated(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
     assert load_stage(store, incident_id) == "open"
-    record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="head", today=TODAY)
+    record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="head", now=NOW)
     assert load_stage(store, incident_id) == "open"
 
 
 def test_stage_is_settled_at_discussion_when_closed_without_escalation(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
-    record_discussion(store, incident_id, date(2026, 1, 13), "removed", actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
+    record_discussion(store, incident_id, date(2026, 1, 13), "removed", actor="head", now=NOW)
     record_closing(
-        store, incident_id, date(2026, 1, 14), "Removed", "Settled", actor="head", today=TODAY
+        store, incident_id, date(2026, 1, 14), "Removed", "Settled", actor="head", now=NOW
     )
     assert load_stage(store, incident_id) == "settled_at_discussion"
 
 
 def test_stage_is_escalated_with_any_action_open_or_closed(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
     record_escalation(
         store,
         incident_id,
         EscalationStep("provider_removal_request", date(2026, 1, 20)),
         actor="head",
-        today=TODAY,
+        now=NOW,
     )
     assert load_stage(store, incident_id) == "escalated"
     record_closing(
@@ -90,23 +90,23 @@ def test_stage_is_escalated_with_any_action_open_or_closed(store):
         "Taken down",
         "Host removed it",
         actor="head",
-        today=TODAY,
+        now=NOW,
     )
     assert load_stage(store, incident_id) == "escalated"
 
 
 def test_a_case_followed_from_report_to_closing_keeps_every_step(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
-    record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
+    record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="head", now=NOW)
     for action, on in [("written_warning", 15), ("written_warning", 22), ("legal_advice", 23)]:
         record_escalation(
             store,
             incident_id,
             EscalationStep(action, date(2026, 1, on), "note"),
             actor="head",
-            today=TODAY,
+            now=NOW,
         )
-    record_removal(store, incident_id, date(2026, 1, 24), actor="head", today=TODAY)
+    record_removal(store, incident_id, date(2026, 1, 24), actor="head", now=NOW)
     record_closing(
         store,
         incident_id,
@@ -114,7 +114,7 @@ def test_a_case_followed_from_report_to_closing_keeps_every_step(store):
         "Removed",
         "Warning worked",
         actor="head",
-        today=TODAY,
+        now=NOW,
     )
     case = load_case(store, incident_id)
     assert [step.action for step in case.actions] == [
@@ -131,63 +131,61 @@ def test_a_case_followed_from_report_to_closing_keeps_every_step(store):
 
 
 def test_a_step_breaking_a_rule_writes_nothing(store):
-    incident_id = record_case(store, make_case(platform="facebook"), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(platform="facebook"), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="access_blocked_on"):
         record_escalation(
             store,
             incident_id,
             EscalationStep("access_blocked", date(2026, 1, 14)),
             actor="head",
-            today=TODAY,
+            now=NOW,
         )
     with pytest.raises(CaseInvalid, match="discussion_on: must be on or after the reported"):
-        record_discussion(
-            store, incident_id, date(2026, 1, 1), "removed", actor="head", today=TODAY
-        )
+        record_discussion(store, incident_id, date(2026, 1, 1), "removed", actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="rationale: is required"):
-        record_closing(store, incident_id, date(2026, 1, 20), "Done", "", actor="head", today=TODAY)
+        record_closing(store, incident_id, date(2026, 1, 20), "Done", "", actor="head", now=NOW)
     assert load_case(store, incident_id) == make_case(platform="facebook")
     assert store.read_value("SELECT count(*) FROM escalation_actions") == 0
     assert audit_actions(store) == ["case logged"]
 
 
 def test_a_case_cannot_be_closed_twice_or_discussed_twice(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
-    record_discussion(store, incident_id, date(2026, 1, 13), "removed", actor="head", today=TODAY)
-    record_closing(store, incident_id, date(2026, 1, 14), "x", "y", actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
+    record_discussion(store, incident_id, date(2026, 1, 13), "removed", actor="head", now=NOW)
+    record_closing(store, incident_id, date(2026, 1, 14), "x", "y", actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="already closed"):
-        record_closing(store, incident_id, date(2026, 1, 15), "x", "y", actor="head", today=TODAY)
+        record_closing(store, incident_id, date(2026, 1, 15), "x", "y", actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="already recorded"):
-        record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="h", today=TODAY)
+        record_discussion(store, incident_id, date(2026, 1, 13), "refused", actor="h", now=NOW)
 
 
 def test_closing_before_a_recorded_step_is_refused(store):
-    incident_id = record_case(store, escalated_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, escalated_case(), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="closed_on: must be on or after every step"):
-        record_closing(store, incident_id, date(2026, 1, 14), "x", "y", actor="head", today=TODAY)
+        record_closing(store, incident_id, date(2026, 1, 14), "x", "y", actor="head", now=NOW)
 
 
 def test_steps_on_a_missing_case_say_so(store):
     with pytest.raises(CaseNotFound):
-        record_removal(store, 999, date(2026, 1, 14), actor="head", today=TODAY)
+        record_removal(store, 999, date(2026, 1, 14), actor="head", now=NOW)
 
 
 def test_an_edit_needs_a_reason_and_writes_nothing_without_one(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="reason: is required"):
-        record_edit(store, incident_id, {"platform": "tiktok"}, "  ", actor="head", today=TODAY)
+        record_edit(store, incident_id, {"platform": "tiktok"}, "  ", actor="head", now=NOW)
     assert load_case(store, incident_id).platform == "facebook"
 
 
 def test_an_edit_records_which_fields_changed_and_why_but_not_their_values(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
     changed = record_edit(
         store,
         incident_id,
         {"reference": "2026-001A", "summary": "Corrected summary", "platform": "facebook"},
         "Typo in the case number",
         actor="head",
-        today=TODAY,
+        now=NOW,
     )
     assert changed == ["reference", "summary"]
     case = load_case(store, incident_id)
@@ -201,22 +199,22 @@ def test_an_edit_records_which_fields_changed_and_why_but_not_their_values(store
 
 
 def test_an_edit_is_checked_against_every_rule(store):
-    incident_id = record_case(store, escalated_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, escalated_case(), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="reported_on"):
         record_edit(
-            store, incident_id, {"reported_on": date(2026, 3, 20)}, "wrong", actor="h", today=TODAY
+            store, incident_id, {"reported_on": date(2026, 3, 20)}, "wrong", actor="h", now=NOW
         )
     with pytest.raises(CaseInvalid, match="cannot be edited"):
-        record_edit(store, incident_id, {"actions": ()}, "wrong", actor="h", today=TODAY)
+        record_edit(store, incident_id, {"actions": ()}, "wrong", actor="h", now=NOW)
     with pytest.raises(CaseInvalid, match="nothing was changed"):
-        record_edit(store, incident_id, {"platform": "facebook"}, "same", actor="h", today=TODAY)
+        record_edit(store, incident_id, {"platform": "facebook"}, "same", actor="h", now=NOW)
 
 
 def test_an_edit_cannot_take_another_cases_reference(store):
-    record_case(store, make_case(reference="A"), actor="head", today=TODAY)
-    second = record_case(store, make_case(reference="B"), actor="head", today=TODAY)
+    record_case(store, make_case(reference="A"), actor="head", now=NOW)
+    second = record_case(store, make_case(reference="B"), actor="head", now=NOW)
     with pytest.raises(CaseInvalid, match="reference: 'A' is already used by another case"):
-        record_edit(store, second, {"reference": "A"}, "merge", actor="head", today=TODAY)
+        record_edit(store, second, {"reference": "A"}, "merge", actor="head", now=NOW)
     assert load_case(store, second).reference == "B"
 
 
@@ -227,15 +225,15 @@ def _three_cases(store):
             reference="S", platform="whatsapp", reported_on=date(2025, 10, 1), posted_on=None
         ),
         actor="h",
-        today=TODAY,
+        now=NOW,
     )
-    record_discussion(store, settled, date(2025, 10, 2), "removed", actor="h", today=TODAY)
-    record_closing(store, settled, date(2025, 10, 5), "Removed", "Settled", actor="h", today=TODAY)
+    record_discussion(store, settled, date(2025, 10, 2), "removed", actor="h", now=NOW)
+    record_closing(store, settled, date(2025, 10, 5), "Removed", "Settled", actor="h", now=NOW)
     record_case(store, escalated_case(reference="E", categories=("racist", "complaints")),
-                actor="h", today=TODAY)  # fmt: skip
+                actor="h", now=NOW)  # fmt: skip
     record_case(store, make_case(reference="O", categories=("threats_of_violence",),
                                  reported_on=date(2026, 3, 1), posted_on=None),
-                actor="h", today=TODAY)  # fmt: skip
+                actor="h", now=NOW)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -289,7 +287,9 @@ def test_case_list_is_limited_but_counts_every_match(store):
 
 def test_case_list_for_people_uses_labels(store):
     _three_cases(store)
-    shown = describe_case_list(load_case_list(store, CaseFilter(platforms=("whatsapp",))))
+    shown = describe_case_list(
+        load_case_list(store, CaseFilter(platforms=("whatsapp",)), today=PINNED_NOW.date())
+    )
     assert shown.iloc[0]["Platform"] == "WhatsApp"
     assert shown.iloc[0]["Status"] == "Closed: settled at discussion"
     # Status comes second, where it cannot scroll off screen.
@@ -314,7 +314,7 @@ def test_case_list_for_people_uses_labels(store):
     ],
 )  # fmt: skip
 def test_every_case_has_one_status_in_words_and_the_list_filters_by_it(store, changes, status):
-    incident_id = record_case(store, make_case(**changes), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(**changes), actor="head", now=NOW)
     assert load_status(store, incident_id) == status
     assert status in STATUSES
     listed = load_case_list(store, CaseFilter(statuses=(status,)), today=TODAY)
@@ -351,10 +351,10 @@ def test_timeline_lists_every_step_in_date_order():
 
 
 def test_an_earlier_dated_step_added_later_is_recorded_as_entered(store):
-    incident_id = record_case(store, escalated_case(), actor="head", today=TODAY)  # warning 15 Jan
+    incident_id = record_case(store, escalated_case(), actor="head", now=NOW)  # warning 15 Jan
     record_escalation(
         store, incident_id, EscalationStep("police", date(2026, 1, 13), " called "),
-        actor="head", today=TODAY,
+        actor="head", now=NOW,
     )  # fmt: skip
     steps = [(s.action, s.taken_on, s.note) for s in load_case(store, incident_id).actions]
     assert steps == [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from PIL import Image
@@ -25,14 +25,14 @@ from analytics.figures.scope import Scope
 from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.settings import RETENTION_YEARS, record_setting
 from analytics.terms import TermCalendar, parse_term
-from tests.conftest import SAMPLE_CSV, make_case, summary_of_scope
+from tests.conftest import PINNED_NOW, SAMPLE_CSV, at_ten, make_case, summary_of_scope
 
 LATER = date(2032, 1, 1)  # 2025-001 (closed 2025-09-19) and 2025-003 (2025-12-01) are due
 
 
 @pytest.fixture
 def sample(store):
-    import_cases_file(store, SAMPLE_CSV, actor="test", today=date(2026, 3, 1))
+    import_cases_file(store, SAMPLE_CSV, actor="test", now=datetime(2026, 3, 1, 10))
     return store
 
 
@@ -49,17 +49,17 @@ def test_a_closed_case_is_due_six_years_after_closing(sample):
 
 
 def test_the_retention_period_is_a_setting(sample):
-    record_setting(sample, RETENTION_YEARS, "1", actor="head")
+    record_setting(sample, RETENTION_YEARS, "1", actor="head", now=PINNED_NOW)
     # One year on from closing: 2025-001 (closed 19 Sep 2025) and 2025-003 (1 Dec 2025).
     assert due_references(sample, date(2026, 12, 2)) == ["2025-001", "2025-003"]
 
 
 def test_a_case_on_legal_hold_is_never_offered(sample):
     held = find_case_id(sample, "2025-003")
-    record_legal_hold(sample, held, True, actor="head", reason="Solicitor's letter")
+    record_legal_hold(sample, held, True, actor="head", reason="Solicitor's letter", now=PINNED_NOW)
     assert due_references(sample) == ["2025-001"]
     assert load_cases_on_hold(sample)["reference"].tolist() == ["2025-003"]
-    assert anonymise_cases(sample, [held], actor="head", today=LATER) == 0
+    assert anonymise_cases(sample, [held], actor="head", now=at_ten(LATER)) == 0
     assert load_case(sample, held).summary is not None
 
 
@@ -93,7 +93,7 @@ def test_anonymising_removes_free_text_and_keeps_every_figure(sample):
     ]
     before = [summary_of_scope(sample, scope, today=LATER) for scope in scopes]
     ids = [find_case_id(sample, ref) for ref in ("2025-001", "2025-003", "2026-001")]
-    assert anonymise_cases(sample, ids, actor="head", today=LATER) == 2  # 2026-001 is open
+    assert anonymise_cases(sample, ids, actor="head", now=at_ten(LATER)) == 2  # 2026-001 is open
     forum = load_case(sample, ids[1])
     assert forum.reference == f"ANON-{ids[1]}"
     assert (forum.summary, forum.evidence_url, forum.person_ref) == (None, None, None)
@@ -109,9 +109,11 @@ def test_anonymising_removes_free_text_and_keeps_every_figure(sample):
 
 def test_an_anonymised_case_cannot_be_edited(sample):
     incident_id = find_case_id(sample, "2025-001")
-    anonymise_cases(sample, [incident_id], actor="head", today=LATER)
+    anonymise_cases(sample, [incident_id], actor="head", now=at_ten(LATER))
     with pytest.raises(CaseInvalid, match="anonymised"):
-        record_edit(sample, incident_id, {"summary": "back again"}, "restore", actor="head")
+        record_edit(
+            sample, incident_id, {"summary": "back again"}, "restore", actor="head", now=PINNED_NOW
+        )
 
 
 def test_a_disposed_case_no_longer_links_to_its_person_and_repeat_figures_stay(store):
@@ -122,23 +124,23 @@ def test_a_disposed_case_no_longer_links_to_its_person_and_repeat_figures_stay(s
                   closed_on=date(2025, 9, 20), outcome="Taken down",
                   rationale="Resolved at discussion", discussion_on=date(2025, 9, 16),
                   discussion_outcome="removed"),
-        actor="head", today=date(2026, 3, 1),
+        actor="head", now=datetime(2026, 3, 1, 10),
     )  # fmt: skip
     for reference, day in (("B", date(2026, 1, 12)), ("C", date(2026, 2, 2))):
         record_case(store, make_case(reference=reference, reported_on=day, person_ref="P-77"),
-                    actor="head", today=date(2026, 3, 1))  # fmt: skip
+                    actor="head", now=datetime(2026, 3, 1, 10))  # fmt: skip
     spring = Scope(calendar.reporting_period(parse_term("Spring 2026")))
 
     def repeats() -> int:
         return gather_figures(store, spring, calendar, today=LATER).repeat_cases
 
     assert repeats() == 2  # B and C: A came first
-    assert anonymise_cases(store, [first], actor="head", today=LATER) == 1
+    assert anonymise_cases(store, [first], actor="head", now=at_ten(LATER)) == 1
     assert store.read_value("SELECT person_key FROM incidents WHERE id = ?", [first]) is None
     assert repeats() == 2
     # A new case of the same person is a repeat through B and C, never through A.
     later = make_case(reference="D", reported_on=date(2026, 2, 20), person_ref="P-77")
-    record_case(store, later, actor="head", today=date(2026, 3, 1))
+    record_case(store, later, actor="head", now=datetime(2026, 3, 1, 10))
     assert repeats() == 3
     linked = store.read_rows(
         "SELECT reference FROM incidents WHERE person_key = "
@@ -151,16 +153,20 @@ def test_anonymising_leaves_no_trace_of_the_text_in_the_store_file(sample):
     incident_id = find_case_id(sample, "2025-001")
     secret = "Zebra-Tangerine-4471"
     record_edit(sample, incident_id, {"summary": f"Post naming {secret}"}, f"typo {secret}",
-                actor="head")  # fmt: skip
-    record_legal_hold(sample, incident_id, True, actor="head", reason=f"solicitor {secret}")
-    record_legal_hold(sample, incident_id, False, actor="head", reason=f"closed {secret}")
+                actor="head", now=PINNED_NOW)  # fmt: skip
+    record_legal_hold(
+        sample, incident_id, True, actor="head", reason=f"solicitor {secret}", now=PINNED_NOW
+    )
+    record_legal_hold(
+        sample, incident_id, False, actor="head", reason=f"closed {secret}", now=PINNED_NOW
+    )
     picture = io.BytesIO()
     Image.new("RGB", (8, 8), "blue").save(picture, format="PNG")
     record_evidence(sample, incident_id, picture.getvalue(), f"{secret}.png", note=secret,
-                    actor="head")  # fmt: skip
+                    actor="head", now=PINNED_NOW)  # fmt: skip
     sample.checkpoint()
     assert secret.encode() in store_bytes(sample)
-    assert anonymise_cases(sample, [incident_id], actor="head", today=LATER) == 1
+    assert anonymise_cases(sample, [incident_id], actor="head", now=at_ten(LATER)) == 1
     assert secret.encode() not in store_bytes(sample)
     assert not load_evidence_list(sample, incident_id)
     assert verify_audit_trail(sample).whole

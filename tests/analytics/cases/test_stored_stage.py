@@ -36,7 +36,7 @@ from analytics.records.store import (
     Store,
 )
 from analytics.terms import Period, TermCalendar
-from tests.conftest import SAMPLE_CSV, TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV, TODAY, make_case
 
 # The policy's rule, written here independently of the code under test.
 DERIVED_STAGE = """
@@ -106,7 +106,7 @@ def test_after_any_steps_every_stored_stage_equals_the_derived_one_at_length(
 
 
 def check_every_stored_stage_after(tmp_path_factory, steps: list[tuple[str, int]]) -> None:
-    store = open_store(tmp_path_factory.mktemp("stage") / "stage.duckdb")
+    store = open_store(tmp_path_factory.mktemp("stage") / "stage.duckdb", now=PINNED_NOW)
     logged: list[int] = []
     try:
         for kind, which in steps:
@@ -127,33 +127,33 @@ def apply_step(store: Store, logged: list[int], kind: str, which: int) -> None:
             "log closed": {"closed_on": on, "outcome": "Down", "rationale": "Removed"},
         }[kind]
         case = make_case(reference=f"2026-{len(logged):03d}", **steps_so_far)
-        logged.append(record_case(store, case, actor="head", today=TODAY))
+        logged.append(record_case(store, case, actor="head", now=NOW))
     elif logged:
         incident_id = logged[which % len(logged)]
         if kind == "escalate":
             step = EscalationStep("provider_removal_request", on)
-            record_escalation(store, incident_id, step, actor="head", today=TODAY)
+            record_escalation(store, incident_id, step, actor="head", now=NOW)
         elif kind == "close":
-            record_closing(store, incident_id, on, "Down", "Removed", actor="head", today=TODAY)
+            record_closing(store, incident_id, on, "Down", "Removed", actor="head", now=NOW)
         elif kind == "reopen":
             changes = {"closed_on": None, "outcome": None, "rationale": None}
-            record_edit(store, incident_id, changes, "Closed in error", actor="head", today=TODAY)
+            record_edit(store, incident_id, changes, "Closed in error", actor="head", now=NOW)
 
 
 def test_imported_and_demonstration_cases_carry_their_stage(store):
-    load_demo_data(store, 300, actor="head", today=TODAY)
+    load_demo_data(store, 300, actor="head", now=NOW)
     stages = dict(store.read_rows("SELECT stage, count(*) FROM incidents GROUP BY stage"))
     assert set(stages) == {"open", "settled_at_discussion", "escalated"}
     assert cases_whose_stage_disagrees(store) == []
-    remove_demo_data(store, actor="head")
-    import_cases_file(store, SAMPLE_CSV, actor="head")
+    remove_demo_data(store, actor="head", now=PINNED_NOW)
+    import_cases_file(store, SAMPLE_CSV, actor="head", now=PINNED_NOW)
     assert count_cases(store) == 5 and cases_whose_stage_disagrees(store) == []
 
 
 def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_path, monkeypatch):
     before_stage = [entry for entry in migration_files() if entry[1] != "faster_figures"]
     monkeypatch.setattr("analytics.records.opening.migration_files", lambda: before_stage)
-    store = open_store(tmp_path / "old.duckdb")
+    store = open_store(tmp_path / "old.duckdb", now=PINNED_NOW)
     with store.transaction() as cursor:
         # As the register wrote cases then: the pseudonym was the whole md5 digest, as text.
         cursor.execute(
@@ -183,7 +183,7 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
     faster_figures = next(v for v, name, _ in migration_files() if name == "faster_figures")
     assert faster_figures in apply_migrations(store)
     # As open_store then does: the pseudonyms made again under the key file's key.
-    assert rekey_person_pseudonyms(store) == 1
+    assert rekey_person_pseudonyms(store, now=PINNED_NOW) == 1
     assert not store.read_value("SELECT count(*) FROM settings WHERE name = 'person_key_salt'")
     stages = store.read_rows("SELECT reference, stage FROM incidents ORDER BY reference")
     assert stages == [
@@ -193,7 +193,7 @@ def test_the_migration_keeps_the_stage_and_person_of_cases_logged_before_it(tmp_
         ("D", "escalated"),
     ]
     # A case logged now is a repeat of the same person's case logged before the migration.
-    record_case(store, make_case(reference="E", person_ref="F-01"), actor="head", today=TODAY)
+    record_case(store, make_case(reference="E", person_ref="F-01"), actor="head", now=NOW)
     period = Period(date(2026, 1, 1), date(2026, 1, 31), "January")
     assert gather_figures(store, Scope(period), TermCalendar(), today=TODAY).repeat_cases == 1
     store.close()

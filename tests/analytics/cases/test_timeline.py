@@ -29,7 +29,7 @@ from analytics.records.opening import (
     open_store,
 )
 from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, TODAY, make_case
 
 CATEGORY_CODES = ("complaints", "racist")
 
@@ -93,7 +93,8 @@ def test_the_timeline_names_who_recorded_each_step(timeline):
         ("02/02/2026", "Evidence added", "staff1"),
         ("02/02/2026", "Evidence added", "staff1"),
         ("02/02/2026", "Evidence added", "staff1"),
-        (f"{date.today():%d/%m/%Y}", "Record corrected", "Mr D Deputy (deputy)"),
+        # The day the correction was recorded (NOW, in seed_case).
+        (f"{NOW:%d/%m/%Y}", "Record corrected", "Mr D Deputy (deputy)"),
     ]
     edit = timeline[timeline.step == "Record corrected"].iloc[0]
     assert edit.detail == "Changed: Summary. Reason: Typo"

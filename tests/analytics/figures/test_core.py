@@ -24,7 +24,7 @@ from analytics.figures.disclosure import disclose
 from analytics.figures.interval_audit import Known, audit_intervals
 from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar, parse_term, read_terms_csv
-from tests.conftest import TODAY
+from tests.conftest import NOW, TODAY, at_ten
 
 CALENDAR = TermCalendar()
 AUTUMN_2025 = CALENDAR.reporting_period(parse_term("Autumn 2025"))
@@ -73,7 +73,7 @@ HAND_BUILT = [
 @pytest.fixture
 def hand_built(store):
     for case in HAND_BUILT:
-        record_case(store, case, actor="test", today=TODAY)
+        record_case(store, case, actor="test", now=NOW)
     return store
 
 
@@ -205,7 +205,7 @@ def test_school_days_leave_out_weekends_and_holidays(store):
     )
     today = D(2026, 1, 9)
     for ref, reported in [("K", D(2025, 12, 12)), ("L", D(2025, 12, 19))]:
-        record_case(store, Case(ref, reported, ("complaints",)), actor="test", today=today)
+        record_case(store, Case(ref, reported, ("complaints",)), actor="test", now=at_ten(today))
     period = Period(D(2025, 12, 1), today, "range")
     ages = count_unclosed_by_age(store, Scope(period), calendar, today=today)
     # K: 28 calendar days, 10 school days (15-19 Dec, 5-9 Jan); L: 21 days, 5 school days.

@@ -38,6 +38,7 @@ from analytics.reporting.report import build_report, gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import Period, TermCalendar, parse_term
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
+from tests.conftest import NOW, PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
 SUMMER_2025 = parse_term("Summer 2025")
@@ -66,7 +67,7 @@ def opened(ref, day, category="complaints", platform="facebook") -> Case:
 
 def log(store, cases) -> None:
     for case in cases:
-        record_case(store, case, actor="t", today=TODAY)
+        record_case(store, case, actor="t", now=NOW)
 
 
 def assert_protected(
@@ -162,7 +163,9 @@ def test_a_late_case_does_not_reopen_a_hidden_figure_of_an_earlier_term(store):
     log(store, [settled(f"S{n}", spring_day) for n in range(14)])
     log(store, [escalated(f"E{n}", spring_day) for n in range(6)])
     spring_figures, spring_report = report_release(store, SPRING_2025)
-    freeze_report(store, spring_figures, "circulation", 5, date(2025, 4, 1), actor="head")
+    freeze_report(
+        store, spring_figures, "circulation", 5, date(2025, 4, 1), actor="head", now=PINNED_NOW
+    )
     log(store, [opened("LATE", date(2025, 3, 20))])  # a late case, in Spring
     log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
     _, summer_report = report_release(store, parse_term("Summer 2025"))
@@ -179,7 +182,9 @@ def test_a_term_released_again_after_a_late_case_is_audited_with_its_first_relea
     log(store, [settled(f"S{n}", day) for n in range(14)])
     log(store, [escalated(f"E{n}", day) for n in range(6)])
     first_figures, _ = report_release(store, SUMMER_2025)
-    freeze_report(store, first_figures, "circulation", 5, date(2025, 7, 1), actor="head")
+    freeze_report(
+        store, first_figures, "circulation", 5, date(2025, 7, 1), actor="head", now=PINNED_NOW
+    )
     log(store, [opened("LATE", date(2025, 6, 30))])
     figures, report = report_release(store, SUMMER_2025)
     assert len(figures["earlier_releases"]) == 1
@@ -268,13 +273,15 @@ def test_no_release_to_a_governor_lets_a_hidden_cell_be_narrowed_at_length(**dra
 
 def check_no_release_lets_a_hidden_cell_be_narrowed(before, late, threshold, term, narrow_day):
     with tempfile.TemporaryDirectory() as folder:
-        store = open_store(Path(folder) / "random.duckdb")
+        store = open_store(Path(folder) / "random.duckdb", now=PINNED_NOW)
         try:
             log(store, before)
             # A circulated report, frozen; then late cases; then the same term's report again
             # and the next term's, each audited with everything released before.
             figures = gather_report_figures(store, CALENDAR, term, school="S", today=TODAY)
-            freeze_report(store, figures, "circulation", threshold, TODAY, actor="head")
+            freeze_report(
+                store, figures, "circulation", threshold, TODAY, actor="head", now=PINNED_NOW
+            )
             log(store, late)
             for reported in (term, term.next()):
                 figures = gather_report_figures(store, CALENDAR, reported, school="S", today=TODAY)
@@ -364,7 +371,7 @@ def test_the_overview_of_a_frozen_term_is_audited_with_its_report(store):
     log(store, [settled(f"S{n}", spring_day) for n in range(14)])
     log(store, [escalated(f"E{n}", spring_day) for n in range(6)])
     figures, _ = report_release(store, SPRING_2025)
-    freeze_report(store, figures, "circulation", 5, date(2025, 4, 1), actor="head")
+    freeze_report(store, figures, "circulation", 5, date(2025, 4, 1), actor="head", now=PINNED_NOW)
     log(store, [opened("LATE", date(2025, 3, 20))])
     spring = CALENDAR.reporting_period(SPRING_2025)
     escalated_then = ("earlier", "0", "headline", f"{spring.start}/{spring.end}", "escalated")
@@ -389,7 +396,7 @@ def test_the_review_pack_shows_the_overviews_cells_for_the_same_dates(store, tmp
     two together pinned settled and open. Now they are one release."""
     from analytics.policies.register import build_review_pack, load_policy_statuses, seed_policies
 
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     day = date(2025, 5, 5)
     log(store, [escalated(f"E{n}", day) for n in range(7)])
     log(store, [settled(f"S{n}", day) for n in range(6)] + [opened(f"O{n}", day) for n in range(6)])
@@ -411,11 +418,11 @@ def test_days_still_to_come_hold_no_case_and_the_audit_knows_it(store):
     come, shown as "<3", could soak up nothing."""
     today = date(2024, 11, 5)
     for n in range(6):
-        record_case(store, settled(f"S{n}", date(2024, 9, 10 + n)), actor="t", today=today)
+        record_case(store, settled(f"S{n}", date(2024, 9, 10 + n)), actor="t", now=at_ten(today))
     for n in range(10):
-        record_case(store, escalated(f"E{n}", date(2024, 10, 1)), actor="t", today=today)
+        record_case(store, escalated(f"E{n}", date(2024, 10, 1)), actor="t", now=at_ten(today))
     for n in range(4):
-        record_case(store, opened(f"O{n}", date(2024, 10, 20)), actor="t", today=today)
+        record_case(store, opened(f"O{n}", date(2024, 10, 20)), actor="t", now=at_ten(today))
     scope = Scope(Period(date(2024, 9, 1), today, "range"))
     release = gather_overview_release(store, scope, CALENDAR, today=today)
     assert release.as_of == today

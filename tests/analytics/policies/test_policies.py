@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -25,6 +25,7 @@ from analytics.policies.register import (
 )
 from analytics.terms import TermCalendar, parse_term, read_terms_csv
 from analytics.vocabulary import POLICY_STATUSES
+from tests.conftest import PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
 SEEDED_TITLE = "Policy on parental use of social networking and internet sites"
@@ -32,7 +33,7 @@ SEEDED_TITLE = "Policy on parental use of social networking and internet sites"
 
 @pytest.fixture
 def seeded(store):
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     return store
 
 
@@ -42,7 +43,7 @@ def only_policy(store, as_of=date(2026, 11, 24), calendar=CALENDAR):
 
 
 def test_the_schools_policy_is_seeded_once_with_its_text(seeded):
-    assert seed_policies(seeded, CALENDAR) == 0
+    assert seed_policies(seeded, CALENDAR, now=PINNED_NOW) == 0
     policy = only_policy(seeded)
     assert policy.title == SEEDED_TITLE
     assert (policy.approved_on, policy.approved_by) == (date(2021, 10, 4), "Full Governing Body")
@@ -103,7 +104,7 @@ def test_a_review_is_recorded_and_the_history_kept(seeded):
     policy = only_policy(seeded)
     record_review(
         seeded, policy.policy_id, date(2026, 11, 20), "Full Governing Body", "Autumn 2029",
-        actor="head", calendar=CALENDAR, today=date(2026, 11, 24),
+        actor="head", calendar=CALENDAR, now=datetime(2026, 11, 24, 10),
     )  # fmt: skip
     renewed = only_policy(seeded)
     assert (renewed.approved_on, renewed.review_term.label) == (date(2026, 11, 20), "Autumn 2029")
@@ -123,7 +124,7 @@ def test_a_bad_review_names_each_field_and_writes_nothing(seeded):
     with pytest.raises(PolicyInvalid) as raised:
         record_review(
             seeded, policy.policy_id, date(2026, 12, 1), " ", "Winter 2029",
-            actor="head", calendar=CALENDAR, today=date(2026, 11, 24),
+            actor="head", calendar=CALENDAR, now=datetime(2026, 11, 24, 10),
         )  # fmt: skip
     assert [p.field for p in raised.value.problems] == [
         "approved_on",
@@ -133,7 +134,7 @@ def test_a_bad_review_names_each_field_and_writes_nothing(seeded):
     with pytest.raises(PolicyInvalid, match="must be a term after"):
         record_review(
             seeded, policy.policy_id, date(2026, 11, 1), "FGB", "Autumn 2026",
-            actor="head", calendar=CALENDAR, today=date(2026, 11, 24),
+            actor="head", calendar=CALENDAR, now=datetime(2026, 11, 24, 10),
         )  # fmt: skip
     assert len(load_review_history(seeded, policy.policy_id)) == 1
 
@@ -141,7 +142,7 @@ def test_a_bad_review_names_each_field_and_writes_nothing(seeded):
 def test_other_policies_can_join_the_register(seeded):
     record_policy(
         seeded, "Complaints policy", "Text", date(2025, 3, 1), "Full Governing Body", "Spring 2028",
-        actor="head", calendar=CALENDAR, today=date(2026, 11, 24),
+        actor="head", calendar=CALENDAR, now=datetime(2026, 11, 24, 10),
     )  # fmt: skip
     statuses = load_policy_statuses(seeded, CALENDAR, date(2026, 11, 24))
     assert [s.title for s in statuses] == ["Complaints policy", SEEDED_TITLE]
@@ -149,7 +150,7 @@ def test_other_policies_can_join_the_register(seeded):
     with pytest.raises(PolicyInvalid, match="already in the register"):
         record_policy(
             seeded, "Complaints policy", "", date(2025, 3, 1), "FGB", "Spring 2028",
-            actor="head", calendar=CALENDAR, today=date(2026, 11, 24),
+            actor="head", calendar=CALENDAR, now=datetime(2026, 11, 24, 10),
         )  # fmt: skip
 
 
@@ -164,7 +165,7 @@ def test_the_review_pack_counts_what_happened_since_the_last_approval(seeded):
     )  # fmt: skip
     repeat = Case("X2", date(2024, 1, 8), ("complaints",), person_ref="P9")
     for case in (before, escalated, repeat):
-        record_case(seeded, case, actor="test", today=today)
+        record_case(seeded, case, actor="test", now=at_ten(today))
     period, pack = build_review_pack(
         seeded, only_policy(seeded), CALENDAR, today=today, audience="exact", threshold=5
     )
@@ -183,5 +184,5 @@ def test_the_review_pack_counts_what_happened_since_the_last_approval(seeded):
 
 
 def test_seeding_skips_a_missing_file(store, tmp_path):
-    assert seed_policies(store, CALENDAR, tmp_path / "none.csv") == 0
+    assert seed_policies(store, CALENDAR, tmp_path / "none.csv", now=PINNED_NOW) == 0
     assert store.read_value("SELECT count(*) FROM policies") == 0

@@ -24,11 +24,21 @@ from analytics.records.audit_queries import load_audit_trail
 from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.keys import AUDIT_CHAIN, KeyMissing, derive_key, key_path
 from tests.analytics.records.audit_rows import write_five_rows
+from tests.conftest import PINNED_NOW
 
 
 def test_an_audit_row_commits_with_its_write(store):
     with store.transaction() as cursor:
-        record_audit(cursor, "head", "case edited", "incident", 7, reason="typo", detail="summary")
+        record_audit(
+            cursor,
+            "head",
+            "case edited",
+            "incident",
+            7,
+            reason="typo",
+            detail="summary",
+            now=PINNED_NOW,
+        )
     trail = load_audit_trail(store)
     assert trail[
         ["actor", "action", "record_type", "record_id", "reason", "detail"]
@@ -44,7 +54,9 @@ def test_command_line_writes_are_by_the_operating_system_user(monkeypatch):
 
 
 def test_record_event_writes_one_row_in_a_transaction_of_its_own(store):
-    record_event(store, "head", "report downloaded", "report", "Autumn 2025", detail="pdf")
+    record_event(
+        store, "head", "report downloaded", "report", "Autumn 2025", detail="pdf", now=PINNED_NOW
+    )
     assert load_audit_trail(store)[["action", "record_id", "detail"]].values.tolist() == [
         ["report downloaded", "Autumn 2025", "pdf"]
     ]
@@ -53,7 +65,7 @@ def test_record_event_writes_one_row_in_a_transaction_of_its_own(store):
 
 def test_an_empty_trail_whose_key_file_is_missing_gets_one_with_its_first_row(store):
     key_path(store.path).unlink()
-    record_event(store, "head", "signed in")
+    record_event(store, "head", "signed in", now=PINNED_NOW)
     assert key_path(store.path).exists()
     assert verify_audit_trail(store).whole
 
@@ -81,9 +93,9 @@ def test_a_missing_key_fails_verification_naming_the_file_and_is_never_remade(st
     assert (verdict.whole, verdict.problem) == (False, "key missing")
     assert str(key_path(store.path)) in verdict.message
     with pytest.raises(KeyMissing, match=re.escape(str(key_path(store.path)))):
-        record_event(store, "head", "signed in")
+        record_event(store, "head", "signed in", now=PINNED_NOW)
     assert store.read_value("SELECT count(*) FROM audit_log") == 5  # nothing unchained
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
 
 
@@ -92,10 +104,23 @@ def test_a_missing_key_fails_verification_naming_the_file_and_is_never_remade(st
 
 def test_erasing_a_records_text_keeps_the_trail_whole_and_only_that_records(store):
     with store.transaction() as cursor:
-        record_audit(cursor, "head", "legal hold placed", "incident", 1, reason="court order")
-        record_audit(cursor, "head", "case edited", "incident", 1, reason="typo", detail="summary")
-        record_audit(cursor, "head", "legal hold placed", "incident", 2, reason="solicitor")
-        record_audit(cursor, "head", "setting changed", "setting", "1", detail="6")
+        record_audit(
+            cursor, "head", "legal hold placed", "incident", 1, reason="court order", now=PINNED_NOW
+        )
+        record_audit(
+            cursor,
+            "head",
+            "case edited",
+            "incident",
+            1,
+            reason="typo",
+            detail="summary",
+            now=PINNED_NOW,
+        )
+        record_audit(
+            cursor, "head", "legal hold placed", "incident", 2, reason="solicitor", now=PINNED_NOW
+        )
+        record_audit(cursor, "head", "setting changed", "setting", "1", detail="6", now=PINNED_NOW)
     with store.transaction() as cursor:
         assert erase_audit_text(cursor, "incident", 1) == 2
     assert verify_audit_trail(store).whole

@@ -29,20 +29,25 @@ from analytics.records.store import (
 from analytics.service.backup import TABLES
 from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar
-from tests.conftest import TODAY
+from tests.conftest import NOW, PINNED_NOW, TODAY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+# A child process reads no clock: it dates its writes as the tests date their own.
+CHILD_CLOCK = f"import datetime\nNOW = {PINNED_NOW!r}\n"
 
 # Child-process code shared by the fault tests: the store's transactions can be stopped at a
 # named point. pause(point) reports the point on standard output and then blocks until it is
 # killed; a transaction opened while `pausing["in_transaction"]` names a point stops there
 # with every statement written and COMMIT not yet run.
-PAUSABLE_STORE = """
+PAUSABLE_STORE = (
+    CHILD_CLOCK
+    + """
 import sys
 from contextlib import contextmanager
 from analytics.records.opening import migration_files, open_store
 
-store = open_store(sys.argv[1])
+store = open_store(sys.argv[1], now=NOW)
 pausing = {"in_transaction": None}
 
 
@@ -64,6 +69,7 @@ def pausable_transaction():
 
 store.transaction = pausable_transaction
 """
+)
 
 # Logs cases one by one, printing each reference once its case and its step have committed;
 # the case after the first COMMITS of them stops at the point PAUSE_AT names.
@@ -74,15 +80,15 @@ from datetime import date
 from analytics.cases.rules import Case, EscalationStep
 from analytics.cases.register import record_case, record_escalation
 start, commits, pause_at = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-today = date(2026, 3, 15)
+now = datetime.datetime(2026, 3, 15, 10)  # TODAY's moment (tests/conftest.py's NOW)
 for n in range(start, start + commits + 1):
     paused = n == start + commits
     case = Case(f"K-{n}", date(2026, 1, 12), ("complaints",), summary="x" * 500)
     pausing["in_transaction"] = "case written" if paused and pause_at == "case written" else None
-    incident_id = record_case(store, case, actor="writer", today=today)
+    incident_id = record_case(store, case, actor="writer", now=now)
     pausing["in_transaction"] = "step written" if paused and pause_at == "step written" else None
     record_escalation(store, incident_id, EscalationStep("written_warning", date(2026, 1, 13)),
-                      actor="writer", today=today)
+                      actor="writer", now=now)
     if paused:
         pause("step committed")
     print(case.reference, flush=True)
@@ -128,7 +134,7 @@ def kill_writer_at(db_path: Path, round_number: int, commits: int, point: str) -
     committed, in_flight = printed[:-1], f"K-{first + commits}"
     assert committed == [f"K-{n}" for n in range(first, first + commits)]
 
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         steps = dict(
             store.read_rows(
@@ -151,7 +157,7 @@ def kill_writer_at(db_path: Path, round_number: int, commits: int, point: str) -
 
 def test_a_writer_killed_at_each_point_of_a_write_keeps_exactly_what_committed(tmp_path):
     db_path = tmp_path / "killed.duckdb"
-    open_store(db_path).close()
+    open_store(db_path, now=PINNED_NOW).close()
     for round_number, point in enumerate(CASE_IN_FLIGHT_AFTER_KILL):
         kill_writer_at(db_path, round_number, commits=3, point=point)
 
@@ -159,13 +165,13 @@ def test_a_writer_killed_at_each_point_of_a_write_keeps_exactly_what_committed(t
 @pytest.mark.soak
 def test_killing_a_writer_ten_times_loses_no_committed_case(tmp_path):
     db_path = tmp_path / "killed.duckdb"
-    open_store(db_path).close()
+    open_store(db_path, now=PINNED_NOW).close()
     rng = random.Random(7)
     committed: list[str] = []
     for round_number in range(10):
         point = rng.choice(list(CASE_IN_FLIGHT_AFTER_KILL))
         committed += kill_writer_at(db_path, round_number, rng.randint(0, 60), point)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         held = {row[0] for row in store.read_rows("SELECT reference FROM incidents")}
     finally:
@@ -193,7 +199,7 @@ def test_an_import_that_fails_half_way_writes_nothing(store, monkeypatch):
         lambda name: "SELECT broken(" if name == "insert_actions_by_reference" else real(name),
     )
     with pytest.raises(duckdb.ParserException):
-        import_cases(store, text, actor="test", source="big.csv", today=TODAY)
+        import_cases(store, text, actor="test", source="big.csv", now=NOW)
     assert count_cases(store) == 0
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
 
@@ -206,7 +212,7 @@ from pathlib import Path
 from analytics.cases.interchange import import_cases_file
 path, pause_at = Path(sys.argv[2]), sys.argv[3]
 pausing["in_transaction"] = "import written" if pause_at == "import written" else None
-import_cases_file(store, path, actor="importer")
+import_cases_file(store, path, actor="importer", now=NOW)
 pause("import committed")
 """
 )
@@ -219,11 +225,11 @@ IMPORT_AFTER_KILL = {"import written": 0, "import committed": 20_000}
 def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path, point):
     db_path, csv_path = tmp_path / "import.duckdb", tmp_path / "big.csv"
     csv_path.write_text(demo_csv(20_000), encoding="utf-8")
-    open_store(db_path).close()
+    open_store(db_path, now=PINNED_NOW).close()
     importer, printed = start_paused(IMPORTER, str(db_path), str(csv_path), point)
     assert printed == [point]
     kill(importer)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert count_cases(store) == IMPORT_AFTER_KILL[point]
     finally:
@@ -233,18 +239,21 @@ def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path, point):
 def test_a_bad_row_far_into_a_large_file_stops_the_whole_import(store):
     text = demo_csv(3_000).replace("DEMO-0002999,", "DEMO-0002999x,2030-01-01,", 1)
     with pytest.raises(ImportRejected):
-        import_cases(store, text, actor="test", source="big.csv", today=TODAY)
+        import_cases(store, text, actor="test", source="big.csv", now=NOW)
     assert count_cases(store) == 0
 
 
 # Creates a brand-new store (every migration) and then waits to be killed.
-NEW_STORE = """
+NEW_STORE = (
+    CHILD_CLOCK
+    + """
 import sys
 from analytics.records.opening import migration_files, open_store
-store = open_store(sys.argv[1])
+store = open_store(sys.argv[1], now=NOW)
 print("migrated", flush=True)
 sys.stdin.readline()  # never answered: the test kills the process here
 """
+)
 
 
 def test_a_new_store_killed_straight_after_migrating_opens_again(tmp_path):
@@ -256,7 +265,7 @@ def test_a_new_store_killed_straight_after_migrating_opens_again(tmp_path):
     )  # fmt: skip
     assert creator.stdout.readline().strip() == "migrated"
     kill(creator)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert store.read_value("SELECT count(*) FROM schema_migrations") >= 4
         everything = (
@@ -306,7 +315,7 @@ def test_a_store_killed_between_a_migrations_commit_and_its_checkpoint_opens_off
     )  # fmt: skip
     assert migrating.stdout.readline().strip() == "migrated, not checkpointed"
     kill(migrating)
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert store.read_rows("SELECT reference, stage FROM incidents") == [("K-1", "open")]
         versions = {row[0] for row in store.read_rows("SELECT version FROM schema_migrations")}
@@ -320,13 +329,15 @@ def test_a_store_killed_between_a_migrations_commit_and_its_checkpoint_opens_off
 # Rewrites the store (analytics.records.store.Store.rewrite), stopping at the point argv[2] names:
 # "copied" (the fresh copy whole beside the store, not yet renamed over it), "renamed" (the
 # copy in place, the old connection not yet closed), or "rewritten" (all done).
-REWRITER = """
+REWRITER = (
+    CHILD_CLOCK
+    + """
 import os
 import sys
 from analytics.records.opening import open_store
 
 path, pause_at = sys.argv[1], sys.argv[2]
-store = open_store(path)
+store = open_store(path, now=NOW)
 rename = os.replace
 
 
@@ -347,6 +358,7 @@ os.replace = pausing_rename
 store.rewrite()
 pause("rewritten")
 """
+)
 
 SECRET = "Quokka-vellum 5521: a pupil's name that must not outlive its case"
 
@@ -354,9 +366,9 @@ SECRET = "Quokka-vellum 5521: a pupil's name that must not outlive its case"
 @pytest.mark.parametrize("point", ["copied", "renamed", "rewritten"])
 def test_a_rewrite_killed_at_each_point_leaves_a_store_that_opens_with_everything(tmp_path, point):
     path = tmp_path / "rewrite.duckdb"
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
-        load_demo_data(store, 30, actor="test", today=TODAY)
+        load_demo_data(store, 30, actor="test", now=NOW)
         with store.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO incidents (reference, reported_on, categories, summary) "
@@ -380,7 +392,7 @@ def test_a_rewrite_killed_at_each_point_leaves_a_store_that_opens_with_everythin
 
     # Before the rename the old file is whole; from the rename on, the new one is.
     assert (SECRET.encode() in path.read_bytes()) == (point == "copied")
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
         assert everything(store) == before
     finally:
@@ -449,7 +461,7 @@ def import_on_a_filling_disk(db_path: Path, csv_path: Path, fill_at: str):
 def ready_store(tmp_path) -> tuple[Path, Path]:
     """A store already made (migrated, seeded, keyed) and a file of 300 cases to import."""
     db_path, csv_path = tmp_path / "full.duckdb", tmp_path / "cases.csv"
-    open_dashboard_store(TermCalendar(), db_path).close()
+    open_dashboard_store(TermCalendar(), db_path, now=PINNED_NOW).close()
     csv_path.write_text(demo_csv(300), encoding="utf-8")
     return db_path, csv_path
 
@@ -460,7 +472,7 @@ def test_an_import_on_a_full_disk_claims_nothing_and_names_the_cause(ready_store
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.strip() == "Nothing imported: File too large."
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert count_cases(store) == 0
     finally:
@@ -478,7 +490,7 @@ def test_an_import_committed_before_the_disk_filled_says_where_it_is_kept(ready_
         "opens; make room on the disk first."
     )
     assert "Traceback" not in result.stderr
-    store = open_store(db_path)
+    store = open_store(db_path, now=PINNED_NOW)
     try:
         assert count_cases(store) == 300
     finally:

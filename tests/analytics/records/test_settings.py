@@ -15,6 +15,7 @@ from analytics.records.settings import (
     record_settings,
     write_setting,
 )
+from tests.conftest import PINNED_NOW
 
 
 def test_defaults_until_the_school_sets_its_own(store):
@@ -23,9 +24,9 @@ def test_defaults_until_the_school_sets_its_own(store):
 
 
 def test_a_change_is_kept_and_audited(store):
-    record_setting(store, SUPPRESSION_THRESHOLD, "10", actor="head")
-    record_setting(store, SUPPRESSION_THRESHOLD, "7", actor="head")
-    record_setting(store, SCHOOL_NAME, "St Anne’s Primary", actor="head")
+    record_setting(store, SUPPRESSION_THRESHOLD, "10", actor="head", now=PINNED_NOW)
+    record_setting(store, SUPPRESSION_THRESHOLD, "7", actor="head", now=PINNED_NOW)
+    record_setting(store, SCHOOL_NAME, "St Anne’s Primary", actor="head", now=PINNED_NOW)
     assert load_threshold(store) == 7
     assert load_setting(store, SCHOOL_NAME) == "St Anne’s Primary"
     assert store.read_value("SELECT count(*) FROM audit_log WHERE action = 'setting changed'") == 3
@@ -44,14 +45,14 @@ def test_a_change_is_kept_and_audited(store):
 )
 def test_a_bad_value_names_the_rule_and_writes_nothing(store, name, value):
     with pytest.raises(SettingInvalid):
-        record_setting(store, name, value, actor="head")
+        record_setting(store, name, value, actor="head", now=PINNED_NOW)
     assert load_threshold(store) == 5
     assert store.read_value("SELECT count(*) FROM audit_log") == 0
 
 
 def test_the_threshold_rule_is_named_in_the_message(store):
     with pytest.raises(SettingInvalid, match="from 3 to 10"):
-        record_setting(store, SUPPRESSION_THRESHOLD, "2", actor="head")
+        record_setting(store, SUPPRESSION_THRESHOLD, "2", actor="head", now=PINNED_NOW)
 
 
 def test_a_threshold_stored_under_the_old_rule_is_raised_to_3(store):

@@ -39,7 +39,7 @@ from analytics.records.store import (
     write_private_file,
 )
 from analytics.service.backup import TABLES
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, TODAY, make_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -61,10 +61,10 @@ def test_migrations_are_applied_once(store):
 
 def test_cases_survive_closing_and_reopening_the_file(tmp_path):
     path = tmp_path / "reopen.duckdb"
-    first = open_store(path)
-    record_case(first, make_case(), actor="test", today=TODAY)
+    first = open_store(path, now=PINNED_NOW)
+    record_case(first, make_case(), actor="test", now=NOW)
     first.close()
-    second = open_store(path)
+    second = open_store(path, now=PINNED_NOW)
     assert count_cases(second) == 1
     assert second.read_value("SELECT count(*) FROM schema_migrations") == len(migration_files())
     second.close()
@@ -112,7 +112,7 @@ def test_eight_threads_writing_and_reading_at_once_lose_nothing(store, cases_eac
                     store,
                     make_case(reference=f"T{worker}-{number}"),
                     actor=f"worker {worker}",
-                    today=TODAY,
+                    now=NOW,
                 )
                 # Updates of different cases interleave with inserts and reads.
                 record_escalation(
@@ -120,7 +120,7 @@ def test_eight_threads_writing_and_reading_at_once_lose_nothing(store, cases_eac
                     incident_id,
                     EscalationStep("written_warning", date(2026, 1, 20)),
                     actor=f"worker {worker}",
-                    today=TODAY,
+                    now=NOW,
                 )
                 listed = load_case_list(store, CaseFilter(), today=TODAY, row_limit=10_000)
                 seen = max(seen, len(listed))
@@ -160,17 +160,17 @@ def test_the_store_its_log_and_its_new_folder_are_readable_by_their_owner_only(
 ):
     folder = tmp_path / "new" / "data"
     path = folder / "store.duckdb"
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
         assert mode_of(folder) == mode_of(folder.parent) == 0o700
         assert mode_of(path) == 0o600
-        record_case(store, make_case(), actor="test", today=TODAY)
+        record_case(store, make_case(), actor="test", now=NOW)
         wal = wal_path(path)
         assert wal.exists() and mode_of(wal) == 0o600
         # DuckDB deletes the log at a checkpoint and makes it again at the next write.
         store.checkpoint()
         assert not wal.exists()
-        record_case(store, make_case(reference="2026-002"), actor="test", today=TODAY)
+        record_case(store, make_case(reference="2026-002"), actor="test", now=NOW)
         assert mode_of(wal) == 0o600
     finally:
         store.close()
@@ -179,9 +179,9 @@ def test_the_store_its_log_and_its_new_folder_are_readable_by_their_owner_only(
 
 def test_a_store_made_readable_by_others_is_made_private_when_opened(tmp_path):
     path = tmp_path / "old.duckdb"
-    open_store(path).close()
+    open_store(path, now=PINNED_NOW).close()
     os.chmod(path, 0o644)
-    open_store(path).close()
+    open_store(path, now=PINNED_NOW).close()
     assert mode_of(path) == 0o600
 
 
@@ -197,10 +197,12 @@ def test_a_private_file_replaces_a_readable_one_whole(tmp_path, permissive_umask
 # ---------------------------------------------------------------- a second process
 
 
-HOLDER = """
+# The child reads no clock: it opens the store at the tests' own PINNED_NOW.
+HOLDER = f"""
+import datetime
 import sys
 from analytics.records.opening import open_store
-store = open_store(sys.argv[1])
+store = open_store(sys.argv[1], now={PINNED_NOW!r})
 print("holding", flush=True)
 sys.stdin.readline()
 store.close()
@@ -216,14 +218,14 @@ def test_a_second_process_is_told_which_process_holds_the_store(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(StoreInUse) as raised:
-            open_store(path)
+            open_store(path, now=PINNED_NOW)
     finally:
         holder.communicate("\n")
     assert raised.value.pid == holder.pid
     assert str(raised.value) == (
         f"The store is in use by another process (PID {holder.pid}); stop it first."
     )
-    open_store(path).close()  # free again once the holder has stopped
+    open_store(path, now=PINNED_NOW).close()  # free again once the holder has stopped
 
 
 # ----------------------------------------------------------------------- rewriting
@@ -238,11 +240,11 @@ def raw_bytes_of(path: Path) -> bytes:
 
 def test_a_rewrite_leaves_no_trace_of_deleted_text_in_the_file(tmp_path, permissive_umask):
     path = tmp_path / "rewritten.duckdb"
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
-        load_demo_data(store, 40, actor="test", today=TODAY)
+        load_demo_data(store, 40, actor="test", now=NOW)
         secret_id = record_case(
-            store, make_case(reference="S-1", summary=SECRET), actor="test", today=TODAY
+            store, make_case(reference="S-1", summary=SECRET), actor="test", now=NOW
         )
         store.checkpoint()
         assert SECRET.encode() in raw_bytes_of(path)
@@ -261,7 +263,7 @@ def test_a_rewrite_leaves_no_trace_of_deleted_text_in_the_file(tmp_path, permiss
         after = {table: store.read_rows(f"SELECT * FROM {table} ORDER BY ALL") for table in TABLES}
         assert after == before
         # The sequences go on from where they were, and the rules still hold.
-        later = record_case(store, make_case(reference="S-2"), actor="test", today=TODAY)
+        later = record_case(store, make_case(reference="S-2"), actor="test", now=NOW)
         assert later == secret_id + 1
         with pytest.raises(duckdb.ConstraintException), store.transaction() as cursor:
             cursor.execute(
@@ -270,7 +272,7 @@ def test_a_rewrite_leaves_no_trace_of_deleted_text_in_the_file(tmp_path, permiss
             )
     finally:
         store.close()
-    reopened = open_store(path)
+    reopened = open_store(path, now=PINNED_NOW)
     try:
         assert count_cases(reopened) == 41
     finally:
@@ -278,7 +280,7 @@ def test_a_rewrite_leaves_no_trace_of_deleted_text_in_the_file(tmp_path, permiss
 
 
 def test_readers_and_a_writer_carry_on_while_the_store_is_rewritten(store):
-    load_demo_data(store, 60, actor="test", today=TODAY)
+    load_demo_data(store, 60, actor="test", now=NOW)
     stop, errors, seen = threading.Event(), [], []
 
     def read() -> None:
@@ -292,7 +294,7 @@ def test_readers_and_a_writer_carry_on_while_the_store_is_rewritten(store):
     def write() -> None:
         try:
             for number in range(20):
-                record_case(store, make_case(reference=f"W-{number}"), actor="w", today=TODAY)
+                record_case(store, make_case(reference=f"W-{number}"), actor="w", now=NOW)
         except BaseException as error:
             errors.append(error)
 

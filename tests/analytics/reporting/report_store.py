@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from analytics.cases.register import record_case
 from analytics.cases.rules import Case, EscalationStep
+from tests.conftest import at_ten
 
 REPORT_DAY = date(2026, 3, 15)
 # Free text every case carries, which no report may ever print.
@@ -46,15 +47,18 @@ def fill_report_store(store) -> None:
     for n in range(6):
         record_case(
             store, settled_complaint(f"S{n}", date(2025, 5, 1 + n), f"Q{n}"), actor="t",
-            today=REPORT_DAY,
+            now=at_ten(REPORT_DAY),
         )  # fmt: skip
     for n in range(12):
         # Q0 and Q1 had cases in the summer: two repeat cases.
         record_case(
             store, settled_complaint(f"A{n}", date(2025, 9, 8 + n), f"Q{n}" if n < 2 else f"R{n}"),
-            actor="t", today=REPORT_DAY,
+            actor="t", now=at_ten(REPORT_DAY),
         )  # fmt: skip
     for n in range(3):
         record_case(
-            store, escalated_racist(f"B{n}", date(2025, 11, 3 + n)), actor="t", today=REPORT_DAY
+            store,
+            escalated_racist(f"B{n}", date(2025, 11, 3 + n)),
+            actor="t",
+            now=at_ten(REPORT_DAY),
         )

@@ -20,7 +20,7 @@ from analytics.reporting.audit_trail import (
     describe_audit_trail,
 )
 from analytics.terms import TermCalendar
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, TODAY, make_case
 
 PASSWORD = "correct horse battery"
 
@@ -35,15 +35,17 @@ def row_for(rows: list[dict], what: str) -> dict:
 
 
 def test_each_row_names_its_record_as_people_know_it(store):
-    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
-    teacher = record_account(store, "teacher", "Mr T", "governor", PASSWORD, actor="head")
-    record_role(store, teacher.id, "staff", actor="head")
-    incident_id = record_case(store, make_case(reference="2026-007"), actor="head", today=TODAY)
+    record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW)
+    teacher = record_account(
+        store, "teacher", "Mr T", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_role(store, teacher.id, "staff", actor="head", now=PINNED_NOW)
+    incident_id = record_case(store, make_case(reference="2026-007"), actor="head", now=NOW)
     record_policy(
         store, "Online safety", "", date(2025, 9, 10), "Full Governing Body", "Autumn 2028",
-        actor="head", calendar=TermCalendar(), today=TODAY,
+        actor="head", calendar=TermCalendar(), now=NOW,
     )  # fmt: skip
-    record_setting(store, SUPPRESSION_THRESHOLD, "4", actor="head")
+    record_setting(store, SUPPRESSION_THRESHOLD, "4", actor="head", now=PINNED_NOW)
     rows = readable(store)
     assert list(rows[0]) == list(COLUMNS)
     assert row_for(rows, "Case logged")["About"] == "Case 2026-007"
@@ -59,13 +61,13 @@ def test_each_row_names_its_record_as_people_know_it(store):
 
 
 def test_codes_in_details_read_as_their_labels(store):
-    incident_id = record_case(store, make_case(), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(), actor="head", now=NOW)
     record_edit(
         store, incident_id, {"summary": "Corrected", "person_ref": "F-02"}, "Typo",
-        actor="head", today=TODAY,
+        actor="head", now=NOW,
     )  # fmt: skip
     step = EscalationStep("written_warning", TODAY)
-    record_escalation(store, incident_id, step, actor="head", today=TODAY)
+    record_escalation(store, incident_id, step, actor="head", now=NOW)
     rows = readable(store)
     assert row_for(rows, "Case edited")["Detail"] == "Person reference, Summary"
     assert row_for(rows, "Escalation recorded")["Detail"] == "Written warning requesting removal"
@@ -80,8 +82,12 @@ def test_a_frozen_report_reads_by_its_version_once_frozen_and_when_downloaded(st
     figures = gather_report_figures(
         store, TermCalendar(), parse_term("Autumn 2025"), school="S", today=TODAY
     )
-    snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
-    record_event(store, "head", "report downloaded", "snapshot", snapshot_id, detail="pdf")
+    snapshot_id = freeze_report(
+        store, figures, "circulation", 5, date(2026, 1, 20), actor="head", now=PINNED_NOW
+    )
+    record_event(
+        store, "head", "report downloaded", "snapshot", snapshot_id, detail="pdf", now=PINNED_NOW
+    )
     rows = readable(store)
     frozen = row_for(rows, "Report frozen")
     assert (frozen["About"], frozen["Detail"]) == (
@@ -93,7 +99,7 @@ def test_a_frozen_report_reads_by_its_version_once_frozen_and_when_downloaded(st
 
 
 def test_the_csv_writes_moments_the_schools_way_and_keeps_formulas_inert(store):
-    record_case(store, make_case(reference="2026-009"), actor="=1+2", today=TODAY)
+    record_case(store, make_case(reference="2026-009"), actor="=1+2", now=NOW)
     trail = load_audit_trail(store)
     (row,) = list(csv.DictReader(io.StringIO(audit_trail_csv(trail))))
     assert list(row) == list(COLUMNS)

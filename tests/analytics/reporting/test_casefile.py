@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -23,7 +23,7 @@ from analytics.reporting.casefile import build_case_file, case_file_name
 from analytics.reporting.report import DEMONSTRATION_MARK
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS
 from tests.analytics.cases.test_timeline import CATEGORY_CODES, seed_case
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, at_ten, make_case
 
 MADE_ON = date(2026, 3, 20)
 
@@ -31,9 +31,9 @@ MADE_ON = date(2026, 3, 20)
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """One case file, made once for the tests that only read it."""
-    store = open_store(tmp_path_factory.mktemp("casefile") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("casefile") / "store.duckdb", now=PINNED_NOW)
     case_id = seed_case(store)
-    content = build_case_file(store, case_id, actor="head", today=MADE_ON)
+    content = build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))
     facts = {
         "timeline": load_case_timeline(store, case_id),
         "evidence": load_evidence_list(store, case_id),
@@ -130,13 +130,13 @@ def test_making_a_case_file_is_audited_with_the_evidence_it_carried(made):
 
 def test_no_case_file_is_made_of_a_missing_or_anonymised_case(store):
     closed = make_case(closed_on=date(2026, 1, 20), outcome="Removed", rationale="Done")
-    case_id = record_case(store, closed, actor="head", today=TODAY)
-    anonymise_cases(store, [case_id], actor="head", today=date(2033, 1, 1))
+    case_id = record_case(store, closed, actor="head", now=NOW)
+    anonymise_cases(store, [case_id], actor="head", now=datetime(2033, 1, 1, 10))
     before = store.read_value("SELECT count(*) FROM audit_log")
     with pytest.raises(CaseInvalid, match="anonymised"):
-        build_case_file(store, case_id, actor="head", today=MADE_ON)
+        build_case_file(store, case_id, actor="head", now=at_ten(MADE_ON))
     with pytest.raises(CaseNotFound):
-        build_case_file(store, 999, actor="head", today=MADE_ON)
+        build_case_file(store, 999, actor="head", now=at_ten(MADE_ON))
     assert store.read_value("SELECT count(*) FROM audit_log") == before
 
 

@@ -17,6 +17,7 @@ from analytics.terms import TermCalendar, parse_term
 from analytics.text import read_as_typed
 from tests.analytics.reporting.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
 from tests.analytics.reporting.test_charts import drawn
+from tests.conftest import PINNED_NOW, at_ten
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,8 @@ def figures(tmp_path_factory):
         open_store,
     )
 
-    store = open_store(tmp_path_factory.mktemp("documents") / "store.duckdb")
-    seed_policies(store, TermCalendar())
+    store = open_store(tmp_path_factory.mktemp("documents") / "store.duckdb", now=PINNED_NOW)
+    seed_policies(store, TermCalendar(), now=PINNED_NOW)
     fill_report_store(store)
     figures = gather_report_figures(
         store, TermCalendar(), parse_term("Autumn 2025"), school=SCHOOL, today=REPORT_DAY
@@ -158,8 +159,8 @@ def test_the_report_knows_when_the_store_holds_demonstration_cases(tmp_path):
         open_store,
     )
 
-    store = open_store(tmp_path / "demo.duckdb")
-    load_demo_data(store, 40, actor="t", today=REPORT_DAY)
+    store = open_store(tmp_path / "demo.duckdb", now=PINNED_NOW)
+    load_demo_data(store, 40, actor="t", now=at_ten(REPORT_DAY))
     figures = gather_report_figures(
         store, TermCalendar(), parse_term("Autumn 2025"), school=SCHOOL, today=REPORT_DAY
     )

@@ -20,6 +20,7 @@ from analytics.reporting.report import (
 )
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import PRIVATE, REPORT_DAY, SCHOOL, fill_report_store
+from tests.conftest import PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
 AUTUMN_2025 = parse_term("Autumn 2025")
@@ -27,7 +28,7 @@ AUTUMN_2025 = parse_term("Autumn 2025")
 
 @pytest.fixture
 def figures(store):
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     fill_report_store(store)
     return gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
 
@@ -156,7 +157,7 @@ def test_the_confidential_narrative_gives_exact_figures(figures):
 
 
 def test_a_term_with_no_incidents_says_so_plainly(store):
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     empty = gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
     report = build_report(empty, "circulation", 5)
     assert report.narrative[0] == "No incidents were reported in Autumn 2025."
@@ -164,7 +165,9 @@ def test_a_term_with_no_incidents_says_so_plainly(store):
 
 
 def test_the_first_term_on_record_has_nothing_to_compare_with(store):
-    record_case(store, Case("F1", date(2025, 9, 10), ("complaints",)), actor="t", today=REPORT_DAY)
+    record_case(
+        store, Case("F1", date(2025, 9, 10), ("complaints",)), actor="t", now=at_ten(REPORT_DAY)
+    )
     figures = gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
     report = build_report(figures, "confidential", 5)
     assert report.narrative[:2] == (
@@ -179,7 +182,7 @@ def test_a_term_with_only_escalated_cases(store):
             f"E{n}", date(2025, 10, 1 + n), ("threats_of_violence",), discussion_outcome="not_held",
             actions=(EscalationStep("police", date(2025, 10, 1 + n)),),
         )  # fmt: skip
-        record_case(store, case, actor="t", today=REPORT_DAY)
+        record_case(store, case, actor="t", now=at_ten(REPORT_DAY))
     figures = gather_report_figures(store, CALENDAR, AUTUMN_2025, school=SCHOOL, today=REPORT_DAY)
     for mode in ("circulation", "confidential"):
         narrative = build_report(figures, mode, 5).narrative

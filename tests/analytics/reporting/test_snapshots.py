@@ -16,6 +16,7 @@ from analytics.reporting.snapshots import (
 )
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import REPORT_DAY, SCHOOL, fill_report_store
+from tests.conftest import PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
 
@@ -27,15 +28,17 @@ def autumn_figures(store):
 
 
 def test_a_frozen_report_is_unchanged_after_more_cases_arrive(store):
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     fill_report_store(store)
     figures = autumn_figures(store)
     first = render_documents(build_report(figures, "circulation", 5))
-    snapshot_id = freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
+    snapshot_id = freeze_report(
+        store, figures, "circulation", 5, date(2026, 1, 20), actor="head", now=PINNED_NOW
+    )
     import_cases(
         store,
         "reference,reported_on,categories\nLATE-1,2025-10-01,racist\nLATE-2,2025-10-02,complaints\n",
-        actor="t", source="late.csv", today=REPORT_DAY,
+        actor="t", source="late.csv", now=at_ten(REPORT_DAY),
     )  # fmt: skip
     live = autumn_figures(store)["release"]["headline"]["incidents"]
     assert live == 17  # the live figure moved
@@ -49,8 +52,8 @@ def test_a_frozen_report_is_unchanged_after_more_cases_arrive(store):
 def test_snapshots_are_listed_with_their_meeting_dates_and_audited(store):
     fill_report_store(store)
     figures = autumn_figures(store)
-    freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head")
-    freeze_report(store, figures, "confidential", 5, date(2026, 2, 3), actor="head")
+    freeze_report(store, figures, "circulation", 5, date(2026, 1, 20), actor="head", now=PINNED_NOW)
+    freeze_report(store, figures, "confidential", 5, date(2026, 2, 3), actor="head", now=PINNED_NOW)
     listed = load_snapshots(store, ["circulation", "confidential"])
     assert listed["label"].tolist() == [
         "Snapshot 2: meeting of 03/02/2026, Autumn 2025, confidential (closed item)",

@@ -4,6 +4,7 @@ from the command line is made only for the app's own user, only into the chosen 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -45,7 +46,7 @@ from analytics.service.backup import (
     write_backup,
 )
 from analytics.terms import TermCalendar
-from tests.conftest import TODAY, needs_root
+from tests.conftest import NOW, PINNED_NOW, needs_root
 
 PASSWORD = "correct horse battery"
 ENROLLED = datetime(2026, 3, 15, 9, 0)
@@ -59,7 +60,7 @@ def restore_with_key(store, written: Path, target: Path) -> dict[str, int]:
     """Restore as an operator does: the store's key file (kept apart) put beside the target
     first, since the restored audit trail is chained with it."""
     shutil.copy(key_path(store.path), key_path(target))
-    return restore_backup(written, target, actor="os:test")
+    return restore_backup(written, target, actor="os:test", now=PINNED_NOW)
 
 
 def mode_of(path: Path) -> int:
@@ -76,24 +77,32 @@ def test_every_table_of_the_store_is_counted(store):
 def full_store(store):
     """Cases, policies, and a headteacher with a second factor, a failed sign-in and a
     session already signed out."""
-    seed_policies(store, TermCalendar())
-    load_demo_data(store, 150, actor="test", today=TODAY)
-    head = record_account(store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup")
-    secret = begin_enrolment(store, head.id, username="head", issuer="School").secret
+    seed_policies(store, TermCalendar(), now=PINNED_NOW)
+    load_demo_data(store, 150, actor="test", now=NOW)
+    head = record_account(
+        store, "head", "Ms Head", "headteacher", PASSWORD, actor="setup", now=PINNED_NOW
+    )
+    secret = begin_enrolment(
+        store, head.id, username="head", issuer="School", now=PINNED_NOW
+    ).secret
     record_enrolment(store, head.id, pyotp.TOTP(secret).at(ENROLLED), actor="head", now=ENROLLED)
     with pytest.raises(SignInRefused):
-        sign_in(store, "head", "not the password at all")
-    record_sign_out(store, record_session_start(store, head, how="password and code"))
+        sign_in(store, "head", "not the password at all", now=PINNED_NOW)
+    record_sign_out(
+        store,
+        record_session_start(store, head, how="password and code", now=PINNED_NOW),
+        now=PINNED_NOW,
+    )
     return store
 
 
 def test_a_restore_gives_back_every_case_step_policy_account_and_audit_row(full_store, tmp_path):
-    written = write_backup(full_store, tmp_path / "backups", actor="head")
+    written = write_backup(full_store, tmp_path / "backups", actor="head", now=PINNED_NOW)
     assert mode_of(written) == 0o600 and mode_of(written.parent) == 0o700
     before = everything(full_store)
     target = tmp_path / "restored.duckdb"
     counts = restore_with_key(full_store, written, target)
-    restored = open_store(target)
+    restored = open_store(target, now=PINNED_NOW)
     try:
         after = everything(restored)
         # Plus the restore's own row, and the restart of the trail's tail kept outside.
@@ -117,50 +126,55 @@ def test_a_restore_gives_back_every_case_step_policy_account_and_audit_row(full_
 def test_a_restore_ends_the_sessions_open_in_the_backup_and_keeps_the_second_factors(
     full_store, tmp_path
 ):
-    head = sign_in(full_store, "head", PASSWORD)
+    head = sign_in(full_store, "head", PASSWORD, now=PINNED_NOW)
     # Open when the backup is made; one signed out afterwards must not come back to life.
-    tokens = [record_session_start(full_store, head, how="password and code") for _ in "ab"]
-    written = write_backup(full_store, tmp_path / "backups", actor="head")
-    record_sign_out(full_store, tokens[0])
+    tokens = [
+        record_session_start(full_store, head, how="password and code", now=PINNED_NOW)
+        for _ in "ab"
+    ]
+    written = write_backup(full_store, tmp_path / "backups", actor="head", now=PINNED_NOW)
+    record_sign_out(full_store, tokens[0], now=PINNED_NOW)
     target = tmp_path / "restored.duckdb"
     restore_with_key(full_store, written, target)
-    restored = open_store(target)
+    restored = open_store(target, now=PINNED_NOW)
     try:
         for token in tokens:
-            check = check_session(restored, token)
+            check = check_session(restored, token, now=PINNED_NOW)
             assert check.account is None and check.ended_why == SESSION_ENDED_RESTORED
         assert restored.read_rows(
             "SELECT action, detail FROM audit_log WHERE action = 'backup restored'"
         ) == [("backup restored", f"{written.name}; 2 open session(s) ended")]
         # The headteacher signs in again as before: password, then the same authenticator.
-        assert sign_in(restored, "head", PASSWORD) == head
+        assert sign_in(restored, "head", PASSWORD, now=PINNED_NOW) == head
         later = ENROLLED + timedelta(minutes=5)
         secret = restored.read_value("SELECT secret FROM second_factors")
         code = pyotp.TOTP(secret).at(later)
         assert check_second_factor(restored, head.id, code, now=later)
         assert count_recovery_codes_left(restored, head.id) == 10
-        assert check_session(restored, record_session_start(restored, head, how="x")).account
+        assert check_session(
+            restored, record_session_start(restored, head, how="x", now=PINNED_NOW), now=PINNED_NOW
+        ).account
     finally:
         restored.close()
 
 
 def test_a_restore_refuses_a_store_that_holds_cases(full_store, tmp_path):
-    written = write_backup(full_store, tmp_path / "b", actor="head")
+    written = write_backup(full_store, tmp_path / "b", actor="head", now=PINNED_NOW)
     with pytest.raises(RestoreRefused, match="not empty"):
-        restore_backup(written, full_store.path, actor="os:test")
+        restore_backup(written, full_store.path, actor="os:test", now=PINNED_NOW)
 
 
 def test_a_backup_as_bytes_is_a_duckdb_file_and_is_audited(full_store):
-    data = backup_bytes(full_store, actor="head")
+    data = backup_bytes(full_store, actor="head", now=PINNED_NOW)
     assert data[8:12] == b"DUCK"
     assert full_store.read_value("SELECT count(*) FROM audit_log WHERE action = 'backup made'") == 1
 
 
 def test_a_restore_without_the_key_file_is_refused_and_leaves_no_store(full_store, tmp_path):
-    written = write_backup(full_store, tmp_path / "b", actor="head")
+    written = write_backup(full_store, tmp_path / "b", actor="head", now=PINNED_NOW)
     target = tmp_path / "restored.duckdb"
     with pytest.raises(RestoreRefused, match=r"the key file .*restored\.duckdb\.key is missing"):
-        restore_backup(written, target, actor="os:test")
+        restore_backup(written, target, actor="os:test", now=PINNED_NOW)
     assert not target.exists()
 
 
@@ -171,8 +185,15 @@ def test_a_restore_without_the_key_file_is_refused_and_leaves_no_store(full_stor
 def chosen(full_store, tmp_path) -> Path:
     """The folder the headteacher chose on the Retention page."""
     folder = tmp_path / "chosen"
-    record_setting(full_store, BACKUP_FOLDER, str(folder), actor="head")
+    record_setting(full_store, BACKUP_FOLDER, str(folder), actor="head", now=PINNED_NOW)
     return folder
+
+
+def ticking_from(start: datetime):
+    """A clock for the backup service that reads a second later each time: two backups
+    it makes are not named for the same moment."""
+    seconds = itertools.count()
+    return lambda: start + timedelta(seconds=next(seconds))
 
 
 def leave_request(store, name: str, request: dict) -> Path:
@@ -189,7 +210,7 @@ def refusals(store) -> list[tuple[str, str]]:
 
 
 def test_a_request_is_answered_into_the_chosen_folder_as_made_by_the_os_user(full_store, chosen):
-    service = serve_backup_requests(full_store)
+    service = serve_backup_requests(full_store, clock=ticking_from(PINNED_NOW))
     written = request_backup(full_store.path, wait_seconds=20)
     assert written.parent == chosen and mode_of(written) == 0o600
     assert mode_of(chosen) == mode_of(requests_folder(full_store.path)) == 0o700
@@ -206,13 +227,15 @@ def test_a_request_is_answered_into_the_chosen_folder_as_made_by_the_os_user(ful
 
 def test_a_request_for_another_folder_or_with_none_chosen_is_refused(full_store, tmp_path):
     asked = leave_request(full_store, "a.request", {"out": None})
-    assert answer_backup_request(full_store, asked) == {
+    assert answer_backup_request(full_store, asked, now=PINNED_NOW) == {
         "error": "the app refused the backup: no backup folder is chosen; the headteacher "
         "sets one on the Retention page"
     }
-    record_setting(full_store, BACKUP_FOLDER, str(tmp_path / "chosen"), actor="head")
+    record_setting(
+        full_store, BACKUP_FOLDER, str(tmp_path / "chosen"), actor="head", now=PINNED_NOW
+    )
     elsewhere = leave_request(full_store, "b.request", {"out": str(tmp_path / "mine")})
-    refused = answer_backup_request(full_store, elsewhere)
+    refused = answer_backup_request(full_store, elsewhere, now=PINNED_NOW)
     assert "goes only into the folder chosen on the Retention page" in refused["error"]
     assert not (tmp_path / "mine").exists()
     assert not list((tmp_path / "chosen").iterdir())
@@ -227,7 +250,7 @@ def test_a_request_that_is_a_link_is_refused(full_store, chosen, tmp_path):
     link = requests_folder(full_store.path) / "l.request"
     link.parent.mkdir(mode=0o700)
     link.symlink_to(planted)
-    refused = answer_backup_request(full_store, link)
+    refused = answer_backup_request(full_store, link, now=PINNED_NOW)
     assert refused == {
         "error": "the app refused the backup: the request is a link, not a plain file"
     }
@@ -240,7 +263,7 @@ def test_a_request_left_by_another_user_is_refused_and_recorded_as_theirs(full_s
     other_uid = 54321
     asked = leave_request(full_store, "o.request", {"out": None})
     os.chown(asked, other_uid, other_uid)
-    refused = answer_backup_request(full_store, asked)
+    refused = answer_backup_request(full_store, asked, now=PINNED_NOW)
     assert refused["error"].startswith(
         f"the app refused the backup: the request was made by {os_actor(other_uid)}; only "
         f"{os_actor(os.getuid())}, the user the app runs as, may ask for a backup"
@@ -253,7 +276,7 @@ def test_a_requests_folder_others_could_enter_is_closed_to_them(full_store, chos
     folder = requests_folder(full_store.path)
     folder.mkdir()
     os.chmod(folder, 0o777)  # as an earlier version could have left it
-    service = serve_backup_requests(full_store)
+    service = serve_backup_requests(full_store, clock=ticking_from(PINNED_NOW))
     assert request_backup(full_store.path, wait_seconds=20).parent == chosen
     assert mode_of(folder) == 0o700
     full_store.close()
@@ -289,10 +312,11 @@ def test_an_unanswered_request_says_what_to_do(tmp_path):
 
 def test_the_chosen_folder_is_made_private_when_it_is_new(store, tmp_path):
     folder = tmp_path / "backups" / "dashboard"
-    record_setting(store, BACKUP_FOLDER, f"  {folder}  ", actor="head")
+    record_setting(store, BACKUP_FOLDER, f"  {folder}  ", actor="head", now=PINNED_NOW)
     assert load_setting(store, BACKUP_FOLDER) == str(folder)
     assert mode_of(folder) == 0o700
-    record_setting(store, BACKUP_FOLDER, "", actor="head")  # none: requests are refused
+    # None: requests are refused.
+    record_setting(store, BACKUP_FOLDER, "", actor="head", now=PINNED_NOW)
     assert load_setting(store, BACKUP_FOLDER) == ""
 
 
@@ -311,7 +335,7 @@ def test_a_folder_others_could_change_is_not_accepted(store, tmp_path):
         (str(link), "must be a folder itself, not a file or a link"),
     ]:
         with pytest.raises(SettingInvalid) as raised:
-            record_setting(store, BACKUP_FOLDER, value, actor="head")
+            record_setting(store, BACKUP_FOLDER, value, actor="head", now=PINNED_NOW)
         assert [str(p) for p in raised.value.problems] == [f"backup_folder: {rule}"]
     assert not (tmp_path / "relative").exists()
     assert load_setting(store, BACKUP_FOLDER) == ""
@@ -323,10 +347,12 @@ def test_a_folder_of_another_user_is_not_accepted(store, tmp_path):
     theirs.mkdir(mode=0o700)
     os.chown(theirs, 54321, 54321)
     with pytest.raises(SettingInvalid, match="must belong to the user the app runs as"):
-        record_setting(store, BACKUP_FOLDER, str(theirs), actor="head")
+        record_setting(store, BACKUP_FOLDER, str(theirs), actor="head", now=PINNED_NOW)
 
 
 def test_a_request_withdrawn_before_it_is_served_gets_no_answer(full_store, chosen):
     gone = requests_folder(full_store.path) / "gone.request"
-    assert answer_backup_request(full_store, gone) == {"error": "the request was withdrawn"}
+    assert answer_backup_request(full_store, gone, now=PINNED_NOW) == {
+        "error": "the request was withdrawn"
+    }
     assert not gone.with_suffix(".answer").exists()

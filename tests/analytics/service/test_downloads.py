@@ -18,7 +18,7 @@ from analytics.service.downloads import (
     make_download,
 )
 from analytics.terms import TermCalendar, parse_term
-from tests.conftest import SAMPLE_CSV
+from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV
 
 PASSWORD = "correct horse battery"
 TODAY = date(2026, 3, 1)
@@ -27,9 +27,11 @@ CALENDAR = TermCalendar()
 
 @pytest.fixture
 def people(store):
-    import_cases_file(store, SAMPLE_CSV, actor="seed")
+    import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
     return {
-        role: record_account(store, role, f"A {role}", role, PASSWORD, actor="setup")
+        role: record_account(
+            store, role, f"A {role}", role, PASSWORD, actor="setup", now=PINNED_NOW
+        )
         for role in ("headteacher", "staff", "governor")
     }
 
@@ -37,7 +39,7 @@ def people(store):
 def download(store, account, kind, **params):
     listed = {name: value if isinstance(value, list) else [str(value)]
               for name, value in params.items()}  # fmt: skip
-    return make_download(store, account, kind, listed, calendar=CALENDAR, today=TODAY)
+    return make_download(store, account, kind, listed, calendar=CALENDAR, now=NOW)
 
 
 def actions(store) -> list[str]:
@@ -69,7 +71,9 @@ def test_a_frozen_confidential_report_is_no_governors_to_find(store, people):
     figures = gather_report_figures(
         store, CALENDAR, parse_term("Autumn 2025"), school="S", today=TODAY
     )
-    secret = freeze_report(store, figures, "confidential", 5, TODAY, actor="headteacher")
+    secret = freeze_report(
+        store, figures, "confidential", 5, TODAY, actor="headteacher", now=PINNED_NOW
+    )
     assert download(store, people["staff"], "snapshot", id=secret, format="pdf").content
     with pytest.raises(DownloadRefused) as refused:
         download(store, people["governor"], "snapshot", id=secret, format="pdf")
@@ -147,7 +151,7 @@ def test_evidence_and_the_case_file_are_for_staff_and_the_headteacher_only(store
     picture = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(picture, format="PNG")
     evidence_id = record_evidence(
-        store, incident_id, picture.getvalue(), "post.png", note=None, actor="staff"
+        store, incident_id, picture.getvalue(), "post.png", note=None, actor="staff", now=PINNED_NOW
     )
     for role in ("staff", "headteacher"):
         item = download(store, people[role], "evidence", id=evidence_id)
