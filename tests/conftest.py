@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import itertools
 import os
+import shutil
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -67,15 +69,96 @@ def pytest_configure(config: pytest.Config) -> None:
     time_machine.travel(PINNED_NOW, tick=True).start()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the long tests first: under xdist the other worker runs the rest meanwhile."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+# The fixture of the browser tests that share one server (tests/browser/conftest.py).
+SHARED_SERVER_FIXTURE = "sample_school"
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what will not run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the slowest tests first and spread them over the workers: each long test on a
+    worker of its own while there are workers enough, the browser tests that share a server
+    together on one worker, the other browser tests on the workers with the fewest; the
+    quick ones fill in around them.
+
+    xdist (`--dist load`) first sends each worker a batch of consecutive tests, of
+    first_batch_size tests, in order: the order here is those batches, one per worker, then
+    the rest. Should the batches differ from xdist's, nothing fails: tests only run on
+    other workers (and the shared server starts once on each).
+    """
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+
+    def shares_server(item: pytest.Item) -> bool:
+        return SHARED_SERVER_FIXTURE in getattr(item, "fixturenames", ())
+
+    long_tests = [item for item in items if item.get_closest_marker("long")]
+    sharing = [item for item in items if shares_server(item) and item not in long_tests]
+    browser = [
+        item
+        for item in items
+        if item.get_closest_marker("browser") and item not in long_tests and item not in sharing
+    ]
+    slow = {*long_tests, *sharing, *browser}
+    rest = [item for item in items if item not in slow]
+    batches: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for item in long_tests:
+        min(batches, key=len).append(item)
+    home = next((b for b in batches if any(map(shares_server, b))), min(batches, key=len))
+    home.extend(sharing)
+    for item in browser:
+        min(batches, key=len).append(item)
+    size = first_batch_size(len(items), workers, config.getoption("maxschedchunk", None))
+    if max(map(len, batches)) > size:  # too few tests for batches: the slow ones first still
+        items[:] = [item for batch in batches for item in batch] + rest
+        return
+    remaining = iter(rest)
+    for batch in batches:
+        batch.extend(itertools.islice(remaining, size - len(batch)))
+    items[:] = [item for batch in batches for item in batch] + list(remaining)
+
+
+def first_batch_size(tests: int, workers: int, most: int | None) -> int:
+    """How many tests xdist's load scheduler first sends each worker (its own reckoning)."""
+    return max(2, min(tests // workers // 4, most or tests))
+
+
+# The files of a store: the DuckDB file, its key and its audit tail (analytics.records.keys
+# and analytics.records.audit), each named after the store's file.
+STORE_FILE_SUFFIXES = ("", ".key", ".audit-tail")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """A new store, migrated and keyed once per test process, for tests to copy: a copy
+    opens in a quarter of the time a new file takes to migrate."""
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    open_store(path, now=PINNED_NOW).close()
+    return path
+
+
+def copy_store_files(source: Path, target: Path) -> Path:
+    """The store at source, with its key and audit tail where it has them, copied to target
+    (each copy made 0600 from the start, as the store makes its own files)."""
+    for suffix in STORE_FILE_SUFFIXES:
+        original = source.with_name(source.name + suffix)
+        if original.exists():
+            descriptor = os.open(
+                target.with_name(target.name + suffix), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+            )
+            with original.open("rb") as reading, os.fdopen(descriptor, "wb") as writing:
+                shutil.copyfileobj(reading, writing)
+    return target
+
+
+def open_new_store(template: Path, path: Path) -> Store:
+    """A new store at path, opened as open_store opens one: a copy of the migrated template."""
+    return open_store(copy_store_files(template, path), now=PINNED_NOW)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """A fresh, migrated DuckDB file under tmp_path, closed after the test."""
-    opened = open_store(tmp_path / "store.duckdb", now=PINNED_NOW)
+def store(tmp_path: Path, migrated_template: Path) -> Store:
+    """A fresh, migrated DuckDB file under tmp_path (a copy of the migrated template),
+    closed after the test."""
+    opened = open_new_store(migrated_template, tmp_path / "store.duckdb")
     yield opened
     opened.close()
 

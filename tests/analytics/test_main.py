@@ -1,8 +1,10 @@
-"""python -m analytics, run as a real process against a store named by DASHBOARD_DB."""
+"""python -m analytics against a store named by DASHBOARD_DB: run in the test process (the
+imports paid once), and as a real process where the process itself is the point."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import pwd
@@ -10,12 +12,14 @@ import shutil
 import stat
 import subprocess
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyotp
 import pytest
 
+from analytics.__main__ import main
 from analytics.access.accounts import record_account
 from analytics.access.second_factor import begin_enrolment, has_second_factor, record_enrolment
 from analytics.access.session_ending import SESSION_ENDED_SECOND_FACTOR_RESET
@@ -44,15 +48,49 @@ def db_path(tmp_path) -> Path:
 PASSWORD = "correct horse battery"
 
 
+# The umask a command starts from in a new shell: the command must make its own files
+# private, whatever other tests in this process have set before.
+SHELL_UMASK = 0o022
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What a command left, as a finished process would: its exit status and its output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run_cli(
     db_path: Path, *args: str, stdin: str = "", environment: dict | None = None
-) -> subprocess.CompletedProcess:
-    environment = os.environ | {"DASHBOARD_DB": str(db_path)} | (environment or {})
+) -> Finished:
+    """`python -m analytics args` on the store at db_path, run by the command line's own
+    main in this process, with its environment, standard input and umask as a new
+    process would have them (and this process's given back after)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ({"DASHBOARD_DB": str(db_path)} | (environment or {})).items():
+            patch.setenv(name, value)
+        patch.setattr(sys, "stdin", io.StringIO(stdin))
+        umask_before = os.umask(SHELL_UMASK)
+        try:
+            with redirect_stdout(stdout), redirect_stderr(stderr):
+                try:
+                    code = main(list(args))
+                except SystemExit as exit_:  # argparse refusing the arguments, as a process
+                    code = exit_.code
+        finally:
+            os.umask(umask_before)
+    return Finished(code, stdout.getvalue(), stderr.getvalue())
+
+
+def run_cli_process(db_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m analytics args` as a real process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "analytics", *args],
         cwd=PROJECT_ROOT,
-        env=environment,
-        input=stdin,
+        env=os.environ | {"DASHBOARD_DB": str(db_path)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,7 +132,8 @@ def test_a_bad_file_exits_non_zero_names_every_bad_line_and_imports_nothing(db_p
         + "".join(f"R-{n},2026-01-01,rude\n" for n in range(250)),
         encoding="utf-8",
     )
-    result = run_cli(db_path, "import", str(bad))
+    # A real process: its exit status is what a script calling it sees.
+    result = run_cli_process(db_path, "import", str(bad))
     assert result.returncode == 1 and result.stdout == ""
     assert "nothing imported" in result.stderr
     assert "line 3, reported_on: is required" in result.stderr
@@ -472,13 +511,9 @@ def test_evidence_and_a_case_file_from_the_command_line(tmp_path):
     store.close()
     picture = tmp_path / "post.jpg"
     Image.new("RGB", (20, 10), "green").save(picture, format="JPEG")
-    environment = os.environ | {"DASHBOARD_DB": str(db_path)}
 
     def run(*arguments):
-        return subprocess.run(
-            [sys.executable, "-m", "analytics", *arguments], cwd=PROJECT_ROOT, env=environment,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        return run_cli(db_path, *arguments)
 
     attached = run("evidence", "add", "2025-003", str(picture), "--note", "from the forum")
     assert attached.returncode == 0, attached.stderr

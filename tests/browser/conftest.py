@@ -11,7 +11,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyotp
@@ -153,11 +154,28 @@ def screenshot(page: Page, request):
 
 
 PASSWORD = "correct horse battery"
-# Each seeded account's authenticator secret and recovery codes, by username: the test is
-# the person's phone. (A store seeded later in the same process replaces them.)
-SECOND_FACTOR_SECRETS: dict[str, str] = {}
-RECOVERY_CODES: dict[str, list[str]] = {}
-_STEPS_USED: dict[str, int] = {}
+
+
+@dataclass
+class Phones:
+    """The authenticator apps of one store's accounts, by username: each secret, its
+    recovery codes and the time step of the code used last. The test is each person's phone."""
+
+    secrets: dict[str, str] = field(default_factory=dict)
+    recovery_codes: dict[str, list[str]] = field(default_factory=dict)
+    steps_used: dict[str, int] = field(default_factory=dict)
+
+
+_PHONES_BY_STORE: dict[Path, Phones] = {}
+# The phones sign_in uses: those of the store seeded last, or of the shared server's store
+# in a test that uses it.
+_IN_HAND = {"phones": Phones()}
+
+
+def pick_up_phones(db_path: Path) -> Phones:
+    """Make the phones of the store at db_path the ones sign_in uses; returns them."""
+    _IN_HAND["phones"] = _PHONES_BY_STORE.setdefault(Path(db_path).resolve(), Phones())
+    return _IN_HAND["phones"]
 
 
 def seed_account(db_path: Path, username: str, role: str) -> None:
@@ -173,6 +191,7 @@ def seed_account(db_path: Path, username: str, role: str) -> None:
         open_store,
     )
 
+    phones = pick_up_phones(db_path)
     store = open_store(db_path, now=machine_now())
     try:
         if find_account_id(store, username) is not None:
@@ -186,11 +205,11 @@ def seed_account(db_path: Path, username: str, role: str) -> None:
                 store, account.id, username=username, issuer="Test school", now=earlier
             )
             secret = enrolment.secret
-            RECOVERY_CODES[username] = record_enrolment(
+            phones.recovery_codes[username] = record_enrolment(
                 store, account.id, pyotp.TOTP(secret).at(earlier), actor=username, now=earlier
             )
-            SECOND_FACTOR_SECRETS[username] = secret
-            _STEPS_USED.pop(username, None)
+            phones.secrets[username] = secret
+            phones.steps_used.pop(username, None)
     finally:
         store.close()
 
@@ -203,13 +222,14 @@ def seed_headteacher(db_path: Path) -> None:
 def second_factor_code(username: str) -> str:
     """What the person would type: their app's code, or, where that code was used already
     (a second sign-in within the same 30 seconds), one of their recovery codes."""
-    totp = pyotp.TOTP(SECOND_FACTOR_SECRETS[username])
+    phones = _IN_HAND["phones"]
+    totp = pyotp.TOTP(phones.secrets[username])
     now = machine_now()
     step = totp.timecode(now)
-    if _STEPS_USED.get(username) != step:
-        _STEPS_USED[username] = step
+    if phones.steps_used.get(username) != step:
+        phones.steps_used[username] = step
         return totp.at(now)
-    return RECOVERY_CODES[username].pop()
+    return phones.recovery_codes[username].pop()
 
 
 def wait_for_code_screen(page: Page) -> None:
@@ -225,7 +245,7 @@ def sign_in(page: Page, username: str = "head", password: str = PASSWORD) -> Non
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     signing_in = page.get_by_role("button", name="Sign in", exact=True)
-    if username in SECOND_FACTOR_SECRETS:
+    if username in _IN_HAND["phones"].secrets:
         signing_in.click()
         wait_for_code_screen(page)
         page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
@@ -251,3 +271,72 @@ def sample_store(db_path: Path) -> Path:
     store.close()
     seed_headteacher(db_path)
     return db_path
+
+
+@contextmanager
+def machine_clock() -> Iterator[None]:
+    """The machine's own clock, running on, as the tests' servers read it (the accounts
+    seeded for a server are enrolled on its clock, not on the tests' pinned one)."""
+    with time_machine.travel(time_machine.escape_hatch.datetime.datetime.now(), tick=True):
+        yield
+
+
+# A case whose reference is Markdown: shown as text, it draws no image and fetches nothing.
+HOSTILE_REFERENCE = "![t](http://example.org/p.png)"
+
+
+@dataclass
+class SampleSchool:
+    """A running server on the sample school's store, and what was seeded in it."""
+
+    base_url: str
+    db_path: Path
+    hostile_case: int
+
+
+@pytest.fixture(scope="session")
+def _sample_school_server(tmp_path_factory) -> Iterator[SampleSchool]:
+    """One server on the sample school's store for the test process, shared by the browser
+    tests that only read it (tests/conftest.py sends them to one worker); a test that needs
+    a fresh server, a restart, the first-run screen or a store of its own starts its own."""
+    from analytics.access.accounts import record_account
+    from analytics.cases.register import record_case
+    from analytics.records.opening import open_store
+    from tests.conftest import make_case
+
+    with machine_clock():
+        db_path = sample_store(tmp_path_factory.mktemp("sample-school") / "school.duckdb")
+        seed_account(db_path, "staffer", "staff")
+        seed_account(db_path, "governor", "governor")
+        store = open_store(db_path, now=machine_now())
+        try:
+            # A new member of staff, without a second factor yet; a governor without one.
+            record_account(
+                store, "newcomer", "A Newcomer", "staff", PASSWORD, actor="head", now=machine_now()
+            )
+            record_account(
+                store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=machine_now()
+            )
+            # Reported in 2023/24, and about nobody named: outside every figure the tests
+            # count (a period's cases, its repeats).
+            hostile = make_case(
+                reference=HOSTILE_REFERENCE,
+                reported_on=date(2024, 6, 10),
+                posted_on=date(2024, 6, 8),
+                person_ref=None,
+            )
+            hostile_case = record_case(store, hostile, actor="seed", now=machine_now())
+        finally:
+            store.close()
+    with running_app(db_path, free_port()) as base_url:
+        yield SampleSchool(base_url, db_path, hostile_case)
+
+
+@pytest.fixture
+def sample_school(_sample_school_server: SampleSchool) -> SampleSchool:
+    """The shared server on the sample school's store: the sample file's five cases, a case
+    with a hostile reference, and the accounts head (headteacher), staffer (staff),
+    governor and gov (governors), and newcomer (staff, no second factor yet)."""
+    # Another test's store, seeded since, has its own phones: sign in with this store's.
+    pick_up_phones(_sample_school_server.db_path)
+    return _sample_school_server

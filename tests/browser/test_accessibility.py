@@ -12,20 +12,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from analytics.access.accounts import record_account
-from analytics.records.opening import (
-    open_store,
-)
 from tests.browser.conftest import (
     NAVIGATION_TIMEOUT_MS,
     PASSWORD,
     PROJECT_ROOT,
-    free_port,
-    machine_now,
-    running_app,
-    sample_store,
+    SampleSchool,
     second_factor_code,
-    seed_account,
     sign_in,
     wait_for_code_screen,
     wait_until_idle,
@@ -91,50 +83,43 @@ MATCHES = "([target, selector]) => document.querySelector(target)?.matches(selec
 
 @pytest.mark.browser
 @pytest.mark.long
-def test_every_page_for_every_role_has_no_serious_or_critical_violation(browser: Browser, tmp_path):
-    db_path = sample_store(tmp_path / "accessibility.duckdb")
-    seed_account(db_path, "staffer", "staff")
-    seed_account(db_path, "governor", "governor")
-    # A new member of staff, without a second factor yet.
-    store = open_store(db_path, now=machine_now())
-    record_account(
-        store, "newcomer", "A Newcomer", "staff", PASSWORD, actor="head", now=machine_now()
-    )
-    store.close()
+def test_every_page_for_every_role_has_no_serious_or_critical_violation(
+    browser: Browser, sample_school: SampleSchool
+):
+    # The sample school's accounts: head, staffer and governor, and newcomer, a new member
+    # of staff without a second factor yet.
     axe = Axe()
     failures: list[str] = []
-    with running_app(db_path, free_port()) as base_url:
-        for role, (username, paths) in ROLES.items():
-            page = signed_out_page(browser, base_url)
-            if role == "headteacher":  # the sign-in screens, once: the same for everyone
-                failures += check(page, axe, "signed out", "sign-in")
-                give_password(page, username)
-                wait_for_code_screen(page)
-                failures += check(page, axe, "signed out", "sign-in: your code")
-                page.get_by_role("textbox", name=re.compile("code")).fill(
-                    second_factor_code(username)
-                )
-                with cookie_set(page):
-                    page.get_by_role("button", name="Sign in", exact=True).click()
-            else:
-                with cookie_set(page):
-                    sign_in(page, username)
-            # Landed, signed in, before going anywhere else: a goto racing the hand-off's
-            # own redirect once waited a whole minute for a "load" that never came.
-            page.get_by_test_id("stSidebarNav").wait_for(state="attached")
-            for path in paths:
-                # The new page's own state is what counts, not the browser's "load" event.
-                page.goto(base_url + path, wait_until="commit")
-                # Still signed in (the session cookie): the page itself, never the sign-in.
-                page.get_by_test_id("stSidebarNav").wait_for(state="attached")
-                failures += check(page, axe, role, path)
-            page.context.close()
-        # The first screen a new member of staff meets: setting up the second factor.
+    base_url = sample_school.base_url
+    for role, (username, paths) in ROLES.items():
         page = signed_out_page(browser, base_url)
-        give_password(page, "newcomer")
-        expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
-        failures += check(page, axe, "staff", "two-factor set-up")
+        if role == "headteacher":  # the sign-in screens, once: the same for everyone
+            failures += check(page, axe, "signed out", "sign-in")
+            give_password(page, username)
+            wait_for_code_screen(page)
+            failures += check(page, axe, "signed out", "sign-in: your code")
+            page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
+            with cookie_set(page):
+                page.get_by_role("button", name="Sign in", exact=True).click()
+        else:
+            with cookie_set(page):
+                sign_in(page, username)
+        # Landed, signed in, before going anywhere else: a goto racing the hand-off's
+        # own redirect once waited a whole minute for a "load" that never came.
+        page.get_by_test_id("stSidebarNav").wait_for(state="attached")
+        for path in paths:
+            # The new page's own state is what counts, not the browser's "load" event.
+            page.goto(base_url + path, wait_until="commit")
+            # Still signed in (the session cookie): the page itself, never the sign-in.
+            page.get_by_test_id("stSidebarNav").wait_for(state="attached")
+            failures += check(page, axe, role, path)
         page.context.close()
+    # The first screen a new member of staff meets: setting up the second factor.
+    page = signed_out_page(browser, base_url)
+    give_password(page, "newcomer")
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    failures += check(page, axe, "staff", "two-factor set-up")
+    page.context.close()
     assert not failures, "axe-core found, outside the known exceptions:\n" + "\n".join(failures)
 
 

@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import (
-    free_port,
-    running_app,
-    sample_store,
+    SampleSchool,
     sign_in,
     wait_until_idle,
 )
@@ -23,33 +21,32 @@ def metric(page: Page, label: str):
 
 
 def test_a_shared_overview_url_reopens_the_same_view(
-    browser: Browser, page: Page, tmp_path, screenshot
+    browser: Browser, page: Page, sample_school: SampleSchool, screenshot
 ):
-    db_path = sample_store(tmp_path / "shared.duckdb")
-    with running_app(db_path, free_port()) as base_url:
-        # 2025/26 on Facebook or WhatsApp: 2025-001, 2025-002 and 2026-002.
-        page.goto(f"{base_url}/?period=year&year=2025/26&platform=facebook&platform=whatsapp")
-        sign_in(page)
-        expect(metric(page, "Incidents")).to_have_text("3")
-        expect(page.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
-        screenshot("shared-view-opened")
+    base_url = sample_school.base_url
+    # 2025/26 on Facebook or WhatsApp: 2025-001, 2025-002 and 2026-002.
+    page.goto(f"{base_url}/?period=year&year=2025/26&platform=facebook&platform=whatsapp")
+    sign_in(page)
+    expect(metric(page, "Incidents")).to_have_text("3")
+    expect(page.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
+    screenshot("shared-view-opened")
 
-        # Narrow the view in the browser to racist comments (2026-002): the URL follows.
-        page.get_by_role("combobox", name="Category").click()
-        page.get_by_role("combobox", name="Category").fill("Racist comments")
-        page.get_by_role("option", name="Racist comments", exact=True).click()
-        page.keyboard.press("Escape")
-        expect(metric(page, "Incidents")).to_have_text("1")
-        expect(page).to_have_url(re.compile(r"category=racist"))
-        wait_until_idle(page)
-        shared = page.url
-        screenshot("narrowed")
+    # Narrow the view in the browser to racist comments (2026-002): the URL follows.
+    page.get_by_role("combobox", name="Category").click()
+    page.get_by_role("combobox", name="Category").fill("Racist comments")
+    page.get_by_role("option", name="Racist comments", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(metric(page, "Incidents")).to_have_text("1")
+    expect(page).to_have_url(re.compile(r"category=racist"))
+    wait_until_idle(page)
+    shared = page.url
+    screenshot("narrowed")
 
-        # Someone else opens the link: the same view, the same figures.
-        other = browser.new_context().new_page()
-        other.goto(shared)
-        sign_in(other)
-        expect(metric(other, "Incidents")).to_have_text("1")
-        expect(metric(other, "Escalated")).to_have_text("1")
-        expect(other.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
-        other.context.close()
+    # Someone else opens the link: the same view, the same figures.
+    other = browser.new_context().new_page()
+    other.goto(shared)
+    sign_in(other)
+    expect(metric(other, "Incidents")).to_have_text("1")
+    expect(metric(other, "Escalated")).to_have_text("1")
+    expect(other.get_by_text("2025/26 (1 Sep 2025 to 31 Aug 2026)")).to_be_visible()
+    other.context.close()

@@ -8,17 +8,17 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from analytics.access.accounts import record_account
 from analytics.access.sessions import SESSION_COOKIE
 from analytics.access.setup_code import SETUP_CODE_PATTERN
 from analytics.cases.interchange import import_cases_file
-from analytics.cases.register import record_case
 from analytics.records.opening import (
     open_store,
 )
 from tests.browser.conftest import (
     ARTIFACTS,
+    HOSTILE_REFERENCE,
     PASSWORD,
+    SampleSchool,
     free_port,
     machine_now,
     running_app,
@@ -26,7 +26,7 @@ from tests.browser.conftest import (
     sign_in,
     wait_until_idle,
 )
-from tests.conftest import SAMPLE_CSV, make_case
+from tests.conftest import SAMPLE_CSV
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,6 @@ PAGE_PATHS = ["/", "/overview", "/incidents?case=3", "/log_incident", "/policies
               "/termly_report?mode=confidential", "/accounts", "/audit", "/retention"]  # fmt: skip
 # Paths that are no page at all: the server gives a blank page, with nothing in it.
 ODD_PATHS = ["/views/incidents.py", "/pages/incidents"]
-HOSTILE_REFERENCE = "![t](http://example.org/p.png)"
 CASE_TEXT = ("2025-003", "F-03", "Comment on the school forum", "Incidents")
 
 
@@ -71,35 +70,23 @@ def test_every_url_of_a_fresh_server_shows_the_sign_in_and_no_data(browser: Brow
         page.context.close()
 
 
-def test_a_governor_session_sees_figures_and_no_case(browser: Browser, tmp_path):
-    db_path = sample_store(tmp_path / "governor.duckdb")
-    store = open_store(db_path, now=machine_now())
-    record_account(
-        store,
-        "gov",
-        "A Governor",
-        "governor",
-        "correct horse battery",
-        actor="head",
-        now=machine_now(),
-    )
-    store.close()
-    with running_app(db_path, free_port()) as base_url:
-        page = browser.new_context().new_page()
-        page.goto(f"{base_url}/?period=year&year=2025/26")
-        sign_in(page, "gov")
-        navigation = page.get_by_test_id("stSidebarNav")
-        expect(navigation).to_contain_text("Overview")
-        expect(navigation).not_to_contain_text("Incidents")
-        expect(page.get_by_test_id("stMetric").first).to_be_visible()
-        for path in ["/incidents?case=3", "/log_incident", "/audit"]:
-            page.goto(base_url + path)  # still signed in: the session is in the cookie
-            page.get_by_test_id("stSidebarNav").wait_for()
-            wait_until_idle(page)
-            body = page.locator("body").inner_text()
-            assert not any(text in body for text in CASE_TEXT[:3]), path
-            assert page.get_by_test_id("stDataFrame").filter(has_text="2025-003").count() == 0
-        page.context.close()
+def test_a_governor_session_sees_figures_and_no_case(browser: Browser, sample_school: SampleSchool):
+    base_url = sample_school.base_url  # gov: a governor's account, password only
+    page = browser.new_context().new_page()
+    page.goto(f"{base_url}/?period=year&year=2025/26")
+    sign_in(page, "gov")
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation).to_contain_text("Overview")
+    expect(navigation).not_to_contain_text("Incidents")
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    for path in ["/incidents?case=3", "/log_incident", "/audit"]:
+        page.goto(base_url + path)  # still signed in: the session is in the cookie
+        page.get_by_test_id("stSidebarNav").wait_for()
+        wait_until_idle(page)
+        body = page.locator("body").inner_text()
+        assert not any(text in body for text in CASE_TEXT[:3]), path
+        assert page.get_by_test_id("stDataFrame").filter(has_text="2025-003").count() == 0
+    page.context.close()
 
 
 def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, tmp_path):
@@ -161,52 +148,47 @@ def test_the_first_run_takes_only_the_code_the_server_printed(browser: Browser, 
 
 
 def test_a_session_survives_a_refresh_and_a_new_tab_and_ends_in_both_on_sign_out(
-    browser: Browser, tmp_path
+    browser: Browser, sample_school: SampleSchool
 ):
-    db_path = sample_store(tmp_path / "tabs.duckdb")
-    store = open_store(db_path, now=machine_now())
     # A reference typed as Markdown: shown as text, it draws no image and fetches nothing.
-    hostile = record_case(
-        store, make_case(reference=HOSTILE_REFERENCE), actor="seed", now=machine_now()
+    hostile = sample_school.hostile_case
+    base_url = sample_school.base_url
+    context = browser.new_context()
+    first = context.new_page()
+    asked_elsewhere = []
+    first.on(
+        "request",
+        lambda request: request.url.startswith(base_url) or asked_elsewhere.append(request),
     )
-    store.close()
-    with running_app(db_path, free_port()) as base_url:
-        context = browser.new_context()
-        first = context.new_page()
-        asked_elsewhere = []
-        first.on(
-            "request",
-            lambda request: request.url.startswith(base_url) or asked_elsewhere.append(request),
-        )
-        first.goto(f"{base_url}/incidents?case={hostile}")
-        sign_in(first)
-        heading = first.get_by_role("heading", name=re.compile("^Case"))
-        expect(heading).to_be_visible()
-        wait_until_idle(first)
-        # Exactly as typed (an invisible word joiner keeps the address from becoming a link).
-        assert heading.inner_text().replace("\u2060", "") == f"Case {HOSTILE_REFERENCE}"
-        assert heading.locator("a[href*='example.org']").count() == 0
-        assert first.locator("img[src*='example.org']").count() == 0
-        assert not asked_elsewhere
-        first.goto(base_url + "/incidents?case=3")
-        expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
-        cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
-        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-        assert cookie["value"] not in first.url
-        first.reload()
-        expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
-        second = context.new_page()
-        second.goto(base_url + "/policies")
-        expect(second.get_by_role("heading", name="Policies")).to_be_visible()
-        wait_until_idle(second)
-        with second.expect_navigation():
-            second.get_by_role("button", name="Sign out").click()
-        expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
-        assert SESSION_COOKIE not in [c["name"] for c in context.cookies()]
-        # The first tab, still open on its case: its next action finds the session over.
-        wait_until_idle(first)
-        first.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
-        expect(first.get_by_role("heading", name="Sign in")).to_be_visible()
-        expect(first.get_by_text("You were signed out: you signed out")).to_have_count(0)
-        assert "2025-003" not in first.locator("body").inner_text()
-        context.close()
+    first.goto(f"{base_url}/incidents?case={hostile}")
+    sign_in(first)
+    heading = first.get_by_role("heading", name=re.compile("^Case"))
+    expect(heading).to_be_visible()
+    wait_until_idle(first)
+    # Exactly as typed (an invisible word joiner keeps the address from becoming a link).
+    assert heading.inner_text().replace("\u2060", "") == f"Case {HOSTILE_REFERENCE}"
+    assert heading.locator("a[href*='example.org']").count() == 0
+    assert first.locator("img[src*='example.org']").count() == 0
+    assert not asked_elsewhere
+    first.goto(base_url + "/incidents?case=3")
+    expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
+    cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["value"] not in first.url
+    first.reload()
+    expect(first.get_by_role("heading", name="Case 2025-003")).to_be_visible()
+    second = context.new_page()
+    second.goto(base_url + "/policies")
+    expect(second.get_by_role("heading", name="Policies")).to_be_visible()
+    wait_until_idle(second)
+    with second.expect_navigation():
+        second.get_by_role("button", name="Sign out").click()
+    expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert SESSION_COOKIE not in [c["name"] for c in context.cookies()]
+    # The first tab, still open on its case: its next action finds the session over.
+    wait_until_idle(first)
+    first.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+    expect(first.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(first.get_by_text("You were signed out: you signed out")).to_have_count(0)
+    assert "2025-003" not in first.locator("body").inner_text()
+    context.close()

@@ -22,15 +22,16 @@ from analytics.records.opening import (
 from analytics.records.store import (
     Store,
 )
-from tests.conftest import PINNED_NOW
+from tests.conftest import PINNED_NOW, copy_store_files
 from ui.auth import SESSION_TOKEN
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 @pytest.fixture
-def db_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "app.duckdb"
+def db_path(tmp_path, monkeypatch, migrated_template) -> Path:
+    """The app's store: a new one, migrated (a copy of the migrated template)."""
+    path = copy_store_files(migrated_template, tmp_path / "app.duckdb")
     monkeypatch.setenv("DASHBOARD_DB", str(path))
     return path
 

@@ -7,6 +7,7 @@ import csv
 import io
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,16 +28,13 @@ from analytics.cases.rules import (
     normalise,
     validate_case,
 )
-from analytics.records.opening import (
-    open_store,
-)
 from analytics.text import protect_from_formulas, read_as_typed
 from analytics.vocabulary import ABOUT, CATEGORIES, DISCUSSION_OUTCOMES, PLATFORMS, POSTED_BY
-from tests.conftest import NOW, PINNED_NOW
+from tests.conftest import NOW, PINNED_NOW, open_new_store
 
 TODAY = date(2026, 3, 15)
-# Each example of a property that writes to a store opens new DuckDB files: `make test`
-# tries some, `make soak` many more.
+# Each example of a property that writes to a store opens new DuckDB files (copies of the
+# migrated template): `make test` tries some, `make soak` many more.
 STORE_EXAMPLES = {"suppress_health_check": [HealthCheck.function_scoped_fixture]}
 PROPERTY_SETTINGS = settings(max_examples=25, **STORE_EXAMPLES)
 SOAK_SETTINGS = settings(max_examples=200, **STORE_EXAMPLES)
@@ -98,19 +96,21 @@ def test_validation_answers_any_input_with_named_rules(summary, reference, repor
 
 @given(case=valid_cases("P-1"))
 @PROPERTY_SETTINGS
-def test_a_good_case_is_stored_exactly_as_typed(tmp_path_factory, case):
-    check_stored_exactly_as_typed(tmp_path_factory, case)
+def test_a_good_case_is_stored_exactly_as_typed(tmp_path_factory, migrated_template, case):
+    check_stored_exactly_as_typed(tmp_path_factory, migrated_template, case)
 
 
 @pytest.mark.soak
 @given(case=valid_cases("P-1"))
 @SOAK_SETTINGS
-def test_a_good_case_is_stored_exactly_as_typed_at_length(tmp_path_factory, case):
-    check_stored_exactly_as_typed(tmp_path_factory, case)
+def test_a_good_case_is_stored_exactly_as_typed_at_length(
+    tmp_path_factory, migrated_template, case
+):
+    check_stored_exactly_as_typed(tmp_path_factory, migrated_template, case)
 
 
-def check_stored_exactly_as_typed(tmp_path_factory, case: Case) -> None:
-    store = open_store(tmp_path_factory.mktemp("stored") / "store.duckdb", now=PINNED_NOW)
+def check_stored_exactly_as_typed(tmp_path_factory, template: Path, case: Case) -> None:
+    store = open_new_store(template, tmp_path_factory.mktemp("stored") / "store.duckdb")
     try:
         incident_id = record_case(store, case, actor="test", now=NOW)
         assert load_case(store, incident_id) == ensure_valid(case, TODAY)
@@ -126,23 +126,23 @@ some_cases = st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=Tru
 
 @given(cases=some_cases)
 @PROPERTY_SETTINGS
-def test_export_then_import_gives_back_the_same_cases(tmp_path_factory, cases):
-    check_round_trip(tmp_path_factory, cases)
+def test_export_then_import_gives_back_the_same_cases(tmp_path_factory, migrated_template, cases):
+    check_round_trip(tmp_path_factory, migrated_template, cases)
 
 
 @pytest.mark.soak
 @given(cases=some_cases)
 @SOAK_SETTINGS
-def test_export_then_import_gives_back_the_same_cases_at_length(tmp_path_factory, cases):
-    check_round_trip(tmp_path_factory, cases)
+def test_export_then_import_gives_back_the_same_cases_at_length(
+    tmp_path_factory, migrated_template, cases
+):
+    check_round_trip(tmp_path_factory, migrated_template, cases)
 
 
-def check_round_trip(tmp_path_factory, cases: tuple[Case, ...]) -> None:
+def check_round_trip(tmp_path_factory, template: Path, cases: tuple[Case, ...]) -> None:
     folder = tmp_path_factory.mktemp("round")
-    first, second = (
-        open_store(folder / "a.duckdb", now=PINNED_NOW),
-        open_store(folder / "b.duckdb", now=PINNED_NOW),
-    )
+    first = open_new_store(template, folder / "a.duckdb")
+    second = open_new_store(template, folder / "b.duckdb")
     try:
         for case in cases:
             record_case(first, case, actor="test", now=NOW)
@@ -174,13 +174,13 @@ def test_formula_protection_is_exactly_reversed(text):
 )
 @PROPERTY_SETTINGS
 def test_any_csv_either_imports_or_names_its_problems_and_writes_nothing(
-    tmp_path_factory, header, rows
+    tmp_path_factory, migrated_template, header, rows
 ):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    store = open_store(tmp_path_factory.mktemp("garbage") / "store.duckdb", now=PINNED_NOW)
+    store = open_new_store(migrated_template, tmp_path_factory.mktemp("garbage") / "store.duckdb")
     try:
         try:
             import_cases(store, buffer.getvalue(), actor="test", source="x.csv", now=NOW)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +37,7 @@ from analytics.records.store import (
     Store,
 )
 from analytics.terms import Period, TermCalendar
-from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV, TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV, TODAY, make_case, open_new_store
 
 # The policy's rule, written here independently of the code under test.
 DERIVED_STAGE = """
@@ -92,21 +93,25 @@ DRAWS = {"suppress_health_check": [HealthCheck.too_slow]}
 
 @settings(max_examples=15, **DRAWS)
 @given(steps=steps)
-def test_after_any_steps_every_stored_stage_equals_the_derived_one(tmp_path_factory, steps):
-    check_every_stored_stage_after(tmp_path_factory, steps)
+def test_after_any_steps_every_stored_stage_equals_the_derived_one(
+    tmp_path_factory, migrated_template, steps
+):
+    check_every_stored_stage_after(tmp_path_factory, migrated_template, steps)
 
 
 @pytest.mark.soak
 @settings(max_examples=150, **DRAWS)
 @given(steps=steps)
 def test_after_any_steps_every_stored_stage_equals_the_derived_one_at_length(
-    tmp_path_factory, steps
+    tmp_path_factory, migrated_template, steps
 ):
-    check_every_stored_stage_after(tmp_path_factory, steps)
+    check_every_stored_stage_after(tmp_path_factory, migrated_template, steps)
 
 
-def check_every_stored_stage_after(tmp_path_factory, steps: list[tuple[str, int]]) -> None:
-    store = open_store(tmp_path_factory.mktemp("stage") / "stage.duckdb", now=PINNED_NOW)
+def check_every_stored_stage_after(
+    tmp_path_factory, template: Path, steps: list[tuple[str, int]]
+) -> None:
+    store = open_new_store(template, tmp_path_factory.mktemp("stage") / "stage.duckdb")
     logged: list[int] = []
     try:
         for kind, which in steps:
