@@ -207,7 +207,7 @@ def test_a_case_is_shown_only_once_the_analytics_have_recorded_its_opening(db_pa
     anything of the case is drawn: an opening that cannot be recorded shows nothing."""
     asked = []
 
-    def cannot_record(store, actor, incident_id):
+    def cannot_record(store, actor, incident_id, *, now):
         asked.append((actor, incident_id))
         raise OSError("the disk is full")
 

@@ -20,6 +20,7 @@ from analytics.access.setup_code import (
 from analytics.access.signing_in import (
     sign_in,
 )
+from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, 0)
@@ -27,9 +28,9 @@ NOW = datetime(2026, 11, 24, 9, 0)
 
 @pytest.fixture
 def head(store):
-    code = issue_setup_code(store)
+    code = issue_setup_code(store, now=PINNED_NOW)
     return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code
+        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
     )
 
 
@@ -64,7 +65,7 @@ def test_the_app_hashes_at_argon2s_recommended_cost():
 )
 def test_a_weak_password_is_refused_with_its_rule(store, head, password, rule):
     with pytest.raises(AccountInvalid, match=rule):
-        record_password(store, head.id, password, actor="head")
+        record_password(store, head.id, password, actor="head", now=PINNED_NOW)
     assert sign_in(store, "head", PASSWORD, now=NOW).id == head.id
 
 

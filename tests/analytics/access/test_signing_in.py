@@ -23,6 +23,7 @@ from analytics.access.signing_in import (
     sign_in_by_email,
     wait_before_next_sign_in,
 )
+from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, 0)
@@ -30,9 +31,9 @@ NOW = datetime(2026, 11, 24, 9, 0)
 
 @pytest.fixture
 def head(store):
-    code = issue_setup_code(store)
+    code = issue_setup_code(store, now=PINNED_NOW)
     return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code
+        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
     )
 
 
@@ -79,36 +80,40 @@ def test_a_success_resets_the_count_of_failures(store, head):
 
 
 def test_a_password_reset_lifts_the_lock(store, head):
-    governor = record_account(store, "gov", "A Governor", "governor", PASSWORD, actor="head")
+    governor = record_account(
+        store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
     for _ in range(5):
         with pytest.raises(SignInRefused):
             sign_in(store, "gov", "wrong password!", now=NOW)
-    record_password(store, governor.id, "a brand new password", actor="head")
+    record_password(store, governor.id, "a brand new password", actor="head", now=PINNED_NOW)
     assert sign_in(store, "gov", "a brand new password", now=NOW).role == "governor"
 
 
 def test_a_deactivated_account_cannot_sign_in(store, head):
-    staff = record_account(store, "teacher", "A Teacher", "staff", PASSWORD, actor="head")
-    record_active(store, staff.id, False, actor="head")
+    staff = record_account(
+        store, "teacher", "A Teacher", "staff", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    record_active(store, staff.id, False, actor="head", now=PINNED_NOW)
     with pytest.raises(SignInRefused) as refused:
         sign_in(store, "teacher", PASSWORD, now=NOW)
     assert str(refused.value) == WRONG_CREDENTIALS  # the same answer as for a stranger
-    record_active(store, staff.id, True, actor="head")
+    record_active(store, staff.id, True, actor="head", now=PINNED_NOW)
     assert sign_in(store, "teacher", PASSWORD, now=NOW).id == staff.id
 
 
 def test_single_sign_on_needs_an_active_account_with_that_email(store, head):
-    assert sign_in_by_email(store, "head@school.example").id == head.id
+    assert sign_in_by_email(store, "head@school.example", now=PINNED_NOW).id == head.id
     with pytest.raises(SignInRefused, match="No active account"):
-        sign_in_by_email(store, "stranger@example.org")
+        sign_in_by_email(store, "stranger@example.org", now=PINNED_NOW)
 
 
 def test_every_refusal_says_the_same_and_costs_one_verification(store, head, monkeypatch):
     """Unknown, wrong, inactive and locked all answer alike, after the same argon2 work."""
     import analytics.access.signing_in as signing_in
 
-    record_account(store, "idle", "Idle", "staff", PASSWORD, actor="head")
-    record_active(store, load_accounts_by_name(store)["idle"], False, actor="head")
+    record_account(store, "idle", "Idle", "staff", PASSWORD, actor="head", now=PINNED_NOW)
+    record_active(store, load_accounts_by_name(store)["idle"], False, actor="head", now=PINNED_NOW)
     verified = []
     real = signing_in.password_matches
     monkeypatch.setattr(

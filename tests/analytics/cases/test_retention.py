@@ -68,7 +68,7 @@ def test_a_legal_hold_without_a_reason_is_refused_naming_the_reason(sample, reas
     held = find_case_id(sample, "2025-003")
     before = sample.read_value("SELECT count(*) FROM audit_log")
     with pytest.raises(CaseInvalid) as refused:
-        record_legal_hold(sample, held, True, actor="head", reason=reason)
+        record_legal_hold(sample, held, True, actor="head", reason=reason, now=PINNED_NOW)
     assert [problem.field for problem in refused.value.problems] == ["reason"]
     assert "required" in refused.value.problems[0].rule
     assert not is_on_legal_hold(sample, held)
@@ -77,7 +77,9 @@ def test_a_legal_hold_without_a_reason_is_refused_naming_the_reason(sample, reas
 
 def test_a_legal_hold_keeps_its_reason_without_the_spaces_around_it(sample):
     held = find_case_id(sample, "2025-003")
-    record_legal_hold(sample, held, True, actor="head", reason="  Solicitor's letter ")
+    record_legal_hold(
+        sample, held, True, actor="head", reason="  Solicitor's letter ", now=PINNED_NOW
+    )
     assert is_on_legal_hold(sample, held)
     reason = sample.read_value(
         "SELECT reason FROM audit_log WHERE action = 'legal hold placed' AND record_id = ?",

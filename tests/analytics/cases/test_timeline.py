@@ -29,7 +29,7 @@ from analytics.records.opening import (
     open_store,
 )
 from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
-from tests.conftest import NOW, TODAY, make_case
+from tests.conftest import NOW, PINNED_NOW, make_case
 
 CATEGORY_CODES = ("complaints", "racist")
 
@@ -44,20 +44,22 @@ def tall_screenshot() -> bytes:
 def seed_case(store) -> int:
     """A case logged with a written warning by the head, a discussion recorded by staff,
     police contacted by the head, a corrected summary, and three items of evidence."""
-    record_account(store, "deputy", "Mr D Deputy", "staff", "a long pass phrase 42", actor="t")
+    record_account(
+        store, "deputy", "Mr D Deputy", "staff", "a long pass phrase 42", actor="t", now=PINNED_NOW
+    )
     logged = make_case(
         categories=CATEGORY_CODES,
         actions=(EscalationStep("written_warning", date(2026, 1, 14)),),
     )
-    case_id = record_case(store, logged, actor="head", today=TODAY)
-    record_discussion(store, case_id, date(2026, 1, 13), "refused", actor="staff1", today=TODAY)
+    case_id = record_case(store, logged, actor="head", now=NOW)
+    record_discussion(store, case_id, date(2026, 1, 13), "refused", actor="staff1", now=NOW)
     police = EscalationStep("police", date(2026, 1, 20), "Crime reference 12/3456")
-    record_escalation(store, case_id, police, actor="deputy", today=TODAY)
+    record_escalation(store, case_id, police, actor="deputy", now=NOW)
     again = EscalationStep("written_warning", date(2026, 1, 22))
-    record_escalation(store, case_id, again, actor="staff1", today=TODAY)
+    record_escalation(store, case_id, again, actor="staff1", now=NOW)
     record_edit(
         store, case_id, {"summary": "Post about pick-up, naming a teacher."}, "Typo",
-        actor="deputy", today=TODAY,
+        actor="deputy", now=NOW,
     )  # fmt: skip
     for data, name in [
         (jpeg_with_gps(size=(160, 90)), "photo of screen.jpg"),
@@ -73,7 +75,7 @@ def seed_case(store) -> int:
 @pytest.fixture(scope="module")
 def timeline(tmp_path_factory):
     """The timeline of seed_case's case, read once for the tests that only read it."""
-    store = open_store(tmp_path_factory.mktemp("timeline") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("timeline") / "store.duckdb", now=PINNED_NOW)
     try:
         return load_case_timeline(store, seed_case(store))
     finally:

@@ -11,15 +11,16 @@ from analytics.records.opening import (
     open_store,
 )
 from tests.analytics.records.audit_rows import tamper, write_five_rows
+from tests.conftest import PINNED_NOW
 
 
 def test_the_command_line_check_exits_0_for_a_whole_trail_and_1_naming_the_row(tmp_path):
     path = tmp_path / "store.duckdb"
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     write_five_rows(store)
     store.close()
     assert audit_verify_command(path) == (0, verify_message(path))
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     tamper(store, "UPDATE audit_log SET actor = 'someone else' WHERE id = 3")
     store.close()
     code, message = audit_verify_command(path)
@@ -28,7 +29,7 @@ def test_the_command_line_check_exits_0_for_a_whole_trail_and_1_naming_the_row(t
 
 
 def verify_message(path) -> str:
-    store = open_store(path)
+    store = open_store(path, now=PINNED_NOW)
     try:
         return verify_audit_trail(store).message
     finally:
@@ -37,7 +38,7 @@ def verify_message(path) -> str:
 
 def test_the_command_line_check_names_a_store_held_by_another_process(tmp_path):
     path = tmp_path / "store.duckdb"
-    open_store(path).close()
+    open_store(path, now=PINNED_NOW).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); "
          "print('open', flush=True); sys.stdin.read()"],

@@ -29,14 +29,14 @@ from analytics.vocabulary import (
     STAGES,
 )
 from tests.analytics.figures.test_core import AUTUMN_2025, CALENDAR, HAND_BUILT
-from tests.conftest import TODAY
+from tests.conftest import NOW, TODAY
 
 
 @pytest.fixture
 def hand_built(store):
     """The figures core's hand-built store (tests/analytics/figures/test_core.py)."""
     for case in HAND_BUILT:
-        record_case(store, case, actor="test", today=TODAY)
+        record_case(store, case, actor="test", now=NOW)
     return store
 
 

@@ -20,6 +20,7 @@ from analytics.reporting.report import gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar, parse_term
 from tests.analytics.reporting.report_store import REPORT_DAY, fill_report_store
+from tests.conftest import PINNED_NOW
 
 CALENDAR = TermCalendar()
 AUTUMN_2025 = parse_term("Autumn 2025")
@@ -27,14 +28,14 @@ AUTUMN_2025 = parse_term("Autumn 2025")
 
 def freeze(store, mode: str, threshold: int, meeting_on: date) -> int:
     figures = gather_report_figures(store, CALENDAR, AUTUMN_2025, school="S", today=REPORT_DAY)
-    return freeze_report(store, figures, mode, threshold, meeting_on, actor="head")
+    return freeze_report(store, figures, mode, threshold, meeting_on, actor="head", now=PINNED_NOW)
 
 
 @pytest.fixture(scope="module")
 def frozen(tmp_path_factory):
     """The report store with Autumn 2025 frozen three times: confidential, then circulated
     at threshold 5 (20 January 2026) and at threshold 4 (20 February 2026)."""
-    store = open_store(tmp_path_factory.mktemp("releases") / "store.duckdb")
+    store = open_store(tmp_path_factory.mktemp("releases") / "store.duckdb", now=PINNED_NOW)
     fill_report_store(store)
     freeze(store, "confidential", 5, date(2026, 1, 20))
     freeze(store, "circulation", 5, date(2026, 1, 20))

@@ -17,7 +17,7 @@ from analytics.policies.wording import (
 )
 from analytics.terms import TermCalendar
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS
-from tests.conftest import TODAY
+from tests.conftest import NOW, PINNED_NOW, TODAY
 
 POLICY_TEXT = PROJECT_ROOT / "data" / "policies" / "parental-social-networking-policy.txt"
 CALENDAR = TermCalendar()
@@ -39,14 +39,14 @@ def test_the_first_step_and_who_is_a_parent_are_the_policys_own_sentences():
 
 def test_the_governing_policy_is_named_with_its_latest_approval(store):
     assert describe_governing_policy(store) == f'"{DEFAULT_POLICY_TITLE}"'  # none registered
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     assert describe_governing_policy(store) == (
         f'"{DEFAULT_POLICY_TITLE}", approved by the Full Governing Body on 04/10/2021'
     )
     (policy,) = load_policy_statuses(store, CALENDAR, TODAY)
     record_review(
         store, policy.policy_id, date(2025, 3, 3), "Resources Committee", "Spring 2028",
-        actor="head", calendar=CALENDAR, today=TODAY,
+        actor="head", calendar=CALENDAR, now=NOW,
     )  # fmt: skip
     assert describe_governing_policy(store).endswith(
         "approved by the Resources Committee on 03/03/2025"

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from analytics.records.audit import record_audit
 from analytics.records.audit_verify import verify_audit_trail
+from tests.conftest import PINNED_NOW
 
 
 def write_five_rows(store) -> None:
     for n in range(1, 6):
         with store.transaction() as cursor:
-            record_audit(cursor, "head", "case edited", "incident", n, reason=f"typo {n}")
+            record_audit(
+                cursor, "head", "case edited", "incident", n, reason=f"typo {n}", now=PINNED_NOW
+            )
 
 
 def tamper(store, sql: str, params=None) -> None:

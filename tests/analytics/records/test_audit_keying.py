@@ -14,6 +14,7 @@ from analytics.records.audit_tail import audit_tail_path
 from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.keys import key_path
 from tests.analytics.records.audit_rows import broken, tamper, write_five_rows
+from tests.conftest import PINNED_NOW
 
 
 def write_old_style_trail(store, rows: int = 4, unchained_first: int = 2) -> None:
@@ -44,14 +45,14 @@ def write_old_style_trail(store, rows: int = 4, unchained_first: int = 2) -> Non
 def test_an_old_unkeyed_trail_that_verifies_is_keyed_once_and_says_so(store):
     write_old_style_trail(store)
     assert verify_audit_trail(store).problem == "not keyed"
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert stat.S_IMODE(os.stat(key_path(store.path)).st_mode) == 0o600
     assert verify_audit_trail(store).whole
     trail = load_audit_trail(store)
     assert trail["action"].tolist() == [CHAIN_KEYED] + ["case edited"] * 4
     assert trail["reason"].tolist()[1:] == [f"reason {n}" for n in (3, 2, 1, 0)]
-    assert prepare_audit_chain(store) == "ready"
-    record_event(store, "head", "signed in")
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "ready"
+    record_event(store, "head", "signed in", now=PINNED_NOW)
     assert verify_audit_trail(store).whole
     # Keyed like any other trail from now on: an edit shows.
     tamper(store, "UPDATE audit_log SET actor = 'x' WHERE id = 1")
@@ -61,7 +62,7 @@ def test_an_old_unkeyed_trail_that_verifies_is_keyed_once_and_says_so(store):
 def test_an_old_trail_whose_unkeyed_chain_is_broken_is_not_keyed(store):
     write_old_style_trail(store)
     tamper(store, "UPDATE audit_log SET actor = 'someone else' WHERE id = 3")
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
     assert verify_audit_trail(store).problem == "key missing"
 
@@ -69,25 +70,25 @@ def test_an_old_trail_whose_unkeyed_chain_is_broken_is_not_keyed(store):
 def test_an_old_trail_with_an_unchained_row_after_chaining_began_is_not_keyed(store):
     write_old_style_trail(store)
     tamper(store, "INSERT INTO audit_log (occurred_at, actor, action) VALUES (now(), 'x', 'y')")
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
 
 
 def test_a_keyed_trail_whose_key_and_tail_are_lost_is_never_rekeyed(store):
     write_five_rows(store)
     key_path(store.path).unlink()
     audit_tail_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "key missing"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key missing"
     assert not key_path(store.path).exists()
 
 
 def test_a_keying_interrupted_after_its_commit_is_completed_at_the_next_open(store):
     write_old_style_trail(store)
-    prepare_audit_chain(store)
+    prepare_audit_chain(store, now=PINNED_NOW)
     key = key_path(store.path).read_text()
     # As if the process died after the re-chained trail committed, before the key's link.
     key_path(store.path).rename(store.path.with_name(store.path.name + ".key.staged"))
     audit_tail_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert key_path(store.path).read_text() == key
     assert verify_audit_trail(store).whole
 
@@ -96,7 +97,7 @@ def test_a_staged_key_whose_keying_never_committed_is_thrown_away(store):
     write_old_style_trail(store)
     staged = store.path.with_name(store.path.name + ".key.staged")
     staged.write_text("cd" * 32 + "\n")
-    assert prepare_audit_chain(store) == "keyed"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "keyed"
     assert key_path(store.path).read_text() != "cd" * 32 + "\n"
     assert not staged.exists()
     assert verify_audit_trail(store).whole
@@ -104,5 +105,5 @@ def test_a_staged_key_whose_keying_never_committed_is_thrown_away(store):
 
 def test_an_empty_store_gets_its_key_when_opened(store):
     key_path(store.path).unlink()
-    assert prepare_audit_chain(store) == "key made"
-    assert prepare_audit_chain(store) == "ready"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "key made"
+    assert prepare_audit_chain(store, now=PINNED_NOW) == "ready"

@@ -13,6 +13,7 @@ from analytics.records.audit_tail import audit_tail_path
 from analytics.records.audit_verify import verify_audit_chain, verify_audit_trail
 from analytics.records.keys import create_key, key_path
 from tests.analytics.records.audit_rows import broken, tamper, write_five_rows
+from tests.conftest import PINNED_NOW
 
 
 def test_the_trail_written_by_the_app_is_whole(store):
@@ -25,9 +26,9 @@ def test_the_trail_written_by_the_app_is_whole(store):
 def test_a_gap_left_by_a_rolled_back_write_is_not_tampering(store):
     write_five_rows(store)
     with pytest.raises(ValueError), store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged")  # takes id 6, then rolls back
+        record_audit(cursor, "head", "case logged", now=PINNED_NOW)  # takes id 6, then rolls back
         raise ValueError
-    record_event(store, "head", "signed out")
+    record_event(store, "head", "signed out", now=PINNED_NOW)
     assert store.read_value("SELECT max(id) FROM audit_log") == 7
     assert verify_audit_trail(store).whole
 
@@ -88,9 +89,9 @@ def test_a_row_inserted_without_a_chain_value_is_named(store, chain):
 def test_a_row_inserted_between_others_with_a_made_up_chain_is_named(store):
     write_five_rows(store)
     with pytest.raises(ValueError), store.transaction() as cursor:
-        record_audit(cursor, "head", "case logged")  # id 6 is never used
+        record_audit(cursor, "head", "case logged", now=PINNED_NOW)  # id 6 is never used
         raise ValueError
-    record_event(store, "head", "signed in")  # row 7
+    record_event(store, "head", "signed in", now=PINNED_NOW)  # row 7
     tamper(
         store,
         "INSERT INTO audit_log (id, previous_id, occurred_at, actor, action, chain) "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from analytics.cases.register import record_case
 from analytics.records.references import find_case_id, find_case_id_in
-from tests.conftest import TODAY, make_case
+from tests.conftest import NOW, make_case
 
 
 def test_a_reference_finds_its_case_and_an_unknown_one_nothing(store):
-    incident_id = record_case(store, make_case(reference="2026-001"), actor="head", today=TODAY)
+    incident_id = record_case(store, make_case(reference="2026-001"), actor="head", now=NOW)
     assert find_case_id(store, "2026-001") == incident_id
     assert find_case_id(store, "2026-999") is None
     assert find_case_id(store, " 2026-001") is None  # as stored, exactly

@@ -66,7 +66,10 @@ def test_a_threshold_stored_under_the_old_rule_is_raised_to_3(store):
 
 def test_settings_saved_together_are_all_kept_and_each_audited(store):
     record_settings(
-        store, {SCHOOL_NAME: " St Anne’s Primary ", SUPPRESSION_THRESHOLD: "4"}, actor="head"
+        store,
+        {SCHOOL_NAME: " St Anne’s Primary ", SUPPRESSION_THRESHOLD: "4"},
+        actor="head",
+        now=PINNED_NOW,
     )
     assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == ("St Anne’s Primary", 4)
     audited = store.read_rows(
@@ -78,11 +81,16 @@ def test_settings_saved_together_are_all_kept_and_each_audited(store):
 def test_settings_saved_together_are_refused_together_naming_every_broken_rule(store):
     with pytest.raises(SettingInvalid) as refused:
         record_settings(
-            store, {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "2"}, actor="head"
+            store,
+            {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "2"},
+            actor="head",
+            now=PINNED_NOW,
         )
     assert [problem.field for problem in refused.value.problems] == [SUPPRESSION_THRESHOLD]
     with pytest.raises(SettingInvalid) as refused:
-        record_settings(store, {SCHOOL_NAME: "", SUPPRESSION_THRESHOLD: "11"}, actor="head")
+        record_settings(
+            store, {SCHOOL_NAME: "", SUPPRESSION_THRESHOLD: "11"}, actor="head", now=PINNED_NOW
+        )
     assert [problem.field for problem in refused.value.problems] == [
         SCHOOL_NAME,
         SUPPRESSION_THRESHOLD,
@@ -105,7 +113,10 @@ def test_settings_saved_together_are_one_transaction(store, monkeypatch):
     monkeypatch.setattr(analytics.records.settings, "record_audit", audit_then_fail_on_the_second)
     with pytest.raises(OSError):
         record_settings(
-            store, {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "4"}, actor="head"
+            store,
+            {SCHOOL_NAME: "St Anne’s Primary", SUPPRESSION_THRESHOLD: "4"},
+            actor="head",
+            now=PINNED_NOW,
         )
     assert len(written) == 2
     assert (load_setting(store, SCHOOL_NAME), load_threshold(store)) == (
@@ -118,8 +129,8 @@ def test_a_setting_is_read_written_and_forgotten_inside_the_callers_transaction(
     with store.transaction() as cursor:
         assert load_setting_in(cursor, SCHOOL_NAME) == "All Saints' CE Primary School"
         assert load_setting_in(cursor, "setup_code_hash") is None  # kept by the app, no default
-        write_setting(cursor, SCHOOL_NAME, "St Anne's Primary")
-        write_setting(cursor, "setup_code_hash", "abc")
+        write_setting(cursor, SCHOOL_NAME, "St Anne's Primary", now=PINNED_NOW)
+        write_setting(cursor, "setup_code_hash", "abc", now=PINNED_NOW)
         assert load_setting_in(cursor, SCHOOL_NAME) == "St Anne's Primary"
         assert load_setting_in(cursor, "setup_code_hash") == "abc"
     assert load_setting(store, SCHOOL_NAME) == "St Anne's Primary"

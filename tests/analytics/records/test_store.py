@@ -50,7 +50,7 @@ def test_migrations_are_numbered_from_one_without_gaps():
 
 
 def test_opening_a_new_file_applies_and_records_every_migration(tmp_path):
-    store = open_store(tmp_path / "new.duckdb")
+    store = open_store(tmp_path / "new.duckdb", now=PINNED_NOW)
     try:
         recorded = store.read_rows("SELECT version, name FROM schema_migrations ORDER BY version")
     finally:

@@ -109,7 +109,7 @@ def test_the_csv_writes_moments_the_schools_way_and_keeps_formulas_inert(store):
 
 def test_the_audit_trail_csv_keeps_a_typed_formula_inert(store):
     with store.transaction() as cursor:
-        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed")
+        record_audit(cursor, '=HYPERLINK("http://example.org")', "sign-in failed", now=PINNED_NOW)
     text = audit_trail_csv(load_audit_trail(store))
     assert "'=HYPERLINK" in text
     assert not any(line.split(",")[1].startswith("=") for line in text.splitlines()[1:])

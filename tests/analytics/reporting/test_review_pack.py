@@ -15,7 +15,7 @@ from analytics.records.settings import SCHOOL_NAME, record_setting
 from analytics.reporting.report import DEMONSTRATION_MARK
 from analytics.reporting.review_pack import REVIEW_PACK_FORMATS, gather_review_pack
 from analytics.terms import TermCalendar
-from tests.conftest import make_case
+from tests.conftest import PINNED_NOW, at_ten, make_case
 
 CALENDAR = TermCalendar()
 TODAY = date(2026, 11, 24)
@@ -24,9 +24,9 @@ TODAY = date(2026, 11, 24)
 @pytest.fixture
 def policy(store):
     """The seeded policy incidents are handled under, with two cases since its approval."""
-    seed_policies(store, CALENDAR)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
     for reference in ("2026-001", "2026-002"):
-        record_case(store, make_case(reference=reference), actor="head", today=TODAY)
+        record_case(store, make_case(reference=reference), actor="head", now=at_ten(TODAY))
     (governing,) = load_policy_statuses(store, CALENDAR, TODAY)
     return governing
 
@@ -65,13 +65,13 @@ def test_a_governors_pack_is_marked_for_circulation_and_the_staffs_confidential(
 
 def test_the_pack_names_the_school_as_it_is_set(store, policy):
     assert pack_for(store, policy, EXACT).school == "All Saints' CE Primary School"
-    record_setting(store, SCHOOL_NAME, "St Anne’s Primary", actor="head")
+    record_setting(store, SCHOOL_NAME, "St Anne’s Primary", actor="head", now=PINNED_NOW)
     assert pack_for(store, policy, EXACT).school == "St Anne’s Primary"
 
 
 def test_a_pack_made_while_demonstration_cases_are_held_says_so_first(store):
-    seed_policies(store, CALENDAR)
-    load_demo_data(store, 20, seed=3, actor="head", today=TODAY)
+    seed_policies(store, CALENDAR, now=PINNED_NOW)
+    load_demo_data(store, 20, seed=3, actor="head", now=at_ten(TODAY))
     (policy,) = load_policy_statuses(store, CALENDAR, TODAY)
     marking = pack_for(store, policy, PROTECTED).marking
     assert marking == f"{DEMONSTRATION_MARK} · For circulation · 24 November 2026"
