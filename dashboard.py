@@ -4,9 +4,7 @@ navigation over the views the role may open."""
 import streamlit as st
 
 from ui.auth import current_account, render_account_bar, sign_in_gate
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.widgets import (
     apply_display,
     in_meeting_display,

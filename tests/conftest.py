@@ -20,12 +20,8 @@ from streamlit.components.v2 import manifest_scanner
 
 from analytics.access import passwords
 from analytics.cases.rules import Case, EscalationStep
-from analytics.records.opening import (
-    open_store,
-)
-from analytics.records.store import (
-    Store,
-)
+from analytics.records.opening import open_store
+from analytics.records.store import Store
 
 TODAY = date(2026, 3, 15)
 # The moment every test's clock shows when it starts (then running on, as clocks do): a

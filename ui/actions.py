@@ -8,9 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from analytics.access import (
-    Account,
-)
+from analytics.access import Account
 from analytics.cases import (
     DemoRefused,
     count_cases,
@@ -18,12 +16,8 @@ from analytics.cases import (
     remove_demo_data,
 )
 from analytics.problems import RulesBroken
-from analytics.records import (
-    Store,
-)
-from analytics.service import (
-    download_url,
-)
+from analytics.records import Store
+from analytics.service import download_url
 from ui import clock
 from ui.auth import authorise
 from ui.widgets import clear_form, flash, show_problems

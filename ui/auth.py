@@ -44,9 +44,7 @@ from analytics.records import (
     load_setting,
 )
 from ui import clock
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.routes import HAND_OFF_FIELD, RETURN_FIELD, SESSION_END_PATH, SESSION_START_PATH
 from ui.widgets import (
     inert,

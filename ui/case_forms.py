@@ -8,9 +8,7 @@ import html
 
 import streamlit as st
 
-from analytics.access import (
-    Account,
-)
+from analytics.access import Account
 from analytics.cases import (
     CODE_FIELDS,
     CODE_LIST_FIELDS,
@@ -31,9 +29,7 @@ from analytics.cases import (
     record_removal,
 )
 from analytics.problems import RulesBroken
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.vocabulary import DISCUSSION_OUTCOMES, ESCALATION_ACTIONS, FIELD_LABELS, as_day
 from ui import clock
 from ui.actions import (

@@ -8,9 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics.access import (
-    Account,
-)
+from analytics.access import Account
 from analytics.cases import (
     Case,
     CaseFilter,
@@ -22,9 +20,7 @@ from analytics.cases import (
     load_edit_history,
     load_status,
 )
-from analytics.figures import (
-    available_terms,
-)
+from analytics.figures import available_terms
 from analytics.records import (
     Store,
     record_case_opened,

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics.access import (
-    issue_setup_code,
-)
+from analytics.access import issue_setup_code
 from analytics.figures import (
     Disclosed,
     Scope,

@@ -16,13 +16,9 @@ from analytics.access import (
     requires_second_factor,
 )
 from ui import clock
-from ui.actions import (
-    save,
-)
+from ui.actions import save
 from ui.auth import require_page
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.widgets import (
     inert,
     input_key,

@@ -9,16 +9,10 @@ from analytics.records import (
     load_audit_trail,
     verify_audit_trail,
 )
-from analytics.reporting import (
-    describe_audit_trail,
-)
-from ui.actions import (
-    render_download,
-)
+from analytics.reporting import describe_audit_trail
+from ui.actions import render_download
 from ui.auth import require_page
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.widgets import (
     DATE_FORMAT,
     inert,

@@ -25,9 +25,7 @@ from ui.resources import (
     get_calendar,
     get_store,
 )
-from ui.widgets import (
-    show_flash,
-)
+from ui.widgets import show_flash
 
 ROWS_SHOWN = 500
 

@@ -10,13 +10,9 @@ from analytics.cases import (
 )
 from analytics.vocabulary import ABOUT, CATEGORIES, PLATFORMS, POSTED_BY
 from ui import clock
-from ui.actions import (
-    render_demo_banner,
-)
+from ui.actions import render_demo_banner
 from ui.auth import authorise, require_page
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.widgets import (
     clear_form,
     code_label,

@@ -7,9 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.cases import (
-    count_cases,
-)
+from analytics.cases import count_cases
 from analytics.figures import (
     PERIOD_KINDS,
     Scope,
@@ -31,9 +29,7 @@ from analytics.policies import (
     describe_policy_statuses,
     load_policy_statuses,
 )
-from analytics.records import (
-    load_threshold,
-)
+from analytics.records import load_threshold
 from analytics.reporting import (
     build_action_chart,
     build_category_chart,

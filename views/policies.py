@@ -16,9 +16,7 @@ from analytics.policies import (
     record_review,
     unused_actions,
 )
-from analytics.records import (
-    load_threshold,
-)
+from analytics.records import load_threshold
 from analytics.terms import TERM_NAMES
 from analytics.vocabulary import OVERDUE, as_short_day
 from ui import clock

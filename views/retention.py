@@ -22,9 +22,7 @@ from ui.actions import (
     save,
 )
 from ui.auth import authorise, require_page
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.widgets import (
     show_flash,
     show_table,

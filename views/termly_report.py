@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from analytics.figures import (
-    available_terms,
-)
+from analytics.figures import available_terms
 from analytics.records import (
     SCHOOL_NAME,
     SUPPRESSION_THRESHOLD,

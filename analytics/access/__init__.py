@@ -31,9 +31,7 @@ from analytics.access.second_factor import (
     record_second_factor_reset,
     requires_second_factor,
 )
-from analytics.access.session_ending import (
-    end_account_sessions,
-)
+from analytics.access.session_ending import end_account_sessions
 from analytics.access.sessions import (
     ENDED_SIGNED_OUT,
     HAND_OFFS,

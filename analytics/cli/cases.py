@@ -19,9 +19,7 @@ from analytics.cases import (
 )
 from analytics.cli import clock
 from analytics.problems import RulesBroken
-from analytics.records import (
-    write_private_file,
-)
+from analytics.records import write_private_file
 
 # DuckDB's memory during an import, in megabytes (see run_import).
 IMPORT_MEMORY_MB = 256

@@ -18,9 +18,7 @@ from analytics.cli.reports import (
     add_summary_command,
 )
 from analytics.cli.store import add_audit_command, add_backup_commands
-from analytics.records import (
-    database_path,
-)
+from analytics.records import database_path
 
 
 def build_parser() -> argparse.ArgumentParser:

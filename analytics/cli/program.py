@@ -27,9 +27,7 @@ from analytics.records import (
     keep_new_files_private,
     wal_path,
 )
-from analytics.service import (
-    open_dashboard_store,
-)
+from analytics.service import open_dashboard_store
 from analytics.terms import (
     TermsInvalid,
     load_term_calendar,

@@ -13,18 +13,14 @@ from analytics.access import (
     GOVERNOR,
     HEADTEACHER,
 )
-from analytics.cases import (
-    find_case_id,
-)
+from analytics.cases import find_case_id
 from analytics.cli import clock
 from analytics.figures import (
     Scope,
     disclose_overview,
     summarise,
 )
-from analytics.policies import (
-    load_policy_statuses,
-)
+from analytics.policies import load_policy_statuses
 from analytics.problems import RulesBroken
 from analytics.records import (
     SCHOOL_NAME,

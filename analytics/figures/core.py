@@ -18,9 +18,7 @@ from typing import Any
 
 from analytics.figures.interval_audit import CellKey, Constraint, at_most, sum_of
 from analytics.figures.scope import Scope, previous_period
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.sql import load_query
 from analytics.terms import Period, Term, TermCalendar
 from analytics.vocabulary import (

@@ -14,9 +14,7 @@ from analytics.figures.disclosure import (
     published_from_dict,
 )
 from analytics.figures.scope import Scope
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.terms import TermCalendar
 
 

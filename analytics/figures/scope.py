@@ -10,9 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.terms import (
     Period,
     Term,

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.vocabulary import as_day
 
 DEFAULT_POLICY_TITLE = "Policy on parental use of social networking and internet sites"

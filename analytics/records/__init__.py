@@ -13,9 +13,7 @@ from analytics.records.audit import (
     record_event,
     restart_audit_tail,
 )
-from analytics.records.audit_keying import (
-    prepare_audit_chain,
-)
+from analytics.records.audit_keying import prepare_audit_chain
 from analytics.records.audit_queries import (
     find_audit_case,
     list_audit_choices,

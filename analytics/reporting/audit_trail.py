@@ -14,9 +14,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from analytics.access import ROLES
-from analytics.cases import (
-    describe_fields,
-)
+from analytics.cases import describe_fields
 from analytics.records import (
     CASE_RECORD_TYPE,
     describe_actor,

@@ -19,9 +19,7 @@ from analytics.cases import (
     load_display_names,
     load_evidence_list,
 )
-from analytics.policies import (
-    describe_governing_policy,
-)
+from analytics.policies import describe_governing_policy
 from analytics.problems import Problem
 from analytics.records import (
     SCHOOL_NAME,

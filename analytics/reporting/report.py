@@ -16,9 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.cases import (
-    count_cases,
-)
+from analytics.cases import count_cases
 from analytics.figures import (
     AGE_MEASURES,
     COMPLEMENTARY,
@@ -46,9 +44,7 @@ from analytics.policies import (
     describe_overdue,
     load_policy_statuses,
 )
-from analytics.records import (
-    Store,
-)
+from analytics.records import Store
 from analytics.terms import Term, TermCalendar
 from analytics.vocabulary import (
     ALL_CASES,

@@ -8,9 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.cases import (
-    count_cases,
-)
+from analytics.cases import count_cases
 from analytics.policies import (
     PolicyStatus,
     build_review_pack,

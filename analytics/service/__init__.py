@@ -16,9 +16,7 @@ from analytics.service.downloads import (
     download_url,
     make_download,
 )
-from analytics.service.opening import (
-    open_dashboard_store,
-)
+from analytics.service.opening import open_dashboard_store
 
 __all__ = [
     "DOWNLOAD_PATH",

@@ -31,9 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.access import (
-    end_account_sessions,
-)
+from analytics.access import end_account_sessions
 from analytics.records import (
     BACKUP_FOLDER,
     PRIVATE_FILE,

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from analytics.access import (
-    Account,
-)
+from analytics.access import Account
 from analytics.cases import (
     CaseNotFound,
     EvidenceNotFound,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from analytics.policies import (
-    seed_policies,
-)
+from analytics.policies import seed_policies
 from analytics.records import (
     Store,
     open_store,

@@ -28,9 +28,7 @@ from analytics.access.signing_in import sign_in
 from analytics.cases.register import count_cases
 from analytics.figures.scope import Scope
 from analytics.records.keys import key_path
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.records.settings import BACKUP_FOLDER, record_setting
 from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar, parse_term

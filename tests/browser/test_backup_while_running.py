@@ -11,9 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from analytics.records.keys import key_path
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.records.settings import BACKUP_FOLDER, record_setting
 from analytics.service.backup import restore_backup
 from tests.browser.conftest import PROJECT_ROOT, free_port, machine_now, running_app, sample_store

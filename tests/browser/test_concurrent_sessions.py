@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.browser.conftest import (
     ARTIFACTS,
     CHROMIUM,

@@ -11,9 +11,7 @@ from playwright.sync_api import Browser, expect
 from analytics.access.sessions import SESSION_COOKIE
 from analytics.access.setup_code import SETUP_CODE_PATTERN
 from analytics.cases.interchange import import_cases_file
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.browser.conftest import (
     ARTIFACTS,
     HOSTILE_REFERENCE,

@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.analytics.reporting.report_store import fill_report_store
 from tests.browser.conftest import (
     free_port,

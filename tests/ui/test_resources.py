@@ -8,14 +8,10 @@ from analytics.cases.register import record_case
 from analytics.figures.scope import Scope
 from analytics.records.audit import record_event
 from analytics.records.freshness import load_latest_change
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.terms import TermCalendar, parse_term
 from tests.conftest import PINNED_NOW, make_case
-from ui.resources import (
-    cached_overview,
-)
+from ui.resources import cached_overview
 
 TODAY = date(2026, 3, 1)
 SCOPE = Scope(TermCalendar().reporting_period(parse_term("Spring 2026")))

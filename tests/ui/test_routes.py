@@ -45,14 +45,10 @@ from analytics.access.sessions import (
     record_session_start,
     record_sign_out,
 )
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.conftest import PINNED_NOW
 from ui.auth import SESSION_TOKEN
-from ui.resources import (
-    get_store,
-)
+from ui.resources import get_store
 from ui.routes import (
     HAND_OFF_FIELD,
     METRICS_PATH,

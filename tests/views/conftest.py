@@ -16,12 +16,8 @@ from analytics.access.accounts import (
     record_account,
 )
 from analytics.access.sessions import record_session_start
-from analytics.records.opening import (
-    open_store,
-)
-from analytics.records.store import (
-    Store,
-)
+from analytics.records.opening import open_store
+from analytics.records.store import Store
 from tests.conftest import PINNED_NOW, copy_store_files
 from ui.auth import SESSION_TOKEN
 

@@ -21,9 +21,7 @@ from analytics.access.roles import PAGES_BY_ROLE
 from analytics.access.second_factor import begin_enrolment, record_enrolment
 from analytics.access.setup_code import issue_setup_code, record_first_headteacher
 from analytics.cases.interchange import import_cases_file
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.reporting.report import gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar, parse_term

@@ -8,9 +8,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.access.accounts import find_account_id, record_account, record_active, record_role
 from analytics.access.sessions import record_sign_out
 from analytics.cases.interchange import import_cases_file
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import (
     APP,

@@ -24,9 +24,7 @@ from analytics.cases.register import find_case_id, record_case, record_edit
 from analytics.cases.retention import record_legal_hold
 from analytics.cases.rules import Case, EscalationStep
 from analytics.policies.register import record_policy, record_review
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.records.settings import BACKUP_FOLDER, SUPPRESSION_THRESHOLD, record_setting
 from analytics.reporting.report import gather_report_figures, last_complete_term
 from analytics.reporting.snapshots import freeze_report

@@ -21,18 +21,14 @@ from analytics.cases.register import find_case_id, record_case, record_edit
 from analytics.cases.retention import record_legal_hold
 from analytics.cases.rules import Case, EscalationStep
 from analytics.policies.register import record_policy
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.records.settings import SCHOOL_NAME, record_setting
 from analytics.reporting.report import gather_report_figures, last_complete_term
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar
 from tests.conftest import PINNED_NOW, at_ten
 from tests.views.conftest import PASSWORD, app_as, open_page, seeded
-from ui.widgets import (
-    inert,
-)
+from ui.widgets import inert
 
 # Hostile Markdown as people might type it (each kind of text has its own rules).
 IMAGE = "![t](http://example.org/p.png)"

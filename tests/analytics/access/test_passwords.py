@@ -17,9 +17,7 @@ from analytics.access.setup_code import (
     issue_setup_code,
     record_first_headteacher,
 )
-from analytics.access.signing_in import (
-    sign_in,
-)
+from analytics.access.signing_in import sign_in
 from tests.conftest import PINNED_NOW
 
 PASSWORD = "correct horse battery"

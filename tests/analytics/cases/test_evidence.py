@@ -37,9 +37,7 @@ from analytics.cases.register import record_case, record_cases
 from analytics.cases.retention import anonymise_cases
 from analytics.cases.rules import CaseInvalid
 from analytics.records.keys import key_path
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.service.backup import restore_backup, write_backup
 from tests.conftest import NOW, PINNED_NOW, make_case
 

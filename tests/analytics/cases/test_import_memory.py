@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 from analytics.cases.register import count_cases
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.service.opening import open_dashboard_store
 from analytics.terms import TermCalendar
 from tests.conftest import PINNED_NOW

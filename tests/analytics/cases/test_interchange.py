@@ -16,9 +16,7 @@ from analytics.cases.interchange import (
     import_cases_file,
 )
 from analytics.cases.register import count_cases, find_case_id, load_case, load_stage
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV
 
 HEADER = "reference,reported_on,categories,platform,discussion_on,discussion_outcome,summary\n"

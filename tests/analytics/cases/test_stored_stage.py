@@ -33,9 +33,7 @@ from analytics.records.opening import (
     open_store,
 )
 from analytics.records.pseudonyms import rekey_person_pseudonyms
-from analytics.records.store import (
-    Store,
-)
+from analytics.records.store import Store
 from analytics.terms import Period, TermCalendar
 from tests.conftest import NOW, PINNED_NOW, SAMPLE_CSV, TODAY, make_case, open_new_store
 

@@ -25,9 +25,7 @@ from analytics.cases.timeline import (
     describe_recorder,
     load_case_timeline,
 )
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
 from tests.conftest import NOW, PINNED_NOW, make_case
 

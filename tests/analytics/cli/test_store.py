@@ -7,9 +7,7 @@ import sys
 
 from analytics.cli.store import audit_verify_command
 from analytics.records.audit_verify import verify_audit_trail
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.analytics.records.audit_rows import tamper, write_five_rows
 from tests.conftest import PINNED_NOW
 

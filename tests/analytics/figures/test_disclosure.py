@@ -31,9 +31,7 @@ from analytics.figures.disclosure import (
 from analytics.figures.interval_audit import Known, at_most, audit_intervals
 from analytics.figures.releases import disclose_overview, load_circulated_releases
 from analytics.figures.scope import Scope
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.reporting.report import build_report, gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import Period, TermCalendar, parse_term

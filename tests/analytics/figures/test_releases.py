@@ -13,9 +13,7 @@ from analytics.figures.core import gather_overview_release
 from analytics.figures.disclosure import PROTECTED, disclose
 from analytics.figures.releases import disclose_overview, load_circulated_releases
 from analytics.figures.scope import Scope
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.reporting.report import gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import TermCalendar, parse_term

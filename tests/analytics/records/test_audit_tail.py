@@ -14,9 +14,7 @@ from analytics.records.audit_queries import load_audit_trail
 from analytics.records.audit_tail import audit_tail_path, write_audit_tail
 from analytics.records.audit_verify import verify_audit_trail
 from analytics.records.keys import key_path
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from tests.analytics.records.audit_rows import broken, tamper, write_five_rows
 from tests.conftest import PINNED_NOW
 

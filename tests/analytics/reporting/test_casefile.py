@@ -16,9 +16,7 @@ from analytics.cases.rules import CaseInvalid
 from analytics.cases.timeline import load_case_timeline
 from analytics.policies.wording import POLICY_ACTION_WORDS, POLICY_CATEGORY_WORDS
 from analytics.records.audit import CASE_FILE_MADE
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.reporting.casefile import build_case_file, case_file_name
 from analytics.reporting.report import DEMONSTRATION_MARK
 from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS

@@ -27,9 +27,7 @@ from analytics.access.signing_in import SignInRefused, sign_in
 from analytics.cases.demo import load_demo_data
 from analytics.policies.register import seed_policies
 from analytics.records.keys import key_path
-from analytics.records.opening import (
-    open_store,
-)
+from analytics.records.opening import open_store
 from analytics.records.settings import BACKUP_FOLDER, SettingInvalid, load_setting, record_setting
 from analytics.service.backup import (
     SESSION_ENDED_RESTORED,
