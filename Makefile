@@ -32,9 +32,9 @@ faketime:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq faketime >/dev/null; }
 
-# Every test but the soak runs, within five minutes on two cores: four workers, since the
-# browser tests mostly wait on their own pages and servers. Then the fast ones run again
-# with the clock years ahead.
+# Every test but the soak runs (about five minutes of pytest on two cores): four workers,
+# since the browser tests mostly wait on their own pages and servers. Then the fast ones run
+# again with the clock years ahead (about four more).
 test: $(INSTALLED) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
