@@ -4,7 +4,6 @@ set and changed."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 import pytest
 
@@ -19,30 +18,12 @@ from analytics.access.accounts import (
     record_password,
     record_role,
 )
-from analytics.access.setup_code import (
-    issue_setup_code,
-    record_first_headteacher,
-)
 from analytics.access.signing_in import (
     SignInRefused,
     sign_in,
 )
+from tests.analytics.access.conftest import NOW, PASSWORD, audit
 from tests.conftest import PINNED_NOW
-
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 24, 9, 0)
-
-
-@pytest.fixture
-def head(store):
-    code = issue_setup_code(store, now=PINNED_NOW)
-    return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
-    )
-
-
-def audit(store) -> list[tuple[str, str]]:
-    return store.read_rows("SELECT actor, action FROM audit_log ORDER BY id")
 
 
 def test_a_new_store_has_no_account_at_all(store):

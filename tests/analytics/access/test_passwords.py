@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,23 +11,9 @@ from analytics.access.accounts import (
     record_password,
 )
 from analytics.access.passwords import password_problems
-from analytics.access.setup_code import (
-    issue_setup_code,
-    record_first_headteacher,
-)
 from analytics.access.signing_in import sign_in
+from tests.analytics.access.conftest import NOW, PASSWORD
 from tests.conftest import PINNED_NOW
-
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 24, 9, 0)
-
-
-@pytest.fixture
-def head(store):
-    code = issue_setup_code(store, now=PINNED_NOW)
-    return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
-    )
 
 
 def test_passwords_are_stored_as_argon2_hashes(store, head):

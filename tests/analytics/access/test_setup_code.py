@@ -20,14 +20,6 @@ from tests.conftest import PINNED_NOW
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def head(store):
-    code = issue_setup_code(store, now=PINNED_NOW)
-    return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
-    )
-
-
 def test_the_first_account_is_the_headteachers_and_only_once(store, head):
     assert (head.username, head.role) == ("head", "headteacher")
     with pytest.raises(AccountInvalid, match="already exists"):

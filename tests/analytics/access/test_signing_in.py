@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -10,10 +10,6 @@ from analytics.access.accounts import (
     record_account,
     record_active,
     record_password,
-)
-from analytics.access.setup_code import (
-    issue_setup_code,
-    record_first_headteacher,
 )
 from analytics.access.signing_in import (
     NOT_A_USERNAME,
@@ -23,22 +19,8 @@ from analytics.access.signing_in import (
     sign_in_by_email,
     wait_before_next_sign_in,
 )
+from tests.analytics.access.conftest import NOW, PASSWORD, audit
 from tests.conftest import PINNED_NOW
-
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 24, 9, 0)
-
-
-@pytest.fixture
-def head(store):
-    code = issue_setup_code(store, now=PINNED_NOW)
-    return record_first_headteacher(
-        store, "head", "Ms Head", PASSWORD, "Head@School.example", setup_code=code, now=PINNED_NOW
-    )
-
-
-def audit(store) -> list[tuple[str, str]]:
-    return store.read_rows("SELECT actor, action FROM audit_log ORDER BY id")
 
 
 def test_signing_in_and_every_attempt_is_audited(store, head):
