@@ -70,9 +70,14 @@ async def sign_in(page: Page, base_url: str, username: str) -> None:
     await expect(page.get_by_role("heading", name="Sign in: your code")).to_be_visible(timeout=WAIT)
     # The password form may still be drawn for a moment, with its own "Sign in" button.
     await expect(page.get_by_role("textbox", name="Password")).to_have_count(0, timeout=WAIT)
+    # On a busy server the code form can be drawn twice while a rerun replaces it, each
+    # with a "Sign in" button: wait for the run to finish and one form to be left.
+    await settled(page)
+    signing_in = page.get_by_role("button", name="Sign in", exact=True)
+    await expect(signing_in).to_have_count(1, timeout=WAIT)
     await page.get_by_role("textbox", name=re.compile("code")).fill(second_factor_code(username))
     async with page.expect_navigation(timeout=WAIT):
-        await page.get_by_role("button", name="Sign in", exact=True).click()
+        await signing_in.click()
     await page.get_by_test_id("stSidebarNav").wait_for()
 
 
