@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.problems import Problem
+from analytics.reporting import display_height
 
 DISPLAY_PARAM, MEETING_DISPLAY = "display", "meeting"
 
@@ -97,6 +98,16 @@ def _is_text(column: pd.Series) -> bool:
 def _is_day(value) -> bool:
     # A datetime (and pandas' Timestamp) is a date too: only a day without a time is one.
     return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def show_chart(container, chart, *, title: str, not_drawn: str | None) -> None:
+    """A chart at the height it needs, or in its place its title and the one sentence that
+    says why it is not drawn (every count in it hidden or zero)."""
+    if not_drawn:
+        container.markdown(f"**{title}**")
+        container.caption(not_drawn)
+    else:
+        container.altair_chart(chart, width="stretch", height=display_height(chart))
 
 
 def show_problems(problems: Iterable[Problem]) -> None:

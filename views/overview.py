@@ -4,6 +4,7 @@ Every choice on the page is kept in the URL, so the view can be bookmarked and s
 """
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -11,7 +12,6 @@ from analytics.cases import count_cases
 from analytics.figures import (
     PERIOD_KINDS,
     Scope,
-    all_hidden,
     available_terms,
     choose_period,
     describe_period,
@@ -23,6 +23,7 @@ from analytics.figures import (
     nothing_to_draw,
     previous_period,
     table_unclosed_by_age,
+    why_not_drawn,
 )
 from analytics.policies import (
     describe_overdue,
@@ -31,6 +32,7 @@ from analytics.policies import (
 )
 from analytics.records import load_threshold
 from analytics.reporting import (
+    CHART_TITLES,
     build_action_chart,
     build_category_chart,
     build_platform_chart,
@@ -55,6 +57,7 @@ from ui.widgets import (
     UrlState,
     inert,
     one_of,
+    show_chart,
     show_table,
 )
 
@@ -126,24 +129,20 @@ if disclosed.any_hidden:
         "and some other figures are left out, so that no small count can be worked out."
     )
 
-trend = frame_stages_by_term(disclosed)
-if not all_hidden(trend):
-    chart = build_stage_trend_chart(trend)
-    st.altair_chart(chart, width="stretch", height=display_height(chart))
+
+total = disclosed.headline("this", ALL_CASES).words("case")
+trend_place = st.container()
 left, right = st.columns(2)
 charts = [
-    build_category_chart(
-        frame_by_category(disclosed), disclosed.headline("this", ALL_CASES).words("case")
-    ),
-    build_action_chart(frame_by_action(disclosed)),
-    build_platform_chart(frame_by_platform(disclosed)),
+    (trend_place, "trend", frame_stages_by_term(disclosed), build_stage_trend_chart),
+    (left, "categories", frame_by_category(disclosed), partial(build_category_chart, total=total)),
+    (right, "actions", frame_by_action(disclosed), build_action_chart),
+    (left, "platforms", frame_by_platform(disclosed), build_platform_chart),
 ]
-frames = [frame_by_category(disclosed), frame_by_action(disclosed), frame_by_platform(disclosed)]
-drawn = [chart for chart, frame in zip(charts, frames, strict=True) if not all_hidden(frame)]
-for index, chart in enumerate(drawn):
-    (left if index % 2 == 0 else right).altair_chart(
-        chart, width="stretch", height=display_height(chart)
-    )
+for place, key, frame, build in charts:
+    not_drawn = why_not_drawn(frame, disclosed.threshold)
+    chart = None if not_drawn else build(frame)
+    show_chart(place, chart, title=CHART_TITLES[key], not_drawn=not_drawn)
 
 columns = st.columns(4)
 repeat, removed = disclosed[("repeat_cases",)], disclosed[("content_removed",)]

@@ -16,6 +16,7 @@ from analytics.reporting import (
     MODES,
     build_report,
     build_report_charts,
+    charts_not_drawn,
     describe_snapshots,
     display_height,
     freeze_report,
@@ -97,7 +98,7 @@ with st.container(border=True):
     st.text(f"{report.school}. Term: {report.term} ({report.period}).")
     for sentence in report.narrative:
         st.text(sentence)
-    charts = build_report_charts(report)
+    charts, not_drawn = build_report_charts(report), charts_not_drawn(report)
     for table in report.tables:
         st.markdown(f"**{table.title}**")
         show_table(table.as_frame())
@@ -105,6 +106,8 @@ with st.container(border=True):
             st.caption(table.note)
         if table.key in charts:
             st.altair_chart(charts[table.key], height=display_height(charts[table.key]))
+        elif table.key in not_drawn:
+            st.caption(not_drawn[table.key])
 
 if account.may("freeze_report"):
     st.subheader("Freeze for a meeting")

@@ -27,7 +27,6 @@ from analytics.figures.disclosure import (
     shown_as_published,
 )
 from analytics.figures.frames import (
-    all_hidden,
     frame_by_action,
     frame_by_category,
     frame_by_platform,
@@ -36,6 +35,7 @@ from analytics.figures.frames import (
     nothing_to_draw,
     summarise,
     table_unclosed_by_age,
+    why_not_drawn,
 )
 from analytics.figures.interval_audit import (
     CellKey,
@@ -73,7 +73,6 @@ __all__ = [
     "Release",
     "Scope",
     "Shown",
-    "all_hidden",
     "at_most",
     "available_terms",
     "choose_period",
@@ -101,4 +100,5 @@ __all__ = [
     "sum_of",
     "summarise",
     "table_unclosed_by_age",
+    "why_not_drawn",
 ]

@@ -182,6 +182,9 @@ def disclose(
             threshold,
             fixed={key: known for key, known in held.items() if key not in unknown},
             cost=_cost_of_hiding(release),
+            # "How many incidents?" is the first question: a total is hidden only where
+            # nothing else protects the counts beside it.
+            last_resort=[key for key in values if key[0] == "headline" and key[-1] == ALL_CASES],
             unknowns=[key for key in held if key in unknown],
         )
     except RuntimeError:
@@ -316,20 +319,25 @@ def _grown_since(release: Release, before: EarlierRelease) -> list[CellKey]:
 
 
 def _cost_of_hiding(release: Release):
-    """How much a reader loses when a cell is hidden: the question governors ask is how many
-    cases were settled at discussion and how many escalated, so those go last."""
+    """How much a reader loses when a cell is hidden, in the order governors ask: how many
+    of this term's incidents were settled at discussion and how many escalated, then how
+    many are open, then the other headline figures, then each category's total, then the
+    cells inside tables. (Each period's total, the dearest of all, is a last resort.)"""
     this = release.figures.headline.period
     dearest = {
-        headline_cell(this, SETTLED): 100.0,
-        headline_cell(this, ESCALATED): 100.0,
-        headline_cell(this, ALL_CASES): 60.0,
-        headline_cell(this, OPEN): 30.0,
+        headline_cell(this, SETTLED): 1_000.0,
+        headline_cell(this, ESCALATED): 1_000.0,
+        headline_cell(this, OPEN): 300.0,
     }
 
     def cost(key: CellKey) -> float:
         if key in dearest:
             return dearest[key]
-        return 10.0 if key[0] == "headline" else 1.0
+        if key[0] == "headline":
+            return 100.0
+        if key[0] == "category" and key[-1] == ALL_CASES:
+            return 30.0
+        return 1.0
 
     return cost
 

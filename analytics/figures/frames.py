@@ -105,14 +105,29 @@ def frame_unclosed_by_age(disclosed: Disclosed) -> pd.DataFrame:
     return frame
 
 
-def all_hidden(frame: pd.DataFrame) -> bool:
-    """Nothing in the frame may be drawn: leave its chart out."""
-    return bool(frame["cases"].isna().all())
-
-
 def nothing_to_draw(frame: pd.DataFrame) -> bool:
     """No bar would show: every value is hidden or zero (a table says it better)."""
     return bool(frame["cases"].fillna(0).eq(0).all())
+
+
+def why_not_drawn(frame: pd.DataFrame, threshold: int) -> str | None:
+    """The one sentence said in place of a chart with no bar in it (every value hidden or
+    zero), naming only what the printed markers say already; None where a bar would show.
+    A chart of labels without a bar looks like a fault and tells the reader nothing."""
+    if not nothing_to_draw(frame):
+        return None
+    hidden = frame.loc[frame["cases"].isna(), "printed"]
+    kinds = [
+        "0" if frame["cases"].eq(0).any() else None,
+        f"under {threshold}" if hidden.str.startswith("<").any() else None,
+        # A count hidden only so that a small one cannot be worked out is not "under" it.
+        f"left out so that one under {threshold} cannot be worked out"
+        if (~hidden.str.startswith("<")).any()
+        else None,
+    ]
+    said = [kind for kind in kinds if kind]
+    every = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} or {said[-1]}"
+    return f"Every count in this chart is {every}, so it is not drawn."
 
 
 def table_unclosed_by_age(disclosed: Disclosed) -> pd.DataFrame:

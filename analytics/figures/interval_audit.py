@@ -170,6 +170,7 @@ def protect(
     fixed: Mapping[CellKey, Known] = _NOTHING_FIXED,
     keep_visible: Collection[CellKey] = (),
     cost: Callable[[CellKey], float] | None = None,
+    last_resort: Collection[CellKey] = (),
     unknowns: Collection[CellKey] = (),
 ) -> Protection:
     """The cells of a release to hide so that no small count can be narrowed below
@@ -179,6 +180,8 @@ def protect(
     part in the constraints and are never hidden (a value for one in `values` is its true
     value, else its Known stands in). `keep_visible` cells are never chosen as complementary.
     `cost` ranks the complementary candidates (lowest first; default: all equal).
+    `last_resort` cells are chosen as complementary only where every other candidate hidden
+    together would still not widen the small count (each period's total of incidents).
     `unknowns` are counts no release tells (cases in a stretch of days that no period shown
     covers alone): the relations may name them, the reader knows only that they are whole
     and not negative, and they are not protected as published cells are.
@@ -231,12 +234,14 @@ def protect(
             break
         last_narrow = narrow
         distance = _measure_distances(narrow, neighbours)
-        # Nearest in the web of constraints first (sharing a constraint is distance 1), then
-        # the caller's cost (headline figures last), then a non-zero count (a hidden zero
-        # tells less than it costs), then the smallest; the key makes it deterministic.
+        # The caller's last resorts last of all; then the nearest in the web of constraints
+        # (sharing a constraint is distance 1: a far cell seldom widens, and hiding it costs
+        # the reader as much), then the caller's cost (headline figures last), then a
+        # non-zero count (a hidden zero tells less than it costs), then the smallest; the
+        # key makes it deterministic.
         candidates = sorted(
             (cell for cell in distance if cell in choosable and cell not in complementary),
-            key=lambda c: (distance[c], cost(c), own[c] == 0, own[c], c),
+            key=lambda c: (c in last_resort, distance[c], cost(c), own[c] == 0, own[c], c),
         )
 
         def widens(count: int, narrow: CellKey = narrow, candidates=candidates) -> bool:

@@ -35,9 +35,9 @@ def disclose_overview(
 
 
 def load_circulated_releases(store: Store, release: Release) -> list[EarlierRelease]:
-    """Every frozen circulated report whose own term is one of the release's periods, under
-    the same filters (reports have none), oldest first: what a reader of this release may
-    already hold."""
+    """Every frozen circulated report that printed any of the release's periods (as its own
+    term or beside it, as a term compared), under the same filters (reports have none),
+    oldest first: what a reader of this release may already hold."""
     periods = {h.period for h in release.headlines.values()}
     scope = release.figures.scope
     earlier = []
@@ -52,6 +52,7 @@ def load_circulated_releases(store: Store, release: Release) -> list[EarlierRele
             scope.categories,
             scope.platforms,
         )
-        if same_filters and then.figures.scope.period in periods:
+        printed = {headline.period for headline in then.headlines.values()}
+        if same_filters and printed & periods:
             earlier.append(EarlierRelease(then, published_from_dict(frozen["published"])))
     return earlier

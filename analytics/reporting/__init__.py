@@ -10,6 +10,7 @@ from analytics.reporting.casefile import (
     case_file_name,
 )
 from analytics.reporting.charts import (
+    CHART_TITLES,
     build_action_chart,
     build_category_chart,
     build_platform_chart,
@@ -19,6 +20,7 @@ from analytics.reporting.charts import (
 )
 from analytics.reporting.documents import (
     build_report_charts,
+    charts_not_drawn,
     render_document,
     render_pdf,
     render_review_pack,
@@ -43,6 +45,7 @@ from analytics.reporting.snapshots import (
 )
 
 __all__ = [
+    "CHART_TITLES",
     "FORMATS",
     "MODES",
     "REVIEW_PACK_FORMATS",
@@ -56,6 +59,7 @@ __all__ = [
     "build_stage_trend_chart",
     "build_unclosed_age_chart",
     "case_file_name",
+    "charts_not_drawn",
     "describe_audit_trail",
     "describe_snapshots",
     "display_height",

@@ -19,6 +19,13 @@ BAR_COLOUR = "#1f5f8b"
 TEXT_COLOURS = {"labelColor": "#505a5f", "titleColor": "#505a5f"}
 # Pixels a chart needs beyond its plot: title, subtitle, axis, legend.
 CHART_FRAME_PX = 130
+# Each chart's title, also printed above the sentence said where it is not drawn.
+CHART_TITLES = {
+    "categories": "Cases by category",
+    "actions": "Escalation actions",
+    "platforms": "Platforms",
+    "trend": "Settled and escalated, term by term",
+}
 
 
 def display_height(chart: alt.TopLevelMixin) -> int:
@@ -31,7 +38,7 @@ def build_category_chart(by_category: pd.DataFrame, total: str) -> alt.Chart:
     """Cases per category (label, cases, printed), saying that a case may count more than once."""
     return _horizontal_bars(
         by_category,
-        title="Cases by category",
+        title=CHART_TITLES["categories"],
         subtitle=[
             "A case in several categories counts once in each;",
             f"{total} in all.",
@@ -43,7 +50,7 @@ def build_action_chart(by_action: pd.DataFrame) -> alt.Chart:
     """Cases in which each escalation action was taken (label, cases, printed)."""
     return _horizontal_bars(
         by_action,
-        title="Escalation actions",
+        title=CHART_TITLES["actions"],
         subtitle="Cases in which each action was taken at least once.",
     )
 
@@ -51,7 +58,7 @@ def build_action_chart(by_action: pd.DataFrame) -> alt.Chart:
 def build_platform_chart(by_platform: pd.DataFrame) -> alt.Chart:
     """Cases per platform (label, cases, printed)."""
     return _horizontal_bars(
-        by_platform, title="Platforms", subtitle="Where the content was posted."
+        by_platform, title=CHART_TITLES["platforms"], subtitle="Where the content was posted."
     )
 
 
@@ -63,7 +70,7 @@ def build_stage_trend_chart(stages_by_term: pd.DataFrame) -> alt.Chart:
     # Side by side rather than stacked: a stacked segment of one case is too thin to carry
     # its number, and governors compare each stage across terms.
     title = alt.Title(
-        "Settled and escalated, term by term",
+        CHART_TITLES["trend"],
         subtitle="Cases by the term they were reported in, and their stage today.",
     )
     base = alt.Chart(stages_by_term).encode(

@@ -24,13 +24,15 @@ from docx.shared import Cm, Pt
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from analytics.figures import why_not_drawn
+from analytics.reporting.charts import CHART_TITLES
 from analytics.reporting.report import Report, ReportTable
 from analytics.reporting.review_pack import ReviewPack
 from analytics.text import protect_from_formulas
 from analytics.vocabulary import as_long_day
 
 FONT_FAMILY = "DejaVu"
-CHART_TABLES = {"categories": "Cases by category", "actions": "Escalation actions"}
+CHART_TABLES = {key: CHART_TITLES[key] for key in ("categories", "actions")}
 CSV_COLUMNS = ("term", "mode", "table", "row", "column", "value", "marking")
 # Axis text dark enough to read (7:1; Altair's own grey is 3.7:1 on white).
 _AXIS_TEXT = {"labelColor": "#505a5f", "titleColor": "#505a5f"}
@@ -48,19 +50,36 @@ def _draw_png(spec: str) -> bytes:
     return vl_convert.vegalite_to_png(json.loads(spec), scale=2)
 
 
+def _chart_frame(table: ReportTable) -> pd.DataFrame:
+    """A charted table's printed "Cases" column: label, cases (None when hidden), printed."""
+    return pd.DataFrame(
+        {
+            "label": [_short(row[0]) for row in table.rows],
+            "cases": pd.array(
+                [int(row[1]) if row[1].isdigit() else None for row in table.rows], dtype="Int64"
+            ),
+            "printed": [row[1] for row in table.rows],
+        }
+    )
+
+
+def charts_not_drawn(report: Report) -> dict[str, str]:
+    """For each charted table with no bar to draw, the sentence printed in the chart's place."""
+    said = {
+        key: why_not_drawn(_chart_frame(report.table(key)), report.threshold)
+        for key in CHART_TABLES
+    }
+    return {key: sentence for key, sentence in said.items() if sentence}
+
+
 def build_report_charts(report: Report) -> dict[str, alt.Chart]:
-    """Bar charts of the printed "Cases" column of some tables; a hidden count is labelled,
-    never drawn, so the chart shows no more than the table."""
+    """Bar charts of the printed "Cases" column of some tables, where a bar would show; a
+    hidden count is labelled, never drawn, so the chart shows no more than the table."""
     charts = {}
     for key, title in CHART_TABLES.items():
-        table = report.table(key)
-        frame = pd.DataFrame(
-            {
-                "label": [_short(row[0]) for row in table.rows],
-                "cases": [int(row[1]) if row[1].isdigit() else None for row in table.rows],
-                "printed": [row[1] for row in table.rows],
-            }
-        )
+        frame = _chart_frame(report.table(key))
+        if why_not_drawn(frame, report.threshold):
+            continue
         base = alt.Chart(frame, title=title).encode(
             y=alt.Y(
                 "label:N",
@@ -126,11 +145,15 @@ def render_pdf(report: Report) -> bytes:
     for sentence in report.narrative:
         pdf.multi_cell(0, 5.5, sentence, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
-    charts = build_report_charts(report)
+    charts, not_drawn = build_report_charts(report), charts_not_drawn(report)
     for table in report.tables:
         _pdf_table(pdf, table)
         if table.key in charts:
             pdf.image(io.BytesIO(_chart_png(charts[table.key])), w=150)
+            pdf.ln(2)
+        elif table.key in not_drawn:
+            pdf.set_font(FONT_FAMILY, "", 9)
+            pdf.multi_cell(0, 5, not_drawn[table.key], new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.ln(2)
     return bytes(pdf.output())
 
@@ -150,7 +173,7 @@ def render_docx(report: Report) -> bytes:
     document.add_heading("Summary", level=2)
     for sentence in report.narrative:
         document.add_paragraph(sentence)
-    charts = build_report_charts(report)
+    charts, not_drawn = build_report_charts(report), charts_not_drawn(report)
     for table in report.tables:
         document.add_heading(table.title, level=2)
         grid = document.add_table(rows=1, cols=len(table.columns))
@@ -167,6 +190,8 @@ def render_docx(report: Report) -> bytes:
             note.runs[0].font.size = Pt(8)
         if table.key in charts:
             document.add_picture(io.BytesIO(_chart_png(charts[table.key])), width=Cm(15))
+        elif table.key in not_drawn:
+            document.add_paragraph(not_drawn[table.key])
     buffer = io.BytesIO()
     document.save(buffer)
     return _with_fixed_zip_times(buffer.getvalue(), _fixed_moment(report))

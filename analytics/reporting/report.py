@@ -10,6 +10,7 @@ a reference or a person reference: the figures have none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -172,20 +173,23 @@ def gather_report_figures(
     }
 
 
-def _comparison(disclosed: Disclosed, earlier, name: str, period) -> dict[str, Shown] | None:
-    """An earlier term's headline as this audience may see it beside the report's term:
-    exactly, or as that term's newest frozen circulated report printed it (None if none)."""
-    if disclosed.audience == EXACT:
-        return {figure: disclosed.headline(name, figure) for figure in HEADLINE}
+def _frozen_report_of(earlier: Sequence[EarlierRelease], period) -> Published | None:
+    """What the newest frozen circulated report of the term of period printed, if any."""
     for before in reversed(earlier):
         if before.release.figures.scope.period == period:
-            return {
-                figure: shown_as_published(
-                    before.published, headline_cell(period, figure), disclosed.threshold
-                )
-                for figure in HEADLINE
-            }
+            return before.published
     return None
+
+
+def _comparison(disclosed: Disclosed, frozen: Published | None, period) -> dict[str, Shown]:
+    """An earlier term's headline as this audience may see it beside the report's term: as
+    disclosed with it, or as that term's newest frozen circulated report printed it."""
+    if frozen is None:
+        return {figure: disclosed.cells[headline_cell(period, figure)] for figure in HEADLINE}
+    return {
+        figure: shown_as_published(frozen, headline_cell(period, figure), disclosed.threshold)
+        for figure in HEADLINE
+    }
 
 
 def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
@@ -199,17 +203,25 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
     ]
     headline_periods = {name: h.period for name, h in release.headlines.items()}
     audience = MODE_AUDIENCE[mode]
+    frozen = {}
     if audience == PROTECTED:
-        # An earlier term is printed for circulation only as its own frozen circulated report
-        # printed it: reprinted, it tells nothing new. Figures worked out afresh beside this
-        # term's, or beside what that term's own report prints, could be differenced.
-        release = Release(release.figures, as_of=release.as_of)
+        # An earlier term whose own circulated report was frozen for a meeting is reprinted
+        # as that report printed it: reprinted, it tells nothing new. The others are worked
+        # out as they stand and audited with this term's cells and with every circulated
+        # report that printed any of these terms, so a late case cannot be differenced.
+        frozen = {
+            name: published
+            for name in COMPARED
+            if (published := _frozen_report_of(earlier, headline_periods[name])) is not None
+        }
+        beside = {name: h for name, h in release.beside.items() if name not in frozen}
+        release = Release(release.figures, beside, as_of=release.as_of)
     disclosed = disclose(release, audience, threshold, earlier=earlier)
     comparisons = {
-        name: _comparison(disclosed, earlier, name, headline_periods[name]) for name in COMPARED
+        name: _comparison(disclosed, frozen.get(name), headline_periods[name]) for name in COMPARED
     }
     tables = (
-        _headline_table(figures, disclosed, comparisons),
+        _headline_table(figures, disclosed, comparisons, frozen),
         _category_table(disclosed, headline_periods["this"]),
         _printed(
             "actions",
@@ -303,7 +315,7 @@ def _with_key(note: str, kinds: set[str], threshold: int) -> str:
     return " ".join(parts)
 
 
-def _headline_table(figures, disclosed: Disclosed, comparisons) -> ReportTable:
+def _headline_table(figures, disclosed: Disclosed, comparisons, frozen) -> ReportTable:
     columns = (
         "",
         figures["term"],
@@ -316,21 +328,31 @@ def _headline_table(figures, disclosed: Disclosed, comparisons) -> ReportTable:
         (
             label,
             disclosed[headline_cell(this, figure)].text,
-            *(
-                NOT_SHOWN if comparisons[name] is None else comparisons[name][figure].text
-                for name in COMPARED
-            ),
+            *(comparisons[name][figure].text for name in COMPARED),
         )
         for figure, label in HEADLINE.items()
     )
     note = ""
     if disclosed.audience == PROTECTED:
-        note = (
-            "Earlier terms as printed in their own circulated reports, frozen for a meeting; "
-            f"{NOT_SHOWN}: no such report was frozen."
-        )
+        terms = {"previous": figures["previous_term"], "year_earlier": figures["year_earlier_term"]}
+        reprinted = [terms[name] for name in COMPARED if name in frozen]
+        afresh = [terms[name] for name in COMPARED if name not in frozen]
+        sources = []
+        if reprinted:
+            sources.append(
+                f"{' and '.join(reprinted)} as printed in "
+                + ("its own report" if len(reprinted) == 1 else "their own reports")
+                + ", frozen for a meeting"
+            )
+        if afresh:
+            sources.append(
+                f"{' and '.join(afresh)} as "
+                + ("its figures stand" if len(afresh) == 1 else "their figures stand")
+                + " today, protected together with this term's"
+            )
+        note = "; ".join(sources) + "."
     kinds = disclosed.hidden_among(cells) | {
-        shown.hidden for c in comparisons.values() if c for shown in c.values() if shown.hidden
+        shown.hidden for c in comparisons.values() for shown in c.values() if shown.hidden
     }
     table = ReportTable(
         "headline", "Headline figures", columns, rows,
@@ -407,6 +429,24 @@ def _other_figures_table(disclosed: Disclosed) -> ReportTable:
 # -------------------------------------------------------------------------- narrative
 
 
+def compare_in_words(now: Shown, then: Shown) -> str | None:
+    """How a count compares with an earlier one, in words the figures as shown bear out
+    ("more than", "about the same number as"); None where what is shown cannot tell."""
+    if now.value is not None and then.value is not None:
+        change = now.value - then.value
+        if change == 0:
+            return "the same number as"
+        # Within one case, or a tenth of the larger count, is not a change worth a word.
+        if abs(change) <= max(1, round(max(now.value, then.value) / 10)):
+            return "about the same number as"
+        return "more than" if change > 0 else "fewer than"
+    if now.low is not None and then.high is not None and now.low > then.high:
+        return "more than"
+    if now.high is not None and then.low is not None and now.high < then.low:
+        return "fewer than"
+    return None
+
+
 def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
     """Plain sentences written only from what the audience is shown, so they reveal no more."""
 
@@ -424,22 +464,19 @@ def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
         sentences.append(
             "This is the first term on record, so there is no earlier term to compare with."
         )
-    elif comparisons["previous"] is None or comparisons["year_earlier"] is None:
-        sentences.append(
-            "Earlier terms are compared here once their own reports have been frozen for a meeting."
-        )
     else:
         before, year = (comparisons[name][ALL_CASES] for name in COMPARED)
         comparison = (
             f"In {figures['previous_term']} there were {before.words('incident')}, and in "
             f"{figures['year_earlier_term']} {year.words('incident')}."
         )
-        if incidents.value is not None and before.value is not None:
-            change = incidents.value - before.value
-            trend = (
-                "the same number as" if change == 0 else "more than" if change > 0 else "fewer than"
-            )
-            comparison += f" This term saw {trend} the term before."
+        trends = [
+            f"{trend} {than}"
+            for then, than in ((before, "the term before"), (year, "a year earlier"))
+            if (trend := compare_in_words(incidents, then))
+        ]
+        if trends:
+            comparison += f" This term saw {' and '.join(trends)}."
         sentences.append(comparison)
     if incidents.value != 0:
         settled, escalated, still_open = (

@@ -31,8 +31,9 @@ def test_the_report_pdf_downloads_and_matches_the_preview(page: Page, tmp_path, 
     with running_app(db_path, free_port()) as base_url:
         page.goto(f"{base_url}/termly_report?term=Autumn+2025&mode=circulation")
         sign_in(page)
-        # 15 incidents with 3 escalated: the total is hidden, so 3 cannot be worked out.
-        expect(page.get_by_text("Between 13 and 16 incidents were reported")).to_be_visible()
+        # 15 incidents with 3 escalated: the total is stated, and the settled count beside
+        # it is hidden (a range in words), so the 3 cannot be worked out.
+        expect(page.get_by_text("15 incidents were reported in Autumn 2025.")).to_be_visible()
         wait_until_idle(page)
         # A link opened first on a fresh server still goes through app.py's navigation.
         navigation = page.get_by_test_id("stSidebarNav")
@@ -49,10 +50,12 @@ def test_the_report_pdf_downloads_and_matches_the_preview(page: Page, tmp_path, 
         pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
         assert all(text.startswith("FOR CIRCULATION · FOR INFORMATION") for text in pages)
         text = " ".join(pages)
-        # No earlier report was frozen, so earlier terms are not printed for circulation.
-        assert "Settled at discussion 12 – –" in text and "Escalated <5 – –" in text
-        assert "Between 13 and 16 incidents were reported in Autumn 2025." in text
-        assert "Incidents * – –" in text
+        # No earlier report was frozen: earlier terms are printed as they stand, protected
+        # together with this term's (Summer 2025: 6 settled; Autumn 2024: none).
+        assert "Settled at discussion * 6 0" in text and "Escalated <5 0 0" in text
+        assert "15 incidents were reported in Autumn 2025." in text
+        assert "Between 11 and 14 cases settled at the discussion stage" in text
+        assert "Incidents 15 6 0" in text
 
         page.get_by_role("button", name="Freeze for the meeting on").click()
         expect(page.get_by_text("as snapshot 1.")).to_be_visible()

@@ -14,6 +14,7 @@ from analytics.cases.register import record_case
 from analytics.cases.rules import Case
 from analytics.figures.scope import Scope
 from analytics.terms import Period, TermCalendar
+from tests.analytics.figures.test_disclosure import term_of_27_with_one_open
 from tests.conftest import PINNED_NOW, SAMPLE_CSV, summary_of_scope
 from tests.views.conftest import app_as, app_store, seeded
 
@@ -164,9 +165,10 @@ def test_a_new_case_shows_at_once_although_figures_are_cached(db_path):
     assert headline(app) == [4, 1, 2, 1]
 
 
-def governor_overview(db_path, **query_params) -> AppTest:
+def governor_overview(db_path, seed=None, **query_params) -> AppTest:
     seeded(
-        db_path, lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)
+        db_path,
+        seed or (lambda store: import_cases_file(store, SAMPLE_CSV, actor="seed", now=PINNED_NOW)),
     )
     app = app_as(db_path, "governor")
     for name, value in query_params.items():
@@ -219,3 +221,29 @@ def test_the_headteacher_sees_the_same_view_exactly(db_path):
     app = overview(db_path, period="range", **{"from": "2025-11-20", "to": "2025-11-20"})
     assert metrics(app)["Incidents"] == "1"
     assert 1 in drawn_counts(app)
+
+
+def test_a_governor_gets_a_sentence_in_place_of_a_chart_with_no_bar(db_path):
+    """One day with one case: every count of every chart is 0 or hidden."""
+    app = governor_overview(db_path, period="range", **{"from": "2025-11-20", "to": "2025-11-20"})
+    said = [caption.value for caption in app.caption if "so it is not drawn" in caption.value]
+    assert said and all(sentence.startswith("Every count in this chart is ") for sentence in said)
+    titles = {markdown.value for markdown in app.markdown}
+    assert {"**Settled and escalated, term by term**", "**Cases by category**"} <= titles
+    # What is still drawn has a bar in it.
+    for chart in app.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            table = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            if "cases" in table:
+                assert table["cases"].fillna(0).gt(0).any()
+
+
+def test_a_governor_is_told_the_terms_total_when_one_case_is_open(db_path):
+    """13 settled, 13 escalated and 1 open in Summer 2025: the open count is protected by
+    hiding one beside it, never the term's 27 incidents."""
+    app = governor_overview(db_path, term_of_27_with_one_open, period="term", term="Summer 2025")
+    shown = metrics(app)
+    assert shown["Incidents"] == "27"
+    assert shown["Open"] == "Fewer than 5"
+    # With both 13s shown, 27 - 13 - 13 would give the open case away.
+    assert (shown["Settled at discussion"], shown["Escalated"]) != ("13", "13")

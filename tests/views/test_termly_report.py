@@ -78,13 +78,26 @@ def test_freezing_stores_a_snapshot_for_the_meeting(db_path):
     assert app.selectbox(key="snapshot").options == snapshots["label"].tolist()
 
 
+def test_the_preview_says_why_a_chart_with_no_bar_is_not_drawn(db_path):
+    """Autumn 2025 circulated: the categories and actions are each 0, under 5 or left out."""
+    app = report_page(db_path, term="Autumn 2025", mode="circulation")
+    said = [caption.value for caption in app.caption if "so it is not drawn" in caption.value]
+    assert len(said) == 2 and not app.get("vega_lite_chart")
+    app.radio(key="report.mode").set_value("confidential").run()
+    assert len(app.get("vega_lite_chart")) == 2
+    assert not [c for c in app.caption if "so it is not drawn" in c.value]
+
+
 def test_the_threshold_setting_is_saved_and_used(db_path):
     app = report_page(db_path, term="Autumn 2025")
     app.number_input(key="setting_threshold").set_value(3)
     press(app, "Save the settings")
     assert load_threshold(app_store()) == 3
-    headline = app.dataframe[0].value.set_index("")
-    assert headline.loc["Escalated", "Autumn 2025"] == "3"
+    headline = app.dataframe[0].value.set_index("")["Autumn 2025"]
+    # At 3 the open cases (0) are "fewer than 3", and the 3 escalated are no longer a
+    # "fewer than" count; the term's 15 incidents are stated.
+    assert (headline["Open"], headline["Incidents"]) == ("<3", "15")
+    assert headline["Escalated"] != "<5"
 
 
 def test_the_report_settings_are_saved_both_or_neither(db_path, monkeypatch):

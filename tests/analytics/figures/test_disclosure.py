@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from analytics.cases.register import record_case
 from analytics.cases.rules import Case, EscalationStep
-from analytics.figures.core import cells_of, gather_overview_release, release_from_dict
+from analytics.figures.core import (
+    cells_of,
+    gather_overview_release,
+    headline_cell,
+    release_from_dict,
+)
 from analytics.figures.disclosure import (
     COMPLEMENTARY,
     EXACT,
@@ -35,7 +40,7 @@ from analytics.records.opening import open_store
 from analytics.reporting.report import build_report, gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import Period, TermCalendar, parse_term
-from analytics.vocabulary import CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
+from analytics.vocabulary import ALL_CASES, CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
 from tests.conftest import NOW, PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
@@ -154,25 +159,53 @@ def test_relations_across_tables_pin_nothing_in_crafted_stores(store, size):
     assert_report_protected(figures, report)
 
 
+def spring_of_20(store) -> None:
+    """Spring 2025: 14 settled at discussion and 6 escalated, all closed."""
+    log(store, [settled(f"S{n}", date(2025, 2, 3)) for n in range(14)])
+    log(store, [escalated(f"E{n}", date(2025, 2, 3)) for n in range(6)])
+
+
+def freeze_circulated(store, figures, meeting_on: date) -> None:
+    freeze_report(store, figures, "circulation", 5, meeting_on, actor="head", now=PINNED_NOW)
+
+
 def test_a_late_case_does_not_reopen_a_hidden_figure_of_an_earlier_term(store):
     """Spring's report printed 20 / 14 / 6 / 0; one late case came back in Summer's report as
     21 / 14 / * / <5, so Open = 1. Summer's report now prints Spring as Spring's did."""
-    spring_day = date(2025, 2, 3)
-    log(store, [settled(f"S{n}", spring_day) for n in range(14)])
-    log(store, [escalated(f"E{n}", spring_day) for n in range(6)])
+    spring_of_20(store)
     spring_figures, spring_report = report_release(store, SPRING_2025)
-    freeze_report(
-        store, spring_figures, "circulation", 5, date(2025, 4, 1), actor="head", now=PINNED_NOW
-    )
+    freeze_circulated(store, spring_figures, date(2025, 4, 1))
     log(store, [opened("LATE", date(2025, 3, 20))])  # a late case, in Spring
     log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
     _, summer_report = report_release(store, parse_term("Summer 2025"))
     printed_then = [row[1] for row in spring_report.table("headline").rows]
     printed_now = [row[2] for row in summer_report.table("headline").rows]
     assert printed_now == printed_then == ["20", "14", "6", "0"]
-    assert "as printed in their own circulated reports" in summer_report.table("headline").note
-    # Summer 2024 was never frozen: a year earlier is not printed at all.
-    assert [row[3] for row in summer_report.table("headline").rows] == ["–"] * 4
+    note = summer_report.table("headline").note
+    assert "Spring 2025 as printed in its own report, frozen for a meeting" in note
+    # Summer 2024 was never frozen: it is printed as it stands (no case), audited with the rest.
+    assert [row[3] for row in summer_report.table("headline").rows] == ["0"] * 4
+    assert "Summer 2024 as its figures stand today" in note
+
+
+def test_a_term_compared_afresh_is_audited_with_every_report_that_printed_it(store):
+    """Summer's first report printed Spring, never frozen itself, as it stood: 20 / 14 / 6 /
+    0. A late Spring case is still open; Summer's report made again prints Spring afresh, and
+    the two reports together must not give the open case away."""
+    spring_of_20(store)
+    log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
+    first_figures, first_report = report_release(store, SUMMER_2025)
+    assert [row[2] for row in first_report.table("headline").rows] == ["20", "14", "6", "0"]
+    freeze_circulated(store, first_figures, date(2025, 7, 1))
+    log(store, [opened("LATE", date(2025, 3, 20))])
+    figures, report = report_release(store, SUMMER_2025)
+    assert len(figures["earlier_releases"]) == 1
+    assert_report_protected(figures, report)
+    spring = {row[0]: row[2] for row in report.table("headline").rows}
+    assert spring["Incidents"] == "21" and spring["Open"] != "1"
+    assert (
+        "Spring 2025 and Summer 2024 as their figures stand today" in report.table("headline").note
+    )
 
 
 def test_a_term_released_again_after_a_late_case_is_audited_with_its_first_release(store):
@@ -180,9 +213,7 @@ def test_a_term_released_again_after_a_late_case_is_audited_with_its_first_relea
     log(store, [settled(f"S{n}", day) for n in range(14)])
     log(store, [escalated(f"E{n}", day) for n in range(6)])
     first_figures, _ = report_release(store, SUMMER_2025)
-    freeze_report(
-        store, first_figures, "circulation", 5, date(2025, 7, 1), actor="head", now=PINNED_NOW
-    )
+    freeze_circulated(store, first_figures, date(2025, 7, 1))
     log(store, [opened("LATE", date(2025, 6, 30))])
     figures, report = report_release(store, SUMMER_2025)
     assert len(figures["earlier_releases"]) == 1
@@ -285,6 +316,11 @@ def check_no_release_lets_a_hidden_cell_be_narrowed(before, late, threshold, ter
                 figures = gather_report_figures(store, CALENDAR, reported, school="S", today=TODAY)
                 report = build_report(figures, "circulation", threshold)
                 assert_report_protected(figures, report)
+                assert_every_total_at_the_threshold_is_stated(
+                    cells_of(release_from_dict(figures["release"])),
+                    {key: (cell.low, cell.high) for key, cell in report.published.known.items()},
+                    threshold,
+                )
                 # Zeros are shown only where "<threshold" alone leaves three values (1 to t-1).
                 lowest_shown = 1 if threshold - 1 >= 3 else 0
                 for key, cell in report.published.known.items():
@@ -298,10 +334,25 @@ def check_no_release_lets_a_hidden_cell_be_narrowed(before, late, threshold, ter
                 Scope(Period(day, day, "one day")),
             ):
                 shown = assert_overview_protected(store, scope, threshold)
+                assert_every_total_at_the_threshold_is_stated(
+                    cells_of(gather_overview_release(store, scope, CALENDAR, today=TODAY)),
+                    {key: (cell.value, cell.value) for key, cell in shown.cells.items()},
+                    threshold,
+                )
                 for key, cell in shown.cells.items():
                     assert cell.hidden or not 1 <= cell.value < threshold, key
         finally:
             store.close()
+
+
+def assert_every_total_at_the_threshold_is_stated(true_counts, shown_bounds, threshold):
+    """Issue 19: a period's total of incidents at or above the threshold is never hidden,
+    whatever else the audit has to hide to protect the counts beside it."""
+    totals = {key for key in true_counts if key[0] == "headline" and key[-1] == ALL_CASES}
+    assert totals & set(shown_bounds), "the period's own total is not shown at all"
+    for key in totals & set(shown_bounds):
+        if true_counts[key] >= threshold:
+            assert shown_bounds[key] == (true_counts[key],) * 2, (key, true_counts[key])
 
 
 # ------------------------------------------------------------------ how a cell is worded
@@ -448,3 +499,23 @@ def test_governors_get_cases_not_yet_closed_in_all_not_by_age(store):
     assert ("unclosed", "over_6_weeks", "calendar_days") in exact.cells
     assert not [key for key in protected.cells if key[0] == "unclosed" and key[1] != "all"]
     assert protected[("unclosed", "all", "total")].text == "<5"
+
+
+# ------------------------------------------------------ the term's total, stated (issue 19)
+
+
+def term_of_27_with_one_open(store, day: date = date(2025, 5, 5)) -> None:
+    """The shape governors met in most circulated reports: 13 settled, 13 escalated, 1 open,
+    all reported on day (by default in Summer 2025)."""
+    log(store, [settled(f"S{n}", day) for n in range(13)])
+    log(store, [escalated(f"E{n}", day) for n in range(13)])
+    log(store, [opened("O1", day)])
+
+
+def test_a_term_with_one_case_open_states_its_total_in_the_circulated_report(store):
+    term_of_27_with_one_open(store)
+    figures, report = report_release(store, SUMMER_2025)
+    assert_report_protected(figures, report)
+    this = CALENDAR.reporting_period(SUMMER_2025)
+    total = report.published.known[headline_cell(this, ALL_CASES)]
+    assert (total.low, total.high) == (27, 27)

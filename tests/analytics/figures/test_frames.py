@@ -10,7 +10,6 @@ from analytics.cases.register import record_case
 from analytics.figures.core import gather_overview_release
 from analytics.figures.disclosure import EXACT, PROTECTED, disclose
 from analytics.figures.frames import (
-    all_hidden,
     frame_by_action,
     frame_by_category,
     frame_by_platform,
@@ -19,6 +18,7 @@ from analytics.figures.frames import (
     nothing_to_draw,
     summarise,
     table_unclosed_by_age,
+    why_not_drawn,
 )
 from analytics.figures.scope import Scope
 from analytics.vocabulary import (
@@ -125,10 +125,38 @@ def test_unclosed_cases_by_age_are_for_exact_audiences_only(autumn):
 
 def test_a_chart_is_left_out_when_nothing_in_it_could_be_drawn(autumn):
     exact, protected = autumn
-    assert not all_hidden(frame_by_category(exact)) and not nothing_to_draw(
-        frame_by_category(exact)
-    )
+    assert not nothing_to_draw(frame_by_category(exact))
+    assert why_not_drawn(frame_by_category(exact), 5) is None
     # Every count hidden or zero: no bar would show, though the zeros are not hidden.
     assert nothing_to_draw(frame_by_category(protected))
-    assert not all_hidden(frame_by_category(protected))
-    assert all_hidden(frame_unclosed_by_age(protected))
+    assert why_not_drawn(frame_by_category(protected), 5).startswith("Every count in this chart")
+
+
+def bars(*printed: str) -> pd.DataFrame:
+    """A chart's frame from its printed figures alone."""
+    counts = [int(text) if text.isdigit() else None for text in printed]
+    return pd.DataFrame({"cases": pd.array(counts, dtype="Int64"), "printed": list(printed)})
+
+
+@pytest.mark.parametrize(
+    ("printed", "sentence"),
+    [
+        (("<5", "<5"), "Every count in this chart is under 5, so it is not drawn."),
+        (("0", "<5", "0"), "Every count in this chart is 0 or under 5, so it is not drawn."),
+        (("0", "0"), "Every count in this chart is 0, so it is not drawn."),
+        (
+            ("<5", "*"),
+            "Every count in this chart is under 5 or left out so that one under 5 cannot be "
+            "worked out, so it is not drawn.",
+        ),
+        (
+            ("0", "<5", "*"),
+            "Every count in this chart is 0, under 5 or left out so that one under 5 cannot be "
+            "worked out, so it is not drawn.",
+        ),
+        (("0", "<5", "1"), None),
+        (("*", "12"), None),
+    ],
+)
+def test_a_chart_with_no_bar_says_why_in_one_sentence(printed, sentence):
+    assert why_not_drawn(bars(*printed), 5) == sentence

@@ -275,6 +275,23 @@ def test_a_cell_kept_visible_is_never_hidden():
     assert_every_hidden_cell_is_wide(values, constraints, protection)
 
 
+def test_a_last_resort_is_hidden_only_where_nothing_else_widens_the_small_count():
+    """27 = 13 + 13 + 1: the total is the cheapest by cost, yet a last resort, so one of
+    the 13s is hidden. Where the other parts are kept visible, the total has to go."""
+    values = {INCIDENTS: 27, SETTLED: 13, ESCALATED: 13, OPEN: 1}
+    constraints = [sum_of(INCIDENTS, [SETTLED, ESCALATED, OPEN])]
+    total_cheapest = lambda cell: 0.0 if cell == INCIDENTS else 1.0  # noqa: E731
+    protection = protect(values, constraints, 5, cost=total_cheapest, last_resort={INCIDENTS})
+    assert INCIDENTS not in protection.hidden and OPEN in protection.small
+    assert len(protection.complementary & {SETTLED, ESCALATED}) == 1
+    assert_every_hidden_cell_is_wide(values, constraints, protection)
+    cornered = protect(
+        values, constraints, 5, last_resort={INCIDENTS}, keep_visible={SETTLED, ESCALATED}
+    )
+    assert cornered.complementary == {INCIDENTS}
+    assert_every_hidden_cell_is_wide(values, constraints, cornered)
+
+
 def test_protect_refuses_a_constraint_over_a_cell_it_has_no_figure_for():
     with pytest.raises(ValueError, match="no value"):
         protect({("a",): 3}, [at_most(("a",), ("b",))], threshold=5)

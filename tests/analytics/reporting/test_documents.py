@@ -11,7 +11,13 @@ import pytest
 from pypdf import PdfReader
 
 from analytics.policies.register import seed_policies
-from analytics.reporting.documents import build_report_charts, render_csv, render_docx, render_pdf
+from analytics.reporting.documents import (
+    build_report_charts,
+    charts_not_drawn,
+    render_csv,
+    render_docx,
+    render_pdf,
+)
 from analytics.reporting.report import build_report, gather_report_figures
 from analytics.terms import TermCalendar, parse_term
 from analytics.text import read_as_typed
@@ -74,7 +80,10 @@ def test_the_word_file_holds_the_same_tables_and_narrative(report):
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     assert all(sentence in paragraphs for sentence in report.narrative)
     assert document.sections[0].header.paragraphs[0].text == report.marking
-    assert len(document.inline_shapes) == 2  # the two charts
+    # The two charts, each drawn or said in one sentence why not.
+    not_drawn = charts_not_drawn(report)
+    assert len(document.inline_shapes) == 2 - len(not_drawn)
+    assert all(sentence in paragraphs for sentence in not_drawn.values())
 
 
 def test_the_csv_holds_every_printed_cell_with_the_mode(report):
@@ -107,11 +116,32 @@ def test_documents_are_byte_for_byte_repeatable(report):
 
 
 def test_charts_draw_no_hidden_count(figures):
-    report = build_report(figures, "circulation", 5)
-    chart = build_report_charts(report)["actions"].to_dict()
+    report = build_report(figures, "circulation", 3)
+    chart = build_report_charts(report)["categories"].to_dict()
     (data,) = chart["datasets"].values()
-    police = next(row for row in data if row["label"] == "Police contacted")
-    assert police["cases"] is None and police["printed"] == "<5"
+    bullying = next(row for row in data if row["label"].startswith("Posts that could be"))
+    assert bullying["cases"] is None and bullying["printed"] == "<3"
+
+
+def test_a_chart_with_nothing_to_draw_is_one_sentence_in_every_document(figures):
+    """Circulated at 5, Autumn 2025's categories and actions are all 0, under 5 or left out
+    to protect those: no bar would show, so no document draws either chart; each document
+    says why where the chart would be. Confidential, both are drawn."""
+    sentence = (
+        "Every count in this chart is 0, under 5 or left out so that one under 5 cannot be "
+        "worked out, so it is not drawn."
+    )
+    circulated = build_report(figures, "circulation", 5)
+    assert build_report_charts(circulated) == {}
+    assert charts_not_drawn(circulated) == {"categories": sentence, "actions": sentence}
+    pdf_text = " ".join(pdf_pages(render_pdf(circulated)))
+    assert pdf_text.count(sentence) == 2
+    word = docx.Document(io.BytesIO(render_docx(circulated)))
+    assert [paragraph.text for paragraph in word.paragraphs].count(sentence) == 2
+    assert len(word.inline_shapes) == 0
+    confidential = build_report(figures, "confidential", 5)
+    assert set(build_report_charts(confidential)) == {"categories", "actions"}
+    assert charts_not_drawn(confidential) == {}
 
 
 def test_every_bar_of_the_reports_charts_carries_its_number(report):

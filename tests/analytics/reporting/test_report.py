@@ -9,11 +9,12 @@ import pytest
 from analytics.cases.register import record_case
 from analytics.cases.rules import Case, EscalationStep
 from analytics.figures.core import relations_of, release_from_dict
-from analytics.figures.disclosure import as_protected
+from analytics.figures.disclosure import COMPLEMENTARY, SMALL, Shown, as_protected
 from analytics.figures.interval_audit import audit_intervals
 from analytics.policies.register import seed_policies
 from analytics.reporting.report import (
     build_report,
+    compare_in_words,
     gather_report_figures,
     last_complete_term,
     report_modes_for,
@@ -76,14 +77,14 @@ def printed_counts(report) -> list[str]:
     ]
 
 
-def test_circulation_hides_small_counts_and_keeps_settled_and_escalated(figures):
+def test_circulation_hides_small_counts_and_keeps_the_terms_total(figures):
     report = build_report(figures, "circulation", 5)
     headline = rows(report, "headline")
-    # Escalated 3 is under the threshold; settled at discussion stays (the governors'
-    # question), so other cells are hidden to keep the 3 from being worked out.
+    # Escalated 3 is under the threshold; the term's 15 incidents stay (the governors' first
+    # question), so another cell beside them is hidden to keep the 3 from being worked out.
     assert headline["Escalated"][0] == "<5"
-    assert headline["Settled at discussion"][0] == "12"
-    assert "*" in headline["Incidents"][0] + headline["Open"][0]
+    assert headline["Incidents"][0] == "15"
+    assert "*" in headline["Settled at discussion"][0] + headline["Open"][0]
     assert rows(report, "categories")["Racist comments"][0] == "<5"
     assert rows(report, "actions")["Police contacted"] == ("<5",)
     assert rows(report, "platforms")["WhatsApp"] == ("<5",)
@@ -122,7 +123,10 @@ def test_circulation_gives_no_change_or_difference_between_terms(figures):
 
 def test_the_threshold_setting_changes_what_is_hidden(figures):
     report = build_report(figures, "circulation", 3)
-    assert rows(report, "headline")["Escalated"][0] == "3"
+    headline = {row: values[0] for row, values in rows(report, "headline").items()}
+    # 3 escalated is not a "fewer than" count at 3 (it is at 5); the open cases (0) are.
+    assert headline["Open"] == "<3" and headline["Escalated"] != "<3"
+    assert rows(build_report(figures, "circulation", 5), "headline")["Escalated"][0] == "<5"
     assert rows(report, "other")["Repeat cases (by someone with an earlier case)"] == ("<3",)
     # "<3" alone would leave only 1 or 2: zeros are hidden too, so it also means 0.
     assert "0" not in printed_counts(report)
@@ -137,13 +141,19 @@ def test_a_threshold_outside_3_to_10_is_refused(figures, threshold):
 def test_the_circulation_narrative_reads_naturally_and_reveals_no_hidden_count(figures):
     report = build_report(figures, "circulation", 5)
     text = " ".join(report.narrative)
-    assert "12 cases settled at the discussion stage, fewer than 5 cases escalated" in text
+    assert "15 incidents were reported in Autumn 2025." in text
+    assert (
+        "Between 11 and 14 cases settled at the discussion stage, fewer than 5 cases escalated"
+        in text
+    )
     assert "not shown" not in text and "*" not in text
-    assert "3 cases escalated" not in text and "3 incidents" not in text
+    assert "3 cases escalated" not in text and "12 cases" not in text
     assert "police contacted (fewer than 5 cases)" in text
-    # No earlier report was frozen: nothing of earlier terms is printed for circulation.
-    assert "Earlier terms are compared here once their own reports have been frozen" in text
-    assert rows(report, "headline")["Incidents"][1:] == ("–", "–")
+    # No earlier report was frozen: earlier terms are printed as they stand, and compared.
+    assert rows(report, "headline")["Incidents"][1:] == ("6", "0")
+    assert "In Summer 2025 there were 6 incidents, and in Autumn 2024 0 incidents." in text
+    assert "This term saw more than the term before and more than a year earlier." in text
+    assert "as their figures stand today" in report.table("headline").note
 
 
 def test_the_confidential_narrative_gives_exact_figures(figures):
@@ -208,3 +218,20 @@ def test_the_figures_hold_no_free_text_references_or_person_references(figures):
 def test_protected_figures_only_ever_open_the_report_for_circulation():
     assert report_modes_for("protected") == ["circulation"]
     assert report_modes_for("exact") == ["circulation", "confidential"]
+
+
+@pytest.mark.parametrize(
+    ("now", "then", "words"),
+    [
+        (Shown(15, low=15, high=15), Shown(6, low=6, high=6), "more than"),
+        (Shown(20, low=20, high=20), Shown(21, low=21, high=21), "about the same number as"),
+        (Shown(30, low=30, high=30), Shown(30, low=30, high=30), "the same number as"),
+        (Shown(6, low=6, high=6), Shown(None, SMALL, 1, 4, threshold=5), "more than"),
+        (Shown(None, SMALL, 1, 4, threshold=5), Shown(9, low=9, high=9), "fewer than"),
+        # Ranges that overlap bear out no comparison: nothing is said.
+        (Shown(None, COMPLEMENTARY, 3, 9), Shown(6, low=6, high=6), None),
+        (Shown(None, SMALL, 1, 4, threshold=5), Shown(None, SMALL, 1, 4, threshold=5), None),
+    ],
+)
+def test_terms_are_compared_in_words_only_where_the_figures_shown_bear_it_out(now, then, words):
+    assert compare_in_words(now, then) == words
