@@ -447,6 +447,10 @@ def compare_in_words(now: Shown, then: Shown) -> str | None:
     return None
 
 
+def _incidents(count: Shown) -> str:
+    return "no incidents" if count.value == 0 else count.words("incident")
+
+
 def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
     """Plain sentences written only from what the audience is shown, so they reveal no more."""
 
@@ -467,8 +471,8 @@ def _narrative(figures, disclosed: Disclosed, comparisons) -> list[str]:
     else:
         before, year = (comparisons[name][ALL_CASES] for name in COMPARED)
         comparison = (
-            f"In {figures['previous_term']} there were {before.words('incident')}, and in "
-            f"{figures['year_earlier_term']} {year.words('incident')}."
+            f"In {figures['previous_term']} there were {_incidents(before)}, and in "
+            f"{figures['year_earlier_term']} {_incidents(year)}."
         )
         trends = [
             f"{trend} {than}"
