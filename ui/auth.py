@@ -32,6 +32,7 @@ from analytics.access import (
     record_own_password,
     record_session_start,
     record_sign_out,
+    record_sign_out_everywhere,
     requires_second_factor,
     sign_in,
     sign_in_by_email,
@@ -150,15 +151,25 @@ def render_account_bar(store: Store, account: Account) -> None:
         if not requires_second_factor(account.role):
             with st.expander("Two-factor sign-in"):
                 _render_optional_second_factor(store, account)
-        if st.button("Sign out", key="sign_out"):
-            record_sign_out(
-                store, st.session_state.get(SESSION_TOKEN) or read_session_cookie(), now=clock.now()
-            )
+        signing_out = st.button("Sign out", key="sign_out")
+        everywhere = st.button(
+            "Sign out everywhere",
+            key="sign_out_everywhere",
+            help="Ends every session of your account, on every computer and phone.",
+        )
+        if signing_out or everywhere:
+            ending = record_sign_out_everywhere if everywhere else record_sign_out
+            ending(store, _this_session_token(), now=clock.now())
             st.session_state.clear()
             st.session_state[COOKIE_HAND_OFF] = ("end", HAND_OFFS.offer("end", now=clock.now()))
             if _signed_in_with_provider():
                 st.logout()
             st.rerun()
+
+
+def _this_session_token() -> str | None:
+    """The token of the session this tab runs in: kept by the tab, else the browser's cookie."""
+    return st.session_state.get(SESSION_TOKEN) or read_session_cookie()
 
 
 def _begin_session(store: Store, account: Account, how: str) -> None:
@@ -221,11 +232,21 @@ def _render_password_change(store: Store, account: Account, *, first: bool) -> N
                 st.error("Nothing was saved. The two new passwords are not the same.")
                 return
             try:
-                record_own_password(store, account, current, new, now=clock.now())
+                ended = record_own_password(
+                    store,
+                    account,
+                    current,
+                    new,
+                    now=clock.now(),
+                    this_session=_this_session_token(),
+                )
             except RulesBroken as broken:
                 show_problems(broken.problems)
             else:
-                st.success("Password changed.")
+                others = (
+                    f" {ended} other session{'' if ended == 1 else 's'} ended." if ended else ""
+                )
+                st.success(f"Password changed.{others}")
                 if first:
                     st.rerun()
 

@@ -41,6 +41,7 @@ from analytics.access.sessions import (
     check_session,
     record_session_start,
     record_sign_out,
+    record_sign_out_everywhere,
     safe_return_path,
 )
 from analytics.access.setup_code import (
@@ -90,6 +91,7 @@ __all__ = [
     "record_second_factor_reset",
     "record_session_start",
     "record_sign_out",
+    "record_sign_out_everywhere",
     "requires_second_factor",
     "safe_return_path",
     "sign_in",

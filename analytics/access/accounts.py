@@ -17,6 +17,7 @@ from analytics.access.passwords import hash_password, password_matches, password
 from analytics.access.roles import HEADTEACHER, ROLE_TABLE, ROLES
 from analytics.access.session_ending import (
     SESSION_ENDED_DEACTIVATED,
+    SESSION_ENDED_PASSWORD_CHANGED,
     SESSION_ENDED_PASSWORD_RESET,
     SESSION_ENDED_ROLE_CHANGED,
     end_account_sessions,
@@ -204,9 +205,17 @@ def record_password(
 
 
 def record_own_password(
-    store: Store, account: Account, current: str, new: str, *, now: datetime
-) -> None:
-    """Someone changes their own password, giving the current one first."""
+    store: Store,
+    account: Account,
+    current: str,
+    new: str,
+    *,
+    now: datetime,
+    this_session: str | None = None,
+) -> int:
+    """Someone changes their own password, giving the current one first. Every other session
+    of the account ends (someone who fears a session was taken changes the password): the
+    session making the change, this_session's token, stays. How many ended."""
     with store.transaction() as cursor:
         ((password_hash, username, display_name),) = cursor.execute(
             "SELECT password_hash, username, display_name FROM accounts WHERE id = ?",
@@ -221,7 +230,14 @@ def record_own_password(
             "UPDATE accounts SET password_hash = ?, must_change_password = false WHERE id = ?",
             [hash_password(new), account.id],
         )
-        record_audit(cursor, account.actor, "password changed", "account", account.id, now=now)
+        ended = end_account_sessions(
+            cursor, account.id, SESSION_ENDED_PASSWORD_CHANGED, now=now, keeping=this_session
+        )
+        record_audit(
+            cursor, account.actor, "password changed", "account", account.id, now=now,
+            detail=f"{ended} other session{'' if ended == 1 else 's'} ended" if ended else None,
+        )  # fmt: skip
+    return ended
 
 
 def insert_account(cursor, username, display_name, role, password, email, now) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 # Why a session ends when its account changes, as the person signed in is told.
@@ -9,14 +10,24 @@ SESSION_ENDED_DEACTIVATED = "your account was deactivated"
 SESSION_ENDED_ROLE_CHANGED = "your account's role changed"
 SESSION_ENDED_PASSWORD_RESET = "your password was reset"
 SESSION_ENDED_SECOND_FACTOR_RESET = "your two-factor sign-in was reset"
+SESSION_ENDED_PASSWORD_CHANGED = "your password was changed"
+SESSION_ENDED_EVERYWHERE = "you signed out everywhere"
 
 
-def end_account_sessions(cursor, account_id: int, why: str, *, now: datetime) -> int:
-    """End every open session of an account at now, inside the caller's transaction; how
-    many."""
+def token_digest(token: str) -> str:
+    """How the store keeps a token: its SHA-256 (the token itself is 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def end_account_sessions(
+    cursor, account_id: int, why: str, *, now: datetime, keeping: str | None = None
+) -> int:
+    """End every open session of an account at now, inside the caller's transaction, but
+    the one whose token is keeping (the session making the change), if given; how many."""
     ended = cursor.execute(
         "UPDATE sessions SET ended_at = ?, ended_why = ? "
-        "WHERE account_id = ? AND ended_at IS NULL RETURNING 1",
-        [now, why, account_id],
+        "WHERE account_id = ? AND ended_at IS NULL AND token_hash IS DISTINCT FROM ? "
+        "RETURNING 1",
+        [now, why, account_id, None if keeping is None else token_digest(keeping)],
     ).fetchall()
     return len(ended)

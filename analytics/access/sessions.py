@@ -4,7 +4,8 @@ A refresh, a new tab or a bookmark keeps someone signed in because the browser s
 token back in an HttpOnly cookie. Every page run checks the token against the store, so a
 session ends everywhere at once: on sign-out, after 8 hours idle or 12 in all, and the
 moment its account is deactivated, changes role, or has its password or second factor
-reset by someone else.
+reset by someone else. Changing one's own password ends every other session of the
+account, and "Sign out everywhere" ends them all.
 
 The cookie is set by a route of the server (see ui/routes.py), which the signed-in page
 reaches with a single-use hand-off: HAND_OFFS below, held in this process's memory only.
@@ -12,7 +13,6 @@ reaches with a single-use hand-off: HAND_OFFS below, held in this process's memo
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import threading
@@ -22,7 +22,10 @@ from datetime import datetime, timedelta
 from analytics.access.accounts import Account, load_account
 from analytics.access.session_ending import (
     SESSION_ENDED_DEACTIVATED,
+    SESSION_ENDED_EVERYWHERE,
     SESSION_ENDED_ROLE_CHANGED,
+    end_account_sessions,
+    token_digest,
 )
 from analytics.records import (
     Store,
@@ -52,11 +55,6 @@ class SessionCheck:
 
 
 NO_SESSION = SessionCheck(None)
-
-
-def token_digest(token: str) -> str:
-    """How the store keeps a token: its SHA-256 (the token itself is 256 random bits)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def record_session_start(store: Store, account: Account, *, how: str, now: datetime) -> str:
@@ -143,6 +141,21 @@ def record_sign_out(store: Store, token: str | None, *, now: datetime) -> None:
         record_audit(
             cursor, check.account.actor, "signed out", "account", check.account.id, now=now
         )
+
+
+def record_sign_out_everywhere(store: Store, token: str | None, *, now: datetime) -> int:
+    """End every session of the account this token signs in, this one too (someone who
+    fears a session was taken); how many."""
+    check = check_session(store, token, now=now, activity=False)
+    if check.account is None:
+        return 0
+    with store.transaction() as cursor:
+        ended = end_account_sessions(cursor, check.account.id, SESSION_ENDED_EVERYWHERE, now=now)
+        record_audit(
+            cursor, check.account.actor, "signed out everywhere", "account", check.account.id,
+            now=now, detail=f"{ended} session{'' if ended == 1 else 's'} ended",
+        )  # fmt: skip
+    return ended
 
 
 class HandOffs:

@@ -218,8 +218,10 @@ def protect(
     neighbours = _find_neighbours(constraints)
     choosable = frozenset(cell for cell in own if cell not in keep_visible and cell not in small)
 
-    def build_model(starred: Iterable[CellKey]) -> _Model:
-        known = _tell_reader(values, fixed, small - unmarked, starred, marker)
+    def build_model(starred: Iterable[CellKey], unmarking: Collection[CellKey] = ()) -> _Model:
+        # unmarking: small cells shown as "*" on trial, besides those already unmarked.
+        shown_small = small - unmarked - set(unmarking)
+        known = _tell_reader(values, fixed, shown_small, {*starred, *unmarking}, marker)
         return _Model(known, constraints, cap)
 
     last_narrow: CellKey | None = None
@@ -248,22 +250,37 @@ def protect(
             trial = build_model(complementary | unmarked | set(candidates[:count]))
             return not trial.is_narrow(narrow, seen.copy())
 
-        needed = _count_first_enough(len(candidates), widens)
+        # A small count shown as "*" rather than "<t" can widen the cell too (a total "<5"
+        # over three parts "<5", each at least 1): the markers themselves pin it.
+        markable = sorted(
+            (cell for cell in distance if cell in small and cell not in unmarked),
+            key=lambda c: (distance[c], cost(c), c),
+        )
+        ordinary = [cell for cell in candidates if cell not in last_resort]
+        needed = _count_first_enough(len(ordinary), widens)
+        if needed is None and len(ordinary) < len(candidates) and markable:
+            # Before a last resort: if every other cell hidden and every small one near it
+            # shown as "*" widen the cell, unmark the nearest small one and try again.
+            everything_else = build_model(complementary | unmarked | set(ordinary), markable)
+            if not everything_else.is_narrow(narrow, seen.copy()):
+                unmarked.add(markable[0])
+                continue
+        if needed is None:
+            needed = _count_first_enough(len(candidates), widens)
         if needed is not None:
             # The first candidates up to this one widen the cell and fewer do not: this one
             # is needed, while those before it may prove needless and stay visible.
             complementary.add(candidates[needed - 1])
             continue
-        # However many cells are hidden, the small-count markers themselves pin the cell (a
-        # total "<5" over three parts "<5", each at least 1): show a small count as "*".
-        markable = [cell for cell in distance if cell in small and cell not in unmarked]
+        # However many cells are hidden, the small-count markers themselves pin the cell:
+        # show a small count as "*".
         if not markable:
             low, high = model.find_interval(narrow, seen)
             raise RuntimeError(
                 f"cannot protect {narrow}: the reader can still tell it is between {low} and "
                 f"{high}, and no cell related to it is left to hide"
             )
-        unmarked.add(min(markable, key=lambda c: (distance[c], cost(c), c)))
+        unmarked.add(markable[0])
 
     hidden = small | complementary
     intervals = model.find_intervals(sorted(hidden | guarded), seen)

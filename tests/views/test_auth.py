@@ -19,6 +19,7 @@ from analytics.access.accounts import (
 )
 from analytics.access.roles import PAGES_BY_ROLE
 from analytics.access.second_factor import begin_enrolment, record_enrolment
+from analytics.access.session_ending import token_digest
 from analytics.access.setup_code import issue_setup_code, record_first_headteacher
 from analytics.cases.interchange import import_cases_file
 from analytics.records.opening import open_store
@@ -318,6 +319,43 @@ def test_signing_out_ends_the_session(db_path):
     assert app.title[0].value == "Sign in"
     actions = [row[0] for row in app_store().read_rows("SELECT action FROM audit_log ORDER BY id")]
     assert actions[-1] == "signed out"
+
+
+def test_signing_out_everywhere_ends_the_accounts_other_sessions_too(db_path):
+    app = app_as(db_path)
+    elsewhere = session_for(db_path, account_in(db_path))
+    app.run()
+    next(b for b in app.button if b.label == "Sign out everywhere").click().run()
+    assert app.title[0].value == "Sign in"
+    store = app_store()
+    assert (
+        store.read_value(
+            "SELECT count(*) FROM sessions WHERE ended_at IS NULL AND token_hash = ?",
+            [token_digest(elsewhere)],
+        )
+        == 0
+    )
+    actions = [row[0] for row in store.read_rows("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-1] == "signed out everywhere"
+
+
+def test_changing_the_password_in_the_sidebar_ends_the_other_sessions(db_path):
+    app = app_as(db_path)
+    elsewhere = session_for(db_path, account_in(db_path))
+    app.run()
+    form = list(app.sidebar.text_input)
+    form[0].input(PASSWORD)
+    form[1].input("lantern orchard thimble")
+    form[2].input("lantern orchard thimble")
+    next(b for b in app.sidebar.button if b.label == "Change the password").click().run()
+    assert "Password changed. 1 other session ended." in [s.value for s in app.success]
+    assert app.title[0].value != "Sign in"  # this session stays
+    assert (
+        app_store().read_value(
+            "SELECT ended_why FROM sessions WHERE token_hash = ?", [token_digest(elsewhere)]
+        )
+        == "your password was changed"
+    )
 
 
 def test_a_deactivated_account_loses_its_session_at_once(db_path):

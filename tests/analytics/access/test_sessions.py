@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from analytics.access.accounts import (
     record_account,
     record_active,
+    record_own_password,
     record_password,
     record_role,
 )
 from analytics.access.session_ending import (
     SESSION_ENDED_DEACTIVATED,
+    SESSION_ENDED_EVERYWHERE,
+    SESSION_ENDED_PASSWORD_CHANGED,
     SESSION_ENDED_PASSWORD_RESET,
     SESSION_ENDED_ROLE_CHANGED,
 )
@@ -29,6 +32,7 @@ from analytics.access.sessions import (
     check_session,
     record_session_start,
     record_sign_out,
+    record_sign_out_everywhere,
     safe_return_path,
 )
 from tests.conftest import PINNED_NOW
@@ -117,6 +121,46 @@ def test_signing_out_ends_the_session_in_every_tab_that_shares_it(store, staff):
     # Another browser's own sign-in is its own session.
     assert check_session(store, other, now=MORNING + timedelta(minutes=6)).account == staff
     assert audit_actions(store)[-1] == "signed out"
+
+
+def test_changing_ones_own_password_ends_every_other_session_and_keeps_this_one(store, staff):
+    """Someone who fears a session was taken changes the password: the taken one ends."""
+    here = record_session_start(store, staff, how="password", now=MORNING)
+    taken = record_session_start(store, staff, how="password", now=MORNING)
+    someone_else = record_account(
+        store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    theirs = record_session_start(store, someone_else, how="password", now=MORNING)
+    later = MORNING + timedelta(minutes=5)
+    ended = record_own_password(
+        store, staff, PASSWORD, "lantern orchard thimble", now=later, this_session=here
+    )
+    assert ended == 1
+    assert check_session(store, taken, now=later).ended_why == SESSION_ENDED_PASSWORD_CHANGED
+    assert check_session(store, here, now=later).account == staff
+    assert check_session(store, theirs, now=later).account == someone_else
+    assert store.read_rows("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1") == [
+        ("password changed", "1 other session ended")
+    ]
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_account_alone(store, staff):
+    sessions = [record_session_start(store, staff, how="password", now=MORNING) for _ in "abc"]
+    someone_else = record_account(
+        store, "gov", "A Governor", "governor", PASSWORD, actor="head", now=PINNED_NOW
+    )
+    theirs = record_session_start(store, someone_else, how="password", now=MORNING)
+    later = MORNING + timedelta(minutes=5)
+    assert record_sign_out_everywhere(store, sessions[0], now=later) == 3
+    for token in sessions:
+        assert check_session(store, token, now=later).ended_why == SESSION_ENDED_EVERYWHERE
+    assert check_session(store, theirs, now=later).account == someone_else
+    assert store.read_rows("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1") == [
+        ("signed out everywhere", "3 sessions ended")
+    ]
+    # A session already ended signs no one out, and writes nothing.
+    assert record_sign_out_everywhere(store, sessions[1], now=later) == 0
+    assert audit_actions(store)[-1] == "signed out everywhere"
 
 
 @pytest.mark.parametrize(

@@ -292,6 +292,17 @@ def test_a_last_resort_is_hidden_only_where_nothing_else_widens_the_small_count(
     assert_every_hidden_cell_is_wide(values, constraints, cornered)
 
 
+def test_a_small_count_is_shown_as_a_star_before_a_last_resort_is_hidden():
+    """5 = 1 + 2 + 2 at threshold 3, each part "<3" (0 to 2): with 5 stated, each part is 1
+    or 2. Found by the property test: showing one part as "*" keeps the total."""
+    values = {INCIDENTS: 5, SETTLED: 1, ESCALATED: 2, OPEN: 2}
+    constraints = [sum_of(INCIDENTS, [SETTLED, ESCALATED, OPEN])]
+    protection = protect(values, constraints, 3, cost=headline_cost, last_resort={INCIDENTS})
+    assert INCIDENTS not in protection.hidden
+    assert len(protection.complementary) == 1 and len(protection.small) == 2
+    assert_every_hidden_cell_is_wide(values, constraints, protection)
+
+
 def test_protect_refuses_a_constraint_over_a_cell_it_has_no_figure_for():
     with pytest.raises(ValueError, match="no value"):
         protect({("a",): 3}, [at_most(("a",), ("b",))], threshold=5)
