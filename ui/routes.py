@@ -76,8 +76,28 @@ async def _read_hand_off_form(request: Request) -> dict[str, str] | Response:
         return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
+def is_same_site_request(headers: Headers) -> bool:
+    """Whether a request that changes something came from a page of this very server: its
+    Origin (or, where a browser sends none, its Referer) names the host it was sent to.
+    Without it, a hand-off the attacker's own page was given, posted from another site
+    within its 30 seconds, would sign a victim's browser into the attacker's account."""
+    return _names_host(headers.get("origin") or headers.get("referer"), headers.get("host"))
+
+
+def _names_host(sent_from: str | None, host: str | None) -> bool:
+    """Whether a page's address (an Origin or a Referer) is on this host and port."""
+    if not host or not sent_from or sent_from == "null":
+        return False
+    return urlsplit(sent_from).netloc.lower() == host.lower()
+
+
+NOT_FROM_THIS_SITE = "Refused: this request did not come from this app's own pages."
+
+
 async def start_session(request: Request) -> Response:
     """Set the session cookie for the session a hand-off names, and go back to the page."""
+    if not is_same_site_request(request.headers):
+        return PlainTextResponse(NOT_FROM_THIS_SITE, 403)
     form = await _read_hand_off_form(request)
     if isinstance(form, Response):
         return form
@@ -102,6 +122,8 @@ async def start_session(request: Request) -> Response:
 
 async def end_session(request: Request) -> Response:
     """Clear the session cookie (the session itself was ended in the store already)."""
+    if not is_same_site_request(request.headers):
+        return PlainTextResponse(NOT_FROM_THIS_SITE, 403)
     form = await _read_hand_off_form(request)
     if isinstance(form, Response):
         return form
@@ -174,8 +196,7 @@ def is_from_own_origin(scope) -> bool:
     signed in.
     """
     headers = Headers(scope=scope)
-    origin, host = headers.get("origin"), headers.get("host")
-    return bool(origin and host) and urlsplit(origin).netloc.lower() == host.lower()
+    return _names_host(headers.get("origin"), headers.get("host"))
 
 
 class ServerHardening:

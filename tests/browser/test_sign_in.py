@@ -180,7 +180,7 @@ def test_a_session_survives_a_refresh_and_a_new_tab_and_ends_in_both_on_sign_out
     expect(second.get_by_role("heading", name="Policies")).to_be_visible()
     wait_until_idle(second)
     with second.expect_navigation():
-        second.get_by_role("button", name="Sign out").click()
+        second.get_by_role("button", name="Sign out", exact=True).click()
     expect(second.get_by_role("heading", name="Sign in")).to_be_visible()
     assert SESSION_COOKIE not in [c["name"] for c in context.cookies()]
     # The first tab, still open on its case: its next action finds the session over.

@@ -152,9 +152,18 @@ def session_of(people, who: str) -> str:
     return record_session_start(people["store"], people[who], how="test", now=PINNED_NOW)
 
 
+def own_client(scheme: str = "http") -> TestClient:
+    """A client whose requests come from the server's own pages, as a browser's do: its
+    Origin is the server's own."""
+    return TestClient(
+        hardened_server(), base_url=f"{scheme}://testserver", follow_redirects=False,
+        headers={"origin": f"{scheme}://testserver"},
+    )  # fmt: skip
+
+
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(hardened_server(), follow_redirects=False)
+    return own_client()
 
 
 def set_cookies(response) -> list[str]:
@@ -212,7 +221,7 @@ def test_a_live_hand_off_sets_an_httponly_strict_cookie_and_goes_back_to_the_pag
 
 
 def test_over_https_the_cookie_is_secure(people):
-    client = TestClient(hardened_server(), base_url="https://testserver", follow_redirects=False)
+    client = own_client("https")
     token = session_of(people, "head")
     response = start(client, HAND_OFFS.offer("start", token, now=PINNED_NOW))
     assert response.status_code == 303
@@ -333,14 +342,46 @@ def test_without_a_return_path_the_browser_goes_home(people, client):
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 
+@pytest.mark.parametrize("path", [SESSION_START_PATH, SESSION_END_PATH])
+@pytest.mark.parametrize(
+    "sent_from",
+    [
+        {"origin": "https://attacker.example"},
+        {"origin": "http://testserver:8502"},  # another program on another port
+        {"origin": "null"},  # a sandboxed page or a file
+        {"referer": "https://attacker.example/login-csrf.html"},
+        {},  # neither: no browser posts a form so
+    ],
+)
+def test_a_post_from_another_site_is_refused_before_its_hand_off_is_read(people, path, sent_from):
+    """Login CSRF: the attacker's page posts a hand-off the attacker was given, within its
+    30 seconds, to sign the victim's browser into the attacker's account."""
+    token = session_of(people, "teacher")
+    purpose = "start" if path == SESSION_START_PATH else "end"
+    hand_off = HAND_OFFS.offer(purpose, token if purpose == "start" else None, now=PINNED_NOW)
+    foreign = TestClient(hardened_server(), follow_redirects=False, headers=sent_from)
+    response = foreign.post(path, data={HAND_OFF_FIELD: hand_off, RETURN_FIELD: "/"})
+    assert response.status_code == 403 and not set_cookies(response)
+    assert "did not come from this app's own pages" in response.text
+    # Not read, so not spent: the app's own page can still use it.
+    assert own_client().post(path, data={HAND_OFF_FIELD: hand_off}).status_code == 303
+
+
+def test_a_post_with_only_a_referer_of_this_server_is_taken(people):
+    hand_off = HAND_OFFS.offer("start", session_of(people, "head"), now=PINNED_NOW)
+    client = TestClient(
+        hardened_server(), follow_redirects=False,
+        headers={"referer": "http://testserver/incidents"},
+    )  # fmt: skip
+    assert client.post(SESSION_START_PATH, data={HAND_OFF_FIELD: hand_off}).status_code == 303
+
+
 # --- /session/end --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_live_end_hand_off_clears_the_cookie(people, scheme):
-    client = TestClient(
-        hardened_server(), base_url=f"{scheme}://testserver", follow_redirects=False
-    )
+    client = own_client(scheme)
     response = client.post(
         SESSION_END_PATH, data={HAND_OFF_FIELD: HAND_OFFS.offer("end", now=PINNED_NOW)}
     )
@@ -497,7 +538,8 @@ def test_a_websocket_from_the_apps_own_origin_is_let_through(people, client):
 
 
 @pytest.mark.parametrize("origin", [SAME_HOST_OTHER_PORT, None])
-def test_a_websocket_from_another_origin_is_refused(people, client, origin):
+def test_a_websocket_from_another_origin_is_refused(people, origin):
+    client = TestClient(hardened_server(), follow_redirects=False)  # sends no Origin itself
     headers = as_cookie(session_of(people, "head"))
     if origin:
         headers["origin"] = origin
@@ -533,7 +575,8 @@ _REAL_APP = textwrap.dedent(
     }
     cookie = lambda role: {"cookie": f"incidents_session={tokens[role]}"} if role else {}
     out = {}
-    with TestClient(entry.app, follow_redirects=False) as client:
+    own_page = {"origin": "http://testserver"}
+    with TestClient(entry.app, follow_redirects=False, headers=own_page) as client:
         health = client.get("/_stcore/health")
         out["health"] = [health.status_code, health.headers.get("content-security-policy"),
                          health.headers.get("x-frame-options")]
