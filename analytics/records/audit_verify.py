@@ -19,7 +19,7 @@ from analytics.records.audit import (
     legacy_link,
     unkeyed_link,
 )
-from analytics.records.audit_tail import audit_tail_path, read_tail, resolved_path
+from analytics.records.audit_tail import Tail, audit_tail_path, is_sealed, read_tail, resolved_path
 from analytics.records.keys import (
     AUDIT_CHAIN,
     KeyFileProblem,
@@ -37,7 +37,8 @@ class AuditVerdict:
     """Whether the trail is as the app wrote it; if not, the first bad row and why.
 
     problem is one of: edited, deleted, inserted, unchained, recomputed, truncated,
-    tail missing, tail unreadable, key missing, key unusable, not keyed.
+    tail missing, tail unreadable, tail unsealed, tail forged, key missing, key unusable,
+    not keyed.
     """
 
     whole: bool
@@ -193,8 +194,27 @@ def _diagnose(key, rows, index, previous_chain, previous_id, tail) -> AuditVerdi
     return _broken(row.id, "edited", checked, f"Row {row.id} has been changed outside the app.")
 
 
-def _judge_tail(db_path: Path, rows: Sequence[AuditRow], tail: tuple[int, str] | None):
+def _judge_tail(db_path: Path, rows: Sequence[AuditRow], tail: Tail | None):
     tail_file = audit_tail_path(db_path)
+    if tail is not None and tail.seal is None:
+        return AuditVerdict(
+            False,
+            f"The tail file {tail_file} carries no seal: it was rewritten outside the app, or "
+            "written before tails were sealed (December 2026), so the removal of the newest "
+            "rows cannot be ruled out. If the store has not been changed outside the app, seal "
+            "it (`python -m analytics audit restart-tail`); the trail records that.",
+            "tail unsealed",
+            rows_checked=len(rows),
+        )
+    if tail is not None and not is_sealed(db_path, tail):
+        return AuditVerdict(
+            False,
+            f"The tail file {tail_file} does not carry the seal the store's key gives it: it "
+            "was rewritten outside the app, so the removal of the newest rows cannot be ruled "
+            "out.",
+            "tail forged",
+            rows_checked=len(rows),
+        )
     if tail is None:
         return AuditVerdict(
             False,
@@ -204,7 +224,7 @@ def _judge_tail(db_path: Path, rows: Sequence[AuditRow], tail: tuple[int, str] |
             "tail missing",
             rows_checked=len(rows),
         )
-    tail_id, tail_chain = tail
+    tail_id = tail.row
     by_id = {row.id: row.chain for row in rows}
     newest = rows[-1].id if rows else None
     if tail_id not in by_id:
@@ -217,13 +237,24 @@ def _judge_tail(db_path: Path, rows: Sequence[AuditRow], tail: tuple[int, str] |
             tail_id,
             len(rows),
         )
-    if by_id[tail_id] != tail_chain:
+    if by_id[tail_id] != tail.chain:
         return AuditVerdict(
             False,
             f"Row {tail_id} is not the one the app wrote (the tail file {tail_file} records "
             "another chain value): the trail was rewritten, or the tail file belongs to "
             "another copy of the store.",
             "recomputed",
+            tail_id,
+            len(rows),
+        )
+    held_up_to_tail = sum(1 for row in rows if row.id <= tail_id)
+    if held_up_to_tail != tail.rows:
+        return AuditVerdict(
+            False,
+            f"The trail holds {held_up_to_tail:,} rows up to row {tail_id}, but the app had "
+            f"written {tail.rows:,} (as the tail file {tail_file} records): rows were removed "
+            "outside the app.",
+            "deleted",
             tail_id,
             len(rows),
         )

@@ -25,6 +25,7 @@ from pathlib import Path
 KEY_BYTES = 32
 # The purposes the key serves, each with its own subkey.
 AUDIT_CHAIN = b"audit-chain"
+AUDIT_TAIL = b"audit-tail"
 PSEUDONYM = b"pseudonym"
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def create_key(db_path: Path | str) -> bytes:
 
 
 def derived_key(db_path: Path | str, purpose: bytes | str) -> bytes:
-    """The subkey for one purpose (AUDIT_CHAIN, PSEUDONYM): HMAC-SHA256(key, purpose).
+    """The subkey for one purpose (AUDIT_CHAIN, AUDIT_TAIL, PSEUDONYM): HMAC-SHA256(key, purpose).
     KeyMissing, as load_key, if the store has no key file."""
     return derive_key(load_key(db_path), purpose)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import find_case_id
-from analytics.records.audit import CASE_OPENED
+from analytics.records.audit import CASE_OPENED, record_event
+from analytics.records.audit_tail import audit_tail_path
 from tests.conftest import PINNED_NOW, SAMPLE_CSV
 from tests.views.conftest import app_as, app_store, open_page, plain, seeded
 
@@ -57,6 +60,28 @@ def test_a_trail_changed_behind_the_apps_back_is_named_by_row_and_why(db_path):
     assert plain(app.error[0].value) == (
         f"The trail is not as the app wrote it. Row {edited} has been changed outside the app."
     )
+
+
+def test_the_newest_rows_removed_with_the_tail_rewritten_to_match_are_named(db_path):
+    """Issue 20: the tail rewritten from what the store file shows, which needs no key."""
+
+    def truncate(store):
+        import_cases_file(store, SAMPLE_CSV, actor="os:head", now=PINNED_NOW)
+        record_event(store, "os:head", "cases exported", now=PINNED_NOW)
+        with store.cursor() as cursor:
+            newest = cursor.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+            cursor.execute("DELETE FROM audit_log WHERE id = ?", [newest])
+            row_id, chain = cursor.execute(
+                "SELECT id, chain FROM audit_log ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        audit_tail_path(store.path).write_text(json.dumps({"row": row_id, "chain": chain}))
+
+    seeded(db_path, truncate)
+    app = open_page(app_as(db_path).run(), AUDIT)
+    assert not app.success
+    message = plain(app.error[0].value)
+    assert message.startswith("The trail is not as the app wrote it. The tail file")
+    assert "the removal of the newest rows cannot be ruled out" in message
 
 
 def test_opening_a_case_is_recorded_once_per_opening_not_per_rerun(db_path):
