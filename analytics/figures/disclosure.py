@@ -12,6 +12,7 @@ median is shown only over at least threshold cases. docs/disclosure.md states th
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from analytics.figures.interval_audit import (
     MIN_POSSIBLE_VALUES,
     CellKey,
     Constraint,
+    Contradiction,
     Known,
     Protection,
     at_most,
@@ -47,6 +49,8 @@ from analytics.vocabulary import (
     OPEN,
     SETTLED,
 )
+
+log = logging.getLogger(__name__)
 
 EXACT, PROTECTED = AUDIENCES  # the two audiences, in vocabulary order
 DEFAULT_THRESHOLD = int(DEFAULTS[SUPPRESSION_THRESHOLD])
@@ -187,9 +191,12 @@ def disclose(
             last_resort=[key for key in values if key[0] == "headline" and key[-1] == ALL_CASES],
             unknowns=[key for key in held if key in unknown],
         )
-    except RuntimeError:
-        # No pattern of hiding passes the audit (earlier releases already say too much):
-        # then nothing of this release is shown at all, rather than anything unsafe.
+    except (RuntimeError, Contradiction) as cause:
+        # No pattern of hiding passes the audit (earlier releases already say too much), or
+        # the figures contradict an earlier release (a case's date edited into another
+        # term since a report was frozen): nothing of this release is shown at all, rather
+        # than anything unsafe or a page that fails.
+        log.warning("Every figure of a protected release is hidden: %s", cause)
         protection = Protection(
             small=frozenset(),
             complementary=frozenset(values),

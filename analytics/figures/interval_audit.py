@@ -162,6 +162,12 @@ class Protection:
         return _tell_reader(values, fixed, self.small, self.complementary, self.marker)
 
 
+class Contradiction(ValueError):
+    """The figures contradict a relation, or what an earlier release said of them: a case
+    moved to another term or removed since a report was frozen (its incidents can then
+    fall), or a fault. No audit can run on them."""
+
+
 def protect(
     values: Mapping[CellKey, int],
     constraints: Sequence[Constraint],
@@ -346,7 +352,7 @@ def _check_inputs(values, constraints, fixed) -> None:
         and not (known.low <= values[cell] and (known.high is None or values[cell] <= known.high))
     )
     if outside:
-        raise ValueError(f"values lie outside what the earlier release said: {outside}")
+        raise Contradiction(f"values lie outside what the earlier release said: {outside}")
 
 
 def _cost_nothing(cell: CellKey) -> float:
@@ -584,7 +590,7 @@ class _Model:
         lower, upper = constraint.lower - constant, constraint.upper - constant
         if not coefficients:
             if not lower <= 0 <= upper:
-                raise ValueError(f"the figures break a relation: {constraint}")
+                raise Contradiction(f"the figures break a relation: {constraint}")
             return None
         if len(coefficients) > 1:
             return coefficients, lower, upper

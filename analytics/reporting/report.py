@@ -3,9 +3,10 @@
 gather_report_figures() takes the exact figures for a term from the store (a plain dict,
 so a snapshot can freeze it). build_report() turns them into what is printed, for one
 mode: "circulation" is protected by the one disclosure rule (analytics.figures.disclosure),
-with earlier terms as their own circulated reports printed them, and gives no change
-between terms; "confidential" shows exact figures. Neither ever holds a name, a summary,
-a reference or a person reference: the figures have none.
+with earlier terms as their own frozen circulated reports printed them or as the
+governors' Overview of each shows it, and gives no change between terms; "confidential"
+shows exact figures. Neither ever holds a name, a summary, a reference or a person
+reference: the figures have none.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from analytics.figures import (
     EarlierRelease,
     Published,
     Release,
+    Scope,
     Shown,
     disclose,
+    gather_overview_release,
     gather_term_release,
     headline_cell,
     load_circulated_releases,
@@ -153,10 +156,25 @@ def gather_report_figures(
         "release": release_to_dict(release),
         # Every circulated report frozen for these three terms: a reader may hold them all,
         # and the earlier terms are printed as their own newest report printed them.
-        "earlier_releases": [
-            {"release": release_to_dict(r.release), "published": published_to_dict(r.published)}
-            for r in load_circulated_releases(store, release)
-        ],
+        "earlier_releases": _earlier_to_dicts(load_circulated_releases(store, release)),
+        # Each earlier term compared, as the governors' Overview of that term counts it
+        # today: a circulated report prints it exactly as the Overview shows it (unless the
+        # term's own report was frozen), so the two can never be differenced.
+        "compared": {
+            name: {
+                "release": release_to_dict(overview),
+                "earlier_releases": _earlier_to_dicts(load_circulated_releases(store, overview)),
+            }
+            for name, other in (
+                ("previous", term.previous()),
+                ("year_earlier", term.years_later(-1)),
+            )
+            for overview in [
+                gather_overview_release(
+                    store, Scope(calendar.reporting_period(other)), calendar, today=today
+                )
+            ]
+        },
         "policies": [
             {
                 "title": policy.title,
@@ -173,6 +191,20 @@ def gather_report_figures(
     }
 
 
+def _earlier_to_dicts(earlier: Sequence[EarlierRelease]) -> list[dict[str, Any]]:
+    return [
+        {"release": release_to_dict(r.release), "published": published_to_dict(r.published)}
+        for r in earlier
+    ]
+
+
+def _earlier_from_dicts(rows: Sequence[dict[str, Any]]) -> list[EarlierRelease]:
+    return [
+        EarlierRelease(release_from_dict(r["release"]), published_from_dict(r["published"]))
+        for r in rows
+    ]
+
+
 def _frozen_report_of(earlier: Sequence[EarlierRelease], period) -> Published | None:
     """What the newest frozen circulated report of the term of period printed, if any."""
     for before in reversed(earlier):
@@ -181,15 +213,23 @@ def _frozen_report_of(earlier: Sequence[EarlierRelease], period) -> Published | 
     return None
 
 
-def _comparison(disclosed: Disclosed, frozen: Published | None, period) -> dict[str, Shown]:
-    """An earlier term's headline as this audience may see it beside the report's term: as
-    disclosed with it, or as that term's newest frozen circulated report printed it."""
-    if frozen is None:
+def _comparison(
+    disclosed: Disclosed, frozen: Published | None, overview: Disclosed | None, period
+) -> dict[str, Shown] | None:
+    """An earlier term's headline as this audience may see it beside the report's term:
+    exactly; or as that term's newest frozen circulated report printed it; or as the
+    governors' Overview of that term shows it. None where none is known (a snapshot frozen
+    before reports compared terms)."""
+    if disclosed.audience == EXACT:
         return {figure: disclosed.cells[headline_cell(period, figure)] for figure in HEADLINE}
-    return {
-        figure: shown_as_published(frozen, headline_cell(period, figure), disclosed.threshold)
-        for figure in HEADLINE
-    }
+    if frozen is not None:
+        return {
+            figure: shown_as_published(frozen, headline_cell(period, figure), disclosed.threshold)
+            for figure in HEADLINE
+        }
+    if overview is not None:
+        return {figure: overview.headline("this", figure) for figure in HEADLINE}
+    return None
 
 
 def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
@@ -197,28 +237,31 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     release = release_from_dict(figures["release"])
-    earlier = [
-        EarlierRelease(release_from_dict(r["release"]), published_from_dict(r["published"]))
-        for r in figures.get("earlier_releases", [])
-    ]
+    earlier = _earlier_from_dicts(figures.get("earlier_releases", []))
     headline_periods = {name: h.period for name, h in release.headlines.items()}
     audience = MODE_AUDIENCE[mode]
-    frozen = {}
+    frozen, overviews = {}, {}
     if audience == PROTECTED:
         # An earlier term whose own circulated report was frozen for a meeting is reprinted
-        # as that report printed it: reprinted, it tells nothing new. The others are worked
-        # out as they stand and audited with this term's cells and with every circulated
-        # report that printed any of these terms, so a late case cannot be differenced.
-        frozen = {
-            name: published
-            for name in COMPARED
-            if (published := _frozen_report_of(earlier, headline_periods[name])) is not None
-        }
-        beside = {name: h for name, h in release.beside.items() if name not in frozen}
-        release = Release(release.figures, beside, as_of=release.as_of)
+        # as that report printed it: reprinted, it tells nothing new. Any other is printed
+        # as the governors' Overview of that term shows it (one release, protected against
+        # every circulated report that printed the term, so a late case cannot be
+        # differenced, and never hidden differently from the Overview beside it).
+        for name in COMPARED:
+            published = _frozen_report_of(earlier, headline_periods[name])
+            compared = figures.get("compared", {}).get(name)
+            if published is not None:
+                frozen[name] = published
+            elif compared is not None:
+                overviews[name] = disclose(
+                    release_from_dict(compared["release"]), PROTECTED, threshold,
+                    earlier=_earlier_from_dicts(compared["earlier_releases"]),
+                )  # fmt: skip
+        release = Release(release.figures, as_of=release.as_of)
     disclosed = disclose(release, audience, threshold, earlier=earlier)
     comparisons = {
-        name: _comparison(disclosed, frozen.get(name), headline_periods[name]) for name in COMPARED
+        name: _comparison(disclosed, frozen.get(name), overviews.get(name), headline_periods[name])
+        for name in COMPARED
     }
     tables = (
         _headline_table(figures, disclosed, comparisons, frozen),
@@ -274,7 +317,22 @@ def build_report(figures: dict[str, Any], mode: str, threshold: int) -> Report:
         narrative=tuple(_narrative(figures, disclosed, comparisons)),
         tables=tables,
         demonstration=bool(figures.get("demonstration")),
-        published=published_cells(disclosed) if mode == "circulation" else None,
+        published=_published(disclosed, overviews) if mode == "circulation" else None,
+    )
+
+
+def _published(disclosed: Disclosed, overviews: dict[str, Disclosed]) -> Published:
+    """What a circulated report tells its readers: its own cells, and the earlier terms'
+    headlines it printed as their Overviews show them, for the audits of later releases."""
+    told = [published_cells(disclosed)] + [
+        published_cells(
+            overview, [headline_cell(overview.periods["this"], figure) for figure in HEADLINE]
+        )
+        for overview in overviews.values()
+    ]
+    return Published(
+        {key: known for part in told for key, known in part.known.items()},
+        {key: text for part in told for key, text in part.texts.items()},
     )
 
 
@@ -328,7 +386,10 @@ def _headline_table(figures, disclosed: Disclosed, comparisons, frozen) -> Repor
         (
             label,
             disclosed[headline_cell(this, figure)].text,
-            *(comparisons[name][figure].text for name in COMPARED),
+            *(
+                NOT_SHOWN if comparisons[name] is None else comparisons[name][figure].text
+                for name in COMPARED
+            ),
         )
         for figure, label in HEADLINE.items()
     )
@@ -336,7 +397,7 @@ def _headline_table(figures, disclosed: Disclosed, comparisons, frozen) -> Repor
     if disclosed.audience == PROTECTED:
         terms = {"previous": figures["previous_term"], "year_earlier": figures["year_earlier_term"]}
         reprinted = [terms[name] for name in COMPARED if name in frozen]
-        afresh = [terms[name] for name in COMPARED if name not in frozen]
+        afresh = [terms[name] for name in COMPARED if name not in frozen and comparisons[name]]
         sources = []
         if reprinted:
             sources.append(
@@ -346,13 +407,13 @@ def _headline_table(figures, disclosed: Disclosed, comparisons, frozen) -> Repor
             )
         if afresh:
             sources.append(
-                f"{' and '.join(afresh)} as "
-                + ("its figures stand" if len(afresh) == 1 else "their figures stand")
-                + " today, protected together with this term's"
+                f"{' and '.join(afresh)} as the governors' Overview shows "
+                + ("it" if len(afresh) == 1 else "them")
+                + " today"
             )
-        note = "; ".join(sources) + "."
+        note = "; ".join(sources) + "." if sources else ""
     kinds = disclosed.hidden_among(cells) | {
-        shown.hidden for c in comparisons.values() for shown in c.values() if shown.hidden
+        shown.hidden for c in comparisons.values() if c for shown in c.values() if shown.hidden
     }
     table = ReportTable(
         "headline", "Headline figures", columns, rows,

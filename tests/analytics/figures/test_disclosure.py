@@ -33,14 +33,23 @@ from analytics.figures.disclosure import (
     unknowns_of,
     what_a_reader_holds,
 )
-from analytics.figures.interval_audit import Known, at_most, audit_intervals
+from analytics.figures.interval_audit import Known, at_most, audit_intervals, sum_of
 from analytics.figures.releases import disclose_overview, load_circulated_releases
 from analytics.figures.scope import Scope
 from analytics.records.opening import open_store
 from analytics.reporting.report import build_report, gather_report_figures
 from analytics.reporting.snapshots import freeze_report
 from analytics.terms import Period, TermCalendar, parse_term
-from analytics.vocabulary import ALL_CASES, CATEGORIES, ESCALATION_ACTIONS, PLATFORMS
+from analytics.vocabulary import (
+    ALL_CASES,
+    CATEGORIES,
+    ESCALATED,
+    ESCALATION_ACTIONS,
+    HEADLINE,
+    OPEN,
+    PLATFORMS,
+    SETTLED,
+)
 from tests.conftest import NOW, PINNED_NOW, at_ten
 
 CALENDAR = TermCalendar()
@@ -185,7 +194,7 @@ def test_a_late_case_does_not_reopen_a_hidden_figure_of_an_earlier_term(store):
     assert "Spring 2025 as printed in its own report, frozen for a meeting" in note
     # Summer 2024 was never frozen: it is printed as it stands (no case), audited with the rest.
     assert [row[3] for row in summer_report.table("headline").rows] == ["0"] * 4
-    assert "Summer 2024 as its figures stand today" in note
+    assert "Summer 2024 as the governors' Overview shows it today" in note
 
 
 def test_a_term_compared_afresh_is_audited_with_every_report_that_printed_it(store):
@@ -204,8 +213,56 @@ def test_a_term_compared_afresh_is_audited_with_every_report_that_printed_it(sto
     spring = {row[0]: row[2] for row in report.table("headline").rows}
     assert spring["Incidents"] == "21" and spring["Open"] != "1"
     assert (
-        "Spring 2025 and Summer 2024 as their figures stand today" in report.table("headline").note
+        "Spring 2025 and Summer 2024 as the governors' Overview shows them today"
+        in report.table("headline").note
     )
+
+
+def test_a_term_compared_in_a_report_is_shown_as_the_governors_overview_of_it_shows_it(store):
+    """Found by a reviewer attacking issue 19: Spring 2025 of 1 settled, 13 escalated and 13
+    open. Summer's report printed Spring as 27 / <5 / * / 13 and the Overview of Spring as
+    27 / <5 / 13 / *: together, settled = 27 - 13 - 13 = 1. The report now prints the
+    Overview's own cells, so the two say the same."""
+    day = date(2025, 2, 3)
+    log(store, [settled("S0", day)])
+    log(store, [escalated(f"E{n}", day) for n in range(13)])
+    log(store, [opened(f"O{n}", day) for n in range(13)])
+    log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
+    _, report = report_release(store, SUMMER_2025)
+    spring = CALENDAR.reporting_period(SPRING_2025)
+    overview = assert_overview_protected(store, Scope(spring))
+    printed = [row[2] for row in report.table("headline").rows]
+    assert printed == [overview.headline("this", figure).text for figure in HEADLINE]
+    # Everything a governor holds of Spring, the report and the Overview together.
+    known = {}
+    for figure in HEADLINE:
+        key = headline_cell(spring, figure)
+        in_report, in_overview = report.published.known[key], overview[key]
+        highs = [h for h in (in_report.high, in_overview.high) if h is not None]
+        known[key] = Known(max(in_report.low, in_overview.low), min(highs) if highs else None)
+    parts = [headline_cell(spring, figure) for figure in (SETTLED, ESCALATED, OPEN)]
+    relation = sum_of(headline_cell(spring, ALL_CASES), parts)
+    for key, (low, high) in audit_intervals(known, [relation]).items():
+        assert high is None or high - low + 1 >= 3, (key, low, high)
+
+
+def test_a_case_moved_out_of_a_term_a_frozen_report_printed_hides_rather_than_fails(store):
+    """Found by a reviewer: Summer's frozen report printed Spring's 20 incidents; a Spring
+    case's date is then corrected into Autumn 2024, so Spring has 19, below what was
+    printed. The next report must still be made: what contradicts it is hidden, whole."""
+    spring_of_20(store)
+    log(store, [settled(f"U{n}", date(2025, 5, 5)) for n in range(9)])
+    first_figures, _ = report_release(store, SUMMER_2025)
+    freeze_circulated(store, first_figures, date(2025, 7, 1))
+    with store.transaction() as cursor:
+        cursor.execute(
+            "UPDATE incidents SET reported_on = DATE '2024-11-04' WHERE reference = 'E0'"
+        )
+    _, report = report_release(store, SUMMER_2025)
+    # The Overview of Spring contradicts the frozen report: hidden whole (and in the report,
+    # which prints it). Summer itself is untouched by the move, and printed.
+    assert [row[2] for row in report.table("headline").rows] == ["*"] * 4
+    assert [row[1] for row in report.table("headline").rows] == ["9", "9", "0", "0"]
 
 
 def test_a_term_released_again_after_a_late_case_is_audited_with_its_first_release(store):

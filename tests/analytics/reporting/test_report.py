@@ -153,7 +153,7 @@ def test_the_circulation_narrative_reads_naturally_and_reveals_no_hidden_count(f
     assert rows(report, "headline")["Incidents"][1:] == ("6", "0")
     assert "In Summer 2025 there were 6 incidents, and in Autumn 2024 no incidents." in text
     assert "This term saw more than the term before and more than a year earlier." in text
-    assert "as their figures stand today" in report.table("headline").note
+    assert "as the governors' Overview shows them today" in report.table("headline").note
 
 
 def test_the_confidential_narrative_gives_exact_figures(figures):
