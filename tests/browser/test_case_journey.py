@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from analytics.access.setup_code import SETUP_CODE_PATTERN
-from tests.browser.conftest import ARTIFACTS, PASSWORD, free_port, running_app
+from tests.browser.conftest import ARTIFACTS, PASSWORD, free_port, machine_now, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_a_case_logged_discussed_escalated_and_closed_is_there_after_a_restart(
     page: Page, tmp_path, screenshot
 ):
     db_path = tmp_path / "journey.duckdb"
-    today = date.today()
+    today = machine_now().date()  # the server under test reads the machine's clock
     port = free_port()
     with running_app(db_path, port) as base_url:
         page.goto(base_url)
