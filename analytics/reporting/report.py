@@ -161,19 +161,8 @@ def gather_report_figures(
         # today: a circulated report prints it exactly as the Overview shows it (unless the
         # term's own report was frozen), so the two can never be differenced.
         "compared": {
-            name: {
-                "release": release_to_dict(overview),
-                "earlier_releases": _earlier_to_dicts(load_circulated_releases(store, overview)),
-            }
-            for name, other in (
-                ("previous", term.previous()),
-                ("year_earlier", term.years_later(-1)),
-            )
-            for overview in [
-                gather_overview_release(
-                    store, Scope(calendar.reporting_period(other)), calendar, today=today
-                )
-            ]
+            "previous": _overview_of(store, calendar, term.previous(), today),
+            "year_earlier": _overview_of(store, calendar, term.years_later(-1), today),
         },
         "policies": [
             {
@@ -188,6 +177,18 @@ def gather_report_figures(
             }
             for policy in load_policy_statuses(store, calendar, today)
         ],
+    }
+
+
+def _overview_of(store: Store, calendar: TermCalendar, term: Term, today: date) -> dict:
+    """The governors' Overview of a term as counted today, and what they already hold of
+    it, as plain values for build_report to disclose."""
+    overview = gather_overview_release(
+        store, Scope(calendar.reporting_period(term)), calendar, today=today
+    )
+    return {
+        "release": release_to_dict(overview),
+        "earlier_releases": _earlier_to_dicts(load_circulated_releases(store, overview)),
     }
 
 
