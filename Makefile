@@ -8,7 +8,7 @@ PORT ?= 8501
 # TLS proxy (see the README), never bare.
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-future soak bench lint format chromium faketime
+.PHONY: run test test-future soak bench lint format chromium faketime nginx
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (DuckDB 2)")'
@@ -32,10 +32,20 @@ faketime:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq faketime >/dev/null; }
 
+# Debian's nginx (and openssl, for its certificate) serves the app over TLS in one browser
+# journey, through deploy/nginx-site.conf, as a process of the test's own. Installing nginx
+# starts Debian's own service on port 80: where systemd runs, it is stopped and disabled.
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null && command -v openssl >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx openssl >/dev/null && \
+		if [ -d /run/systemd/system ]; then $$SUDO systemctl disable --now nginx >/dev/null 2>&1; fi; \
+		test -x /usr/sbin/nginx && command -v openssl >/dev/null; }
+
 # Every test but the soak runs (about five minutes of pytest on two cores): four workers,
 # since the browser tests mostly wait on their own pages and servers. Then the fast ones run
 # again with the clock years ahead (about three more).
-test: $(INSTALLED) chromium
+test: $(INSTALLED) chromium nginx
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
