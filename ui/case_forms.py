@@ -18,6 +18,7 @@ from analytics.cases import (
     MAX_TEXT_LENGTH,
     Case,
     EscalationStep,
+    describe_upload_limits,
     is_on_legal_hold,
     load_evidence_list,
     record_closing,
@@ -27,6 +28,7 @@ from analytics.cases import (
     record_evidence,
     record_legal_hold,
     record_removal,
+    record_thumbnails_viewed,
 )
 from analytics.problems import RulesBroken
 from analytics.records import Store
@@ -39,6 +41,7 @@ from ui.actions import (
 from ui.auth import authorise
 from ui.widgets import (
     code_label,
+    current_opening,
     date_field,
     flash,
     inert,
@@ -242,11 +245,18 @@ def render_legal_hold(store: Store, account: Account, incident_id: int) -> None:
                 st.rerun()
 
 
+# The refusal of the last file attached, with the case opening it belongs to.
+EVIDENCE_REFUSAL_KEY = "evidence_refusal"
+# The items whose thumbnails are on the trail for this opening of the case, with the opening.
+THUMBNAILS_SHOWN_KEY = "evidence_thumbnails_shown"
+
+
 def render_evidence(store: Store, account: Account, incident_id: int) -> None:
     """The case's evidence: thumbnails, downloads (audited by the route), attaching more,
     and the case file for the police, legal advice or a platform."""
     st.subheader("Evidence")
     items = load_evidence_list(store, incident_id)
+    _record_thumbnails(store, account, incident_id, items)
     if not items:
         st.caption("No screenshots or documents are attached yet.")
     columns = st.columns(4)
@@ -264,38 +274,60 @@ def render_evidence(store: Store, account: Account, incident_id: int) -> None:
             if account.may("download_evidence"):
                 render_download(f"Download item {item.id}", "evidence", id=item.id)
     if account.may("record_step"):
-        with st.form(f"evidence_{incident_id}", clear_on_submit=True):
-            uploads = st.file_uploader(
-                "Screenshots or documents of the post (PNG, JPEG, WebP or PDF, up to 10 MB "
-                "each; images are saved again without their hidden details, such as where "
-                "they were taken)",
-                type=["png", "jpg", "jpeg", "webp", "pdf"],
-                accept_multiple_files=True,
-            )
-            note = st.text_input("Note (optional)", max_chars=MAX_TEXT_LENGTH)
-            if st.form_submit_button("Attach") and uploads and (acting := authorise("record_step")):
-                _attach(store, incident_id, uploads, note, acting.actor)
+        _evidence_form(store, incident_id)
     if account.may("make_case_file"):
         render_download("Make the case file (PDF, confidential)", "casefile", case=incident_id)
 
 
-def _attach(store: Store, incident_id: int, uploads, note: str, actor: str) -> None:
-    attached = 0
-    for upload in uploads:
-        try:
-            record_evidence(
-                store,
-                incident_id,
-                upload.getvalue(),
-                upload.name,
-                note=note or None,
-                actor=actor,
-                now=clock.now(),
-            )
-            attached += 1
-        except RulesBroken as broken:
-            rules = "; ".join(problem.rule for problem in broken.problems)
-            st.error(f"{inert(upload.name)} was not attached: {inert(rules)}.")
-    if attached:
-        flash(f"Attached {attached} item{'s' if attached != 1 else ''}.")
+def _record_thumbnails(store: Store, account: Account, incident_id: int, items) -> None:
+    """Put each thumbnail on the trail before it is shown: once per item each time the case
+    is opened in this tab (as the opening itself is, ui.case_view.record_opening), not at
+    every rerun while it stays open, which would bury the trail in repeats. An item
+    attached while the case is open is recorded at the rerun that first shows it."""
+    opening = current_opening()
+    shown_in, recorded = st.session_state.get(THUMBNAILS_SHOWN_KEY, (None, frozenset()))
+    if shown_in != opening:
+        recorded = frozenset()
+    new = [item.id for item in items if item.thumbnail and item.id not in recorded]
+    record_thumbnails_viewed(store, incident_id, new, actor=account.actor, now=clock.now())
+    st.session_state[THUMBNAILS_SHOWN_KEY] = (opening, recorded | set(new))
+
+
+def _evidence_form(store: Store, incident_id: int) -> None:
+    """One file at a time, so that a refusal is about the one file just chosen and no more
+    than one file's bytes wait in the server's memory. A refusal stays above the form, through
+    whatever reruns come between, until the next file is attached or the case is closed."""
+    refusal_slot = st.empty()
+    with st.form(f"evidence_{incident_id}", clear_on_submit=True):
+        upload = st.file_uploader(
+            f"Screenshot or document of the post. {describe_upload_limits()}",
+            type=["png", "jpg", "jpeg", "webp", "pdf"],
+            accept_multiple_files=False,
+        )
+        note = st.text_input("Note (optional)", max_chars=MAX_TEXT_LENGTH)
+        if st.form_submit_button("Attach") and upload and (acting := authorise("record_step")):
+            _attach(store, incident_id, upload, note, acting.actor)
+    refused_in, refusal = st.session_state.get(EVIDENCE_REFUSAL_KEY, (None, None))
+    if refusal and refused_in == current_opening():
+        refusal_slot.error(refusal)
+
+
+def _attach(store: Store, incident_id: int, upload, note: str, actor: str) -> None:
+    st.session_state.pop(EVIDENCE_REFUSAL_KEY, None)
+    try:
+        record_evidence(
+            store,
+            incident_id,
+            upload.getvalue(),
+            upload.name,
+            note=note or None,
+            actor=actor,
+            now=clock.now(),
+        )
+    except RulesBroken as broken:
+        rules = "; ".join(problem.rule for problem in broken.problems)
+        refusal = f"{inert(upload.name)} was not attached: {inert(rules)}."
+        st.session_state[EVIDENCE_REFUSAL_KEY] = (current_opening(), refusal)
+    else:
+        flash(f"Attached {upload.name}.")
         st.rerun()

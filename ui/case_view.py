@@ -39,6 +39,7 @@ from ui import clock
 from ui.widgets import (
     DATE_FORMAT,
     UrlState,
+    count_case_opening,
     inert,
     one_of,
     show_table,
@@ -143,6 +144,7 @@ def record_opening(store: Store, account: Account, incident_id: int) -> None:
     if st.session_state.get(CASE_OPENED_KEY) != incident_id:
         record_case_opened(store, account.actor, incident_id, now=clock.now())
         st.session_state[CASE_OPENED_KEY] = incident_id
+        count_case_opening()
 
 
 def render_case(store: Store, incident_id: int, case: Case) -> None:

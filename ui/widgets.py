@@ -152,6 +152,20 @@ def show_flash() -> None:
         st.success(message)
 
 
+CASE_OPENINGS_KEY = "incidents_case_openings"  # how many openings this tab has recorded
+
+
+def count_case_opening() -> None:
+    """One more opening of a case in this tab (ui.case_view.record_opening counts them)."""
+    st.session_state[CASE_OPENINGS_KEY] = current_opening() + 1
+
+
+def current_opening() -> int:
+    """Which opening of a case this tab is showing (1, 2, ...): what the case page does once
+    per opening (a thumbnail put on the trail, a refusal kept on screen) is keyed by it."""
+    return st.session_state.get(CASE_OPENINGS_KEY, 0)
+
+
 def input_key(form: str, field: str) -> str:
     """The key of one input of a form, e.g. "log_reference_0".
 

@@ -12,10 +12,12 @@ from analytics.cases.evidence import (
     PNG,
     EvidenceItem,
     EvidenceNotFound,
+    describe_upload_limits,
     load_evidence_content,
     load_evidence_list,
     record_evidence,
     record_evidence_file,
+    record_thumbnails_viewed,
 )
 from analytics.cases.interchange import (
     ImportRejected,
@@ -93,6 +95,7 @@ __all__ = [
     "describe_case_timeline",
     "describe_fields",
     "describe_recorder",
+    "describe_upload_limits",
     "export_cases",
     "find_case_id",
     "import_cases",
@@ -118,6 +121,7 @@ __all__ = [
     "record_evidence_file",
     "record_legal_hold",
     "record_removal",
+    "record_thumbnails_viewed",
     "remove_demo_data",
     "retention_years",
 ]

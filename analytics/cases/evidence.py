@@ -9,7 +9,11 @@ dates) is NOT removed, and the app never opens it, only hands it out as a downlo
 
 Each item keeps the SHA-256 of what is stored and of what was received (an image's differ,
 as it is re-encoded), who added it and when. Adding, viewing and downloading an item are
-on the audit trail; the thumbnails are shown with the case, whose opening is audited.
+on the audit trail, and so is each thumbnail the case page shows.
+
+An image is refused from its header, before its pixels are decoded, when it has more pixels
+than its type's cap (MAX_MEGAPIXELS), so that the worst image accepted takes under 150 MB of
+memory to clean.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import io
 import re
 import unicodedata
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,15 +57,24 @@ _PILLOW_FORMATS = MappingProxyType({PNG: ("PNG",), JPEG: ("JPEG", "MPO"), WEBP: 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MiB, the most a received file may be
 # Re-encoding a well-compressed image can make it a little larger; never this much.
 MAX_STORED_BYTES = 2 * MAX_BYTES
-# A 10 MiB file can hold a picture that decodes to gigabytes (a "decompression bomb"); this
-# is 8000 x 8000, beyond any phone's screenshot or photograph, and about 256 MB decoded.
-MAX_PIXELS = 64_000_000
+# A 10 MiB file can hold a picture that decodes to gigabytes (a "decompression bomb": 8000 x
+# 8000 pixels in 265 KB took 1.2 GB), so an image's pixels are capped, judged from its header
+# before any is decoded. Each type's cap keeps the worst image of that type under 150 MB of
+# memory above the process's own while it is cleaned (tests/analytics/cases/
+# test_evidence_memory.py; figures in docs/benchmarks.md). At 13 megapixels: a progressive
+# JPEG holds all its coefficients while it decodes (about 125 MB), a PNG turned upright is
+# two copies for a moment (100 MB). WebP costs far more a pixel: Pillow's reader keeps
+# libwebp's two canvases and a copy of the frame, and libwebp's encoder takes up to 40 bytes
+# a pixel for a noisy picture (a 3-megapixel one, 125 MB). 13 megapixels takes a phone's
+# 12-megapixel photograph and a 4K screenshot; 3 a phone's screenshot.
+MAX_MEGAPIXELS = MappingProxyType({PNG: 13, JPEG: 13, WEBP: 3})
 THUMBNAIL_PIXELS = 240  # the long side of a thumbnail
 JPEG_QUALITY = 92
 WEBP_QUALITY = 90
 MAX_FILE_NAME_LENGTH = 100
 
 ADDED, VIEWED, DOWNLOADED = "evidence added", "evidence viewed", "evidence downloaded"
+THUMBNAIL_VIEWED = "evidence thumbnail viewed"
 _READ_ACTIONS = MappingProxyType({"view": VIEWED, "download": DOWNLOADED})
 
 _LIST_COLUMNS = (
@@ -124,6 +138,21 @@ class _Prepared:
     thumbnail: bytes | None
 
 
+def describe_upload_limits() -> str:
+    """What the evidence form accepts, as it says above the file picker, e.g. "... images:
+    PNG and JPEG up to 13 megapixels, WebP up to 3 ..."."""
+    caps = []
+    for cap in sorted(set(MAX_MEGAPIXELS.values()), reverse=True):
+        names = [MEDIA_TYPES[kind].removesuffix(" image") for kind, most in MAX_MEGAPIXELS.items()
+                 if most == cap]  # fmt: skip
+        caps.append(f"{' and '.join(names)} up to {cap}{' megapixels' if not caps else ''}")
+    return (
+        f"One file at a time: a PNG, JPEG or WebP image or a PDF document, up to "
+        f"{MAX_BYTES // (1024 * 1024)} MB; images: {', '.join(caps)}. Images are saved again "
+        "without their hidden details, such as where they were taken."
+    )
+
+
 # ---------------------------------------------------------------------------- writes
 
 
@@ -140,9 +169,10 @@ def record_evidence(
     """Attach one file to a case and return the new item's id.
 
     Refuses with CaseInvalid, writing nothing, a file over MAX_BYTES, of a type other than
-    the four (judged from its content), an image Pillow cannot decode or larger than
-    MAX_PIXELS, a note too long, and a case that is missing or anonymised. The decoding
-    and re-encoding happen before the write lock is taken.
+    the four (judged from its content), an image Pillow cannot decode, an image of more
+    pixels than its type's MAX_MEGAPIXELS (judged from its header, before decoding), a CMYK
+    JPEG, a note too long, and a case that is missing or anonymised. The decoding and
+    re-encoding happen before the write lock is taken.
     """
     data, note = bytes(data), clean_text(note)
     problems = list(_note_problems(note))
@@ -252,6 +282,22 @@ def load_evidence_content(
     return item, bytes(content)
 
 
+def record_thumbnails_viewed(
+    store: Store, incident_id: int, evidence_ids: Sequence[int], *, actor: str, now: datetime
+) -> None:
+    """Who saw which pictures: one audit row for each item whose thumbnail is shown, in one
+    transaction, before the page shows them. The page calls it once per item each time a
+    case is opened, not at every rerun while it stays open."""
+    if not evidence_ids:
+        return
+    with store.transaction() as cursor:
+        for evidence_id in evidence_ids:
+            record_audit(
+                cursor, actor, THUMBNAIL_VIEWED, CASE_RECORD_TYPE, incident_id, now=now,
+                detail=f"evidence {evidence_id}",
+            )  # fmt: skip
+
+
 def count_case_evidence(store: Store, incident_id: int) -> int:
     return int(
         store.read_value("SELECT count(*) FROM evidence WHERE incident_id = ?", [incident_id])
@@ -310,77 +356,144 @@ def _prepare(data: bytes) -> _Prepared:
 
 
 def _re_encode(data: bytes, media_type: str) -> tuple[bytes, bytes]:
-    """The image saved again from its pixels alone, upright, and its thumbnail."""
+    """The image saved again from its pixels alone, upright, and its thumbnail.
+
+    Its size is judged from its header, before any pixel is decoded. The pixels are then
+    decoded once, and everything after reads that one copy as it is (the encoder, the
+    thumbnail; no conversion). Only turning a picture upright makes another, for a moment:
+    Pillow transposes into a new image and frees the old one.
+    """
     try:
-        # Pillow's own cap on pixels warns before it refuses: both are refusals here.
+        # Pillow's own cap (89 million pixels) is far above ours, which is checked as soon as
+        # the header is read: its warning says nothing new. Above twice its cap Pillow
+        # refuses to open the file at all, and that is a refusal here too.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if media_type == WEBP:
+                # Pillow's WebP reader takes memory for the whole picture as it opens it.
+                _ensure_few_enough_pixels(_webp_size(data), media_type)
             with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[media_type]) as image:
                 _ensure_still_and_small(image, media_type)
                 image.load()
-                pixels = _pixels_only(ImageOps.exif_transpose(image))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels() from None
+                _drop_all_but_pixels(image)
+                ImageOps.exif_transpose(image, in_place=True)
+                return _encode(image, media_type), _thumbnail(image)
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(media_type) from None
     except CaseInvalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         # Pillow reports a damaged file by any of these, depending on where it breaks.
         raise _refusal("the image cannot be read: the file may be damaged") from None
-    return _encode(pixels, media_type), _thumbnail(pixels)
 
 
 def _ensure_still_and_small(image: Image.Image, media_type: str) -> None:
-    """Refuse, before decoding, a picture of too many pixels or a moving one. A JPEG's
-    extra frames (MPO: a phone's depth map or preview) are left behind, not refused."""
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise _too_many_pixels(f" (this one is {width} x {height})")
+    """Refuse, before decoding, a picture of too many pixels, a moving one, or a JPEG in
+    print colours (CMYK: four channels take a third more memory to decode than a screen's
+    three, and no screenshot or phone photo has them). A JPEG's extra frames (MPO: a
+    phone's depth map or preview) are left behind, not refused."""
+    _ensure_few_enough_pixels(image.size, media_type)
     if media_type != JPEG and getattr(image, "is_animated", False):
         raise _refusal("moving images are not accepted: attach a still screenshot")
+    if image.mode == "CMYK":
+        raise _refusal(
+            "the JPEG is in print colours (CMYK): save it again for screens (RGB), or as a PNG"
+        )
 
 
-def _too_many_pixels(size: str = "") -> CaseInvalid:
+def _ensure_few_enough_pixels(size: tuple[int, int] | None, media_type: str) -> None:
+    if size is None:
+        raise _refusal("the image cannot be read: the file may be damaged")
+    width, height = size
+    if width * height > MAX_MEGAPIXELS[media_type] * 1_000_000:
+        raise _too_many_pixels(media_type, f"{width:,} × {height:,} pixels")
+
+
+def _too_many_pixels(media_type: str, size: str | None = None) -> CaseInvalid:
+    """The refusal of an image over its cap, e.g. "the image is 8,000 × 8,000 pixels; PNG
+    images may be at most 13 megapixels"."""
+    this_one = f"the image is {size}" if size else "the image has too many pixels"
     return _refusal(
-        f"the image has too many pixels: at most {MAX_PIXELS // 1_000_000} million are "
-        f"accepted{size}"
+        f"{this_one}; {MEDIA_TYPES[media_type]}s may be at most "
+        f"{MAX_MEGAPIXELS[media_type]} megapixels"
     )
 
 
-def _pixels_only(image: Image.Image) -> Image.Image:
-    """A new image holding only the pixels: no info, EXIF, XMP, ICC profile or palette."""
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    converted = image.convert("RGBA" if has_alpha else "RGB")
-    return Image.frombytes(converted.mode, converted.size, converted.tobytes())
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    """A WebP's canvas, width and height, from its header (RIFF, then a VP8, VP8L or VP8X
+    chunk, as libwebp reads it); None if the header is not one of the three."""
+    chunk = data[12:16]
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        return (
+            int.from_bytes(data[26:28], "little") & 0x3FFF,
+            int.from_bytes(data[28:30], "little") & 0x3FFF,
+        )
+    if chunk == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
 
 
-def _encode(pixels: Image.Image, media_type: str) -> bytes:
+def _drop_all_but_pixels(image: Image.Image) -> None:
+    """Once the pixels are decoded, let go of everything else the file carried (EXIF, XMP,
+    ICC profile, comments, text) before the picture is turned upright, so that none of it
+    is written again nor held while a second copy is made. Its orientation is read first;
+    a palette and its transparent colour are the picture's own."""
+    image.getexif()  # read now, and kept by the image for exif_transpose
+    transparency = image.info.get("transparency")
+    image.info = {} if transparency is None else {"transparency": transparency}
+    # What Pillow's readers keep beside the pixels until the image is closed, with no public
+    # way to let go of it: a PNG's text (up to 64 MB) and unknown chunks, a JPEG's APP
+    # segments, and the WebP reader's libwebp canvas and a copy of the frame's bytes, each
+    # as large as the pixels. test_evidence_memory.py sees it if a new Pillow keeps more.
+    for name, empty in _READER_BUFFERS:
+        if hasattr(image, name):
+            setattr(image, name, empty)
+
+
+_READER_BUFFERS = (("_text", None), ("private_chunks", []), ("applist", []), ("_decoder", None))
+
+
+def _encode(image: Image.Image, media_type: str) -> bytes:
     buffer = io.BytesIO()
     if media_type == PNG:
-        pixels.save(buffer, "PNG")
+        image.save(buffer, "PNG")
     elif media_type == JPEG:
-        _opaque(pixels).save(buffer, "JPEG", quality=JPEG_QUALITY)
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY)
     else:
-        pixels.save(buffer, "WEBP", quality=WEBP_QUALITY)
+        image.save(buffer, "WEBP", quality=WEBP_QUALITY)
     return buffer.getvalue()
 
 
-def _thumbnail(pixels: Image.Image) -> bytes:
-    small = _opaque(pixels)
+def _thumbnail(image: Image.Image) -> bytes:
+    """A small JPEG on white. Pillow resamples an image with transparency only after
+    copying it whole, so a large one is first sampled down (every nth pixel) to four
+    times the thumbnail's size, a small image, and that is resampled properly."""
+    sample = image
+    if max(image.size) > 4 * THUMBNAIL_PIXELS:
+        scale = 4 * THUMBNAIL_PIXELS / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        sample = image.resize(size, Image.Resampling.NEAREST)
+    small = _opaque(sample)
     small.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
 
 
-def _opaque(pixels: Image.Image) -> Image.Image:
-    """The image on white, for JPEG, which has no transparency."""
-    if pixels.mode != "RGBA":
-        return pixels.copy()
-    background = Image.new("RGB", pixels.size, (255, 255, 255))
-    background.paste(pixels, mask=pixels.getchannel("A"))
-    return background
+def _opaque(image: Image.Image) -> Image.Image:
+    """A new RGB image of a small one, on white where it was transparent."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        with_alpha = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(with_alpha, mask=with_alpha.getchannel("A"))
+        return background
+    if image.mode.startswith("I"):
+        # 16- and 32-bit grey: Pillow converts these to RGB only by way of 8-bit grey.
+        return image.point(lambda value: value / 256).convert("L").convert("RGB")
+    return image.convert("RGB")
 
 
 def _note_problems(note: str | None):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.case_view
+from analytics.cases.evidence import (
+    THUMBNAIL_VIEWED,
+    describe_upload_limits,
+    load_evidence_list,
+    record_evidence,
+)
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import count_cases, find_case_id, load_case, load_stage, record_case
 from analytics.cases.retention import is_on_legal_hold
@@ -219,3 +227,82 @@ def test_a_case_is_shown_only_once_the_analytics_have_recorded_its_opening(db_pa
     assert asked == [("head", incident_id)]
     assert app.exception
     assert not app.header
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+def png_of(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def attach(app: AppTest, name: str, data: bytes) -> AppTest:
+    app.file_uploader[0].set_value((name, data, "image/png"))
+    return press(app, "Attach")
+
+
+def evidence_refusals(app: AppTest) -> list[str]:
+    return [plain(error.value) for error in app.error if "was not attached" in error.value]
+
+
+def test_the_evidence_form_takes_one_file_at_a_time_and_states_the_limits(db_path):
+    app, _ = open_new_case(db_path)
+    (uploader,) = app.file_uploader
+    assert not uploader.accept_multiple_files
+    assert describe_upload_limits() in uploader.label
+
+
+def test_a_refused_files_message_stays_through_the_reruns_until_the_next_file(db_path):
+    app, incident_id = open_new_case(db_path)
+    store = app_store()
+    attach(app, "bomb.png", png_of((4000, 3251)))
+    refusal = (
+        "bomb.png was not attached: the image is 4,000 × 3,251 pixels; PNG images may be "
+        "at most 13 megapixels."
+    )
+    assert evidence_refusals(app) == [refusal]
+    assert load_evidence_list(store, incident_id) == []
+    # Whatever reruns come next (another step recorded, a plain rerun), it stays.
+    app.run()
+    press(app, "Record the escalation step")
+    assert evidence_refusals(app) == [refusal]
+    # The next file attached takes its place.
+    attach(app, "post.png", png_of((40, 20)))
+    assert evidence_refusals(app) == []
+    assert "Attached post.png." in [success.value for success in app.success]
+    assert [item.file_name for item in load_evidence_list(store, incident_id)] == ["post.png"]
+
+
+def thumbnails_on_trail(incident_id: int) -> list[str]:
+    return [
+        detail
+        for (detail,) in app_store().read_rows(
+            "SELECT detail FROM audit_log WHERE action = ? AND record_id = ? ORDER BY id",
+            [THUMBNAIL_VIEWED, str(incident_id)],
+        )
+    ]
+
+
+def test_each_thumbnail_is_on_the_trail_once_each_time_the_case_is_opened(db_path):
+    app, incident_id = open_new_case(db_path)
+    store = app_store()
+    items = [
+        record_evidence(store, incident_id, png_of((30, 30)), name, note=None, actor="head",
+                        now=PINNED_NOW)
+        for name in ("one.png", "two.png")
+    ]  # fmt: skip
+    app.run()
+    shown = [f"evidence {item}" for item in items]
+    assert thumbnails_on_trail(incident_id) == shown
+    app.run()  # a rerun while the case stays open is not another view
+    assert thumbnails_on_trail(incident_id) == shown
+    # An item attached while the case is open goes on the trail when it is first shown.
+    attach(app, "three.png", png_of((30, 30)))
+    third = load_evidence_list(store, incident_id)[-1].id
+    assert thumbnails_on_trail(incident_id) == [*shown, f"evidence {third}"]
+    # Closing the case and opening it again is another opening: every thumbnail again.
+    app.selectbox(key=ui.case_view.OPEN_CASE_KEY).set_value(None).run()
+    app.selectbox(key=ui.case_view.OPEN_CASE_KEY).set_value(incident_id).run()
+    assert thumbnails_on_trail(incident_id) == [*shown, f"evidence {third}"] * 2
