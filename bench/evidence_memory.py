@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.cases.evidence import MAX_MEGAPIXELS
-from analytics.records.opening import open_store
+from analytics.cases import MAX_MEGAPIXELS
+from analytics.records import open_store
 from tests.analytics.cases.test_evidence_memory import (
     attach_all,
     the_reported_bomb,

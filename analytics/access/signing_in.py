@@ -16,7 +16,10 @@ from analytics.access.accounts import (
 )
 from analytics.access.passwords import password_matches
 from analytics.records import (
+    ACCOUNT_LOCK,
+    SIGN_IN_FAILURES,
     Store,
+    note_counter_change,
     record_audit,
 )
 
@@ -100,6 +103,7 @@ def clear_sign_in_failures(cursor, account_id: int) -> None:
     cursor.execute(
         "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [account_id]
     )
+    note_counter_change(cursor, ACCOUNT_LOCK, account_id)
 
 
 def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: datetime, detail: str):
@@ -112,6 +116,10 @@ def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: date
         "RETURNING attempts",
         [name, minute],
     ).fetchall()
+    # Counted without a row each time: the counts are sealed instead (records.vouching).
+    note_counter_change(cursor, SIGN_IN_FAILURES, f"{name} {minute:%Y-%m-%d %H:%M}")
+    if account_id is not None:
+        note_counter_change(cursor, ACCOUNT_LOCK, account_id)
     if attempts == 1:
         record_audit(
             cursor, name, "sign-in failed", "account" if account_id else None, account_id,

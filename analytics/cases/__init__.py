@@ -9,6 +9,7 @@ from analytics.cases.demo import (
 )
 from analytics.cases.evidence import (
     JPEG,
+    MAX_MEGAPIXELS,
     PNG,
     EvidenceItem,
     EvidenceNotFound,
@@ -77,6 +78,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "JPEG",
     "LONG_TEXT_FIELDS",
+    "MAX_MEGAPIXELS",
     "MAX_TEXT_LENGTH",
     "PNG",
     "Case",

@@ -10,7 +10,9 @@ from analytics.cases.evidence import erase_demo_evidence
 from analytics.cases.register import record_cases
 from analytics.cases.rules import Case, EscalationStep
 from analytics.records import (
+    CASE_RECORD_TYPE,
     Store,
+    note_records_changed,
     record_audit,
 )
 from analytics.vocabulary import (
@@ -123,7 +125,9 @@ def load_demo_data(store: Store, count: int, *, actor: str, seed: int = 1, now: 
 def remove_demo_data(store: Store, *, actor: str, now: datetime) -> int:
     """Remove every demonstration case and its steps; returns how many cases went."""
     with store.transaction() as cursor:
-        ((removed,),) = cursor.execute("SELECT count(*) FROM incidents WHERE is_demo").fetchall()
+        demonstration = cursor.execute("SELECT id FROM incidents WHERE is_demo").fetchall()
+        removed = len(demonstration)
+        note_records_changed(cursor, CASE_RECORD_TYPE, [case_id for (case_id,) in demonstration])
         cursor.execute(
             "DELETE FROM escalation_actions WHERE incident_id IN "
             "(SELECT id FROM incidents WHERE is_demo)"

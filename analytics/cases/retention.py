@@ -17,12 +17,14 @@ from analytics.cases.evidence import erase_case_evidence
 from analytics.cases.rules import CaseInvalid
 from analytics.problems import Problem
 from analytics.records import (
+    CASE_ANONYMISED,
     CASE_RECORD_TYPE,
     KEEP_REPEATS_OF_DISPOSED,
     RETENTION_YEARS,
     Store,
     erase_audit_text,
     load_setting,
+    note_records_changed,
     record_audit,
 )
 from analytics.sql import load_query
@@ -94,6 +96,13 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, now: d
         }
         chosen = [incident_id for incident_id in incident_ids if incident_id in due]
         for incident_id in chosen:
+            # Its repeats keep being counted as repeats: they change with it.
+            same_person = cursor.execute(
+                "SELECT other.id FROM incidents other JOIN incidents disposed "
+                "ON other.person_key = disposed.person_key WHERE disposed.id = ?",
+                [incident_id],
+            ).fetchall()
+            note_records_changed(cursor, CASE_RECORD_TYPE, [other for (other,) in same_person])
             cursor.execute(KEEP_REPEATS_OF_DISPOSED, {"id": incident_id})
             cursor.execute(
                 load_query("anonymise_case"), {"id": incident_id, "removed": REMOVED, "now": now}
@@ -103,8 +112,11 @@ def anonymise_cases(store: Store, incident_ids: list[int], *, actor: str, now: d
             )
             erase_case_evidence(cursor, incident_id)
             # Edit and legal-hold reasons about the case; the chain keeps their digests.
-            erase_audit_text(cursor, CASE_RECORD_TYPE, incident_id)
-            record_audit(cursor, actor, "case anonymised", CASE_RECORD_TYPE, incident_id, now=now)
+            erased = erase_audit_text(cursor, CASE_RECORD_TYPE, incident_id)
+            record_audit(
+                cursor, actor, CASE_ANONYMISED, CASE_RECORD_TYPE, incident_id, now=now,
+                erased_rows=erased,
+            )  # fmt: skip
     if chosen:
         # DuckDB does not overwrite the blocks it frees: until the file is written afresh,
         # the removed text could still be read in it.

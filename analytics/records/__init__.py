@@ -2,6 +2,7 @@
 pseudonyms and the school's settings. It decides how anything is kept, never what it means."""
 
 from analytics.records.audit import (
+    CASE_ANONYMISED,
     CASE_RECORD_TYPE,
     SERVER_ACTOR_PREFIX,
     command_line_actor,
@@ -75,9 +76,17 @@ from analytics.records.store import (
     wal_path,
     write_private_file,
 )
+from analytics.records.vouching import (
+    ACCOUNT_LOCK,
+    SIGN_IN_FAILURES,
+    note_counter_change,
+    note_records_changed,
+)
 
 __all__ = [
+    "ACCOUNT_LOCK",
     "BACKUP_FOLDER",
+    "CASE_ANONYMISED",
     "CASE_RECORD_TYPE",
     "DEFAULTS",
     "KEEP_REPEATS_OF_DISPOSED",
@@ -89,6 +98,7 @@ __all__ = [
     "RETENTION_YEARS",
     "SCHOOL_NAME",
     "SERVER_ACTOR_PREFIX",
+    "SIGN_IN_FAILURES",
     "SUPPRESSION_THRESHOLD",
     "THRESHOLDS",
     "KeyFileProblem",
@@ -114,6 +124,8 @@ __all__ = [
     "load_setting_in",
     "load_threshold",
     "make_private_folder",
+    "note_counter_change",
+    "note_records_changed",
     "open_store",
     "person_pseudonym",
     "prepare_audit_chain",

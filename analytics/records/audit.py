@@ -2,11 +2,17 @@
 
 Every row carries a chain value, HMAC-SHA256 under the store's audit key (analytics.records.keys)
 of the chain value before it and of the row's own fields: its id, the id of the row it
-follows, when, who, what, about which record, and the SHA-256 digests of its free text
-(reason, detail). So nobody without the key can change, insert or remove a row, nor
-recompute the chain after doing so, without verify_audit_trail (analytics.records.audit_verify)
-seeing it. The text itself is not in the chain, only its digest: erase_audit_text can empty it
-at disposal and the chain still holds.
+follows, when, who, what, about which record, keyed digests of its free text (reason,
+detail), and where present the rows whose text it erased (a disposal) and the digest of the
+records it vouched for (analytics.records.vouching). So nobody without the key can change,
+insert or remove a row, nor recompute the chain after doing so, without verify_audit_trail
+(analytics.records.audit_verify) seeing it.
+
+The text itself is not in the chain, only its digest: erase_audit_text can empty it at
+disposal and the chain still holds, and the disposal's own row lists the rows it emptied.
+The digest is keyed (HMAC under the store's text subkey over the text's SHA-256), so the
+store file alone cannot confirm a guess at erased text; rows from before December 2026
+carried a plain SHA-256, re-keyed once as the store opens (analytics.records.vouching).
 
 The newest row's id and chain value are also written outside the store, to the tail file
 (analytics.records.audit_tail), after every commit that adds rows.
@@ -35,10 +41,13 @@ import duckdb
 from analytics.records.audit_tail import audit_tail_path, note_pending_tail, write_newest_tail
 from analytics.records.keys import (
     AUDIT_CHAIN,
+    AUDIT_TEXT,
     KeyMissing,
     create_key,
-    derived_key,
+    derive_key,
+    load_key,
 )
+from analytics.records.pending import note_audit_row
 
 if TYPE_CHECKING:
     from analytics.records.store import Store
@@ -47,6 +56,7 @@ if TYPE_CHECKING:
 CASE_RECORD_TYPE = "incident"
 CASE_OPENED = "case opened"
 CASE_FILE_MADE = "case file made"
+CASE_ANONYMISED = "case anonymised"
 CHAIN_KEYED = "audit chain keyed"
 TAIL_RESTARTED = "audit tail restarted"
 # Shown in place of free text erased at disposal (its digest stays in the chain).
@@ -54,7 +64,7 @@ ERASED = "(erased at disposal)"
 
 ROW_COLUMNS = (
     "id, previous_id, occurred_at, actor, action, record_type, record_id, "
-    "reason, detail, reason_digest, detail_digest, chain"
+    "reason, detail, reason_digest, detail_digest, chain, erased_rows, vouched"
 )
 _LEGACY_COLUMNS = "id, occurred_at, actor, action, record_type, record_id, reason, detail, chain"
 # A trail as the app wrote it before keyed chaining.
@@ -74,6 +84,21 @@ class AuditRow(NamedTuple):
     reason_digest: str | None
     detail_digest: str | None
     chain: str | None
+    # A disposal's row: the ids of the rows whose text it erased, as JSON.
+    erased_rows: str | None = None
+    # The keyed digest of the records the row's write vouched for (analytics.records.vouching).
+    vouched: str | None = None
+
+
+class ChainKeys(NamedTuple):
+    """The subkeys a row is written with: its chain link, and its text's digests."""
+
+    chain: bytes
+    text: bytes
+
+    @classmethod
+    def of(cls, key: bytes) -> ChainKeys:
+        return cls(derive_key(key, AUDIT_CHAIN), derive_key(key, AUDIT_TEXT))
 
 
 # ---------------------------------------------------------------------------- writing
@@ -89,9 +114,11 @@ def record_audit(
     now: datetime,
     reason: str | None = None,
     detail: str | None = None,
+    erased_rows: Sequence[int] | None = None,
 ) -> None:
     """Append one audit row through the writer's cursor, so it commits with the write; now
-    is when it happened, as the caller's clock says.
+    is when it happened, as the caller's clock says. erased_rows: the rows whose text this
+    write erased (a disposal), kept in the chain.
 
     Raises KeyFileProblem (naming the key file) when the store's key is missing or unusable,
     so the writer's transaction rolls back: nothing is written that could not be chained.
@@ -106,10 +133,14 @@ def record_audit(
         """
     ).fetchall()[0]
     db_path = Path(db_file)
-    key = _chain_key_for_writing(db_path, trail_is_empty=previous_id is None)
-    row = new_row(row_id, previous_id, now, actor, action, record_type, record_id, reason, detail)
-    chain = append_row(cursor, key, row, previous_chain or "")
+    keys = _keys_for_writing(db_path, trail_is_empty=previous_id is None)
+    row = new_row(
+        keys, row_id, previous_id, now, actor, action, record_type, record_id, reason, detail,
+        erased_rows=erased_rows,
+    )  # fmt: skip
+    chain = append_row(cursor, keys.chain, row, previous_chain or "")
     note_pending_tail(db_path, transaction, row_id, chain, trail_was_empty=previous_id is None)
+    note_audit_row(db_path.resolve(), transaction, row_id, record_type, row.record_id)
 
 
 def record_event(
@@ -154,18 +185,19 @@ def restart_audit_tail(store: Store, *, actor: str, why: str, now: datetime) -> 
 
 def erase_audit_text(
     cursor: duckdb.DuckDBPyConnection, record_type: str, record_id: int | str
-) -> int:
+) -> list[int]:
     """Empty the free text (reason, detail) of every audit row about one record, inside the
     caller's transaction (disposal). The digests stay, so the chain still holds. Returns
-    how many rows had text to erase."""
-    (erased,) = cursor.execute(
+    the ids of the rows that had text to erase, for the disposal's own row to list."""
+    rows = cursor.execute(
         """
         UPDATE audit_log SET reason = NULL, detail = NULL
         WHERE record_type = ? AND record_id = ? AND (reason IS NOT NULL OR detail IS NOT NULL)
+        RETURNING id
         """,
         [record_type, str(record_id)],
-    ).fetchall()[0]
-    return int(erased)
+    ).fetchall()
+    return sorted(row_id for (row_id,) in rows)
 
 
 # Writes made on the server's command line are by its operating-system account, so named.
@@ -185,9 +217,9 @@ def describe_actor(actor: str) -> str:
     return actor
 
 
-def _chain_key_for_writing(db_path: Path, *, trail_is_empty: bool) -> bytes:
+def _keys_for_writing(db_path: Path, *, trail_is_empty: bool) -> ChainKeys:
     try:
-        return derived_key(db_path, AUDIT_CHAIN)
+        return ChainKeys.of(load_key(db_path))
     except KeyMissing:
         # Only a trail that has never had a row gets a new key: any other could then be
         # re-chained by whoever removed the key file.
@@ -195,15 +227,16 @@ def _chain_key_for_writing(db_path: Path, *, trail_is_empty: bool) -> bytes:
             raise
     with contextlib.suppress(FileExistsError):  # another process made it meanwhile
         create_key(db_path)
-    return derived_key(db_path, AUDIT_CHAIN)
+    return ChainKeys.of(load_key(db_path))
 
 
 # ---------------------------------------------------------------------------- the chain
 
 
 def new_row(
-    row_id, previous_id, now, actor, action, record_type, record_id, reason, detail
-) -> AuditRow:
+    keys: ChainKeys, row_id, previous_id, now, actor, action, record_type, record_id, reason,
+    detail, *, erased_rows: Sequence[int] | None = None,
+) -> AuditRow:  # fmt: skip
     return AuditRow(
         id=row_id,
         previous_id=previous_id,
@@ -214,9 +247,10 @@ def new_row(
         record_id=None if record_id is None else str(record_id),
         reason=reason,
         detail=detail,
-        reason_digest=digest_text(reason),
-        detail_digest=digest_text(detail),
+        reason_digest=text_digest(keys.text, reason),
+        detail_digest=text_digest(keys.text, detail),
         chain=None,
+        erased_rows=None if erased_rows is None else json.dumps(sorted(erased_rows)),
     )
 
 
@@ -226,14 +260,40 @@ def append_row(
     """Insert the row chained to previous_chain under key; returns its chain value."""
     chain = keyed_link(key, previous_chain, row)
     cursor.execute(
-        f"INSERT INTO audit_log ({ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO audit_log ({ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         list(row._replace(chain=chain)),
     )
     return chain
 
 
-def digest_text(text: str | None) -> str | None:
+# Marks a keyed digest; a digest without it is a plain SHA-256 from before December 2026.
+KEYED_DIGEST = "hmac:"
+
+
+def plain_digest(text: str | None) -> str | None:
     return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def keyed_digest(text_key: bytes, plain: str | None) -> str | None:
+    """A plain digest keyed: a row's text digest as the chain now covers it. Keyed over the
+    plain digest, not the text, so a row whose text was erased can be re-keyed too."""
+    if plain is None or plain.startswith(KEYED_DIGEST):
+        return plain
+    return KEYED_DIGEST + hmac.digest(text_key, plain.encode("ascii"), "sha256").hex()
+
+
+def text_digest(text_key: bytes, text: str | None) -> str | None:
+    """The keyed digest of a row's free text, as written into the chain."""
+    return keyed_digest(text_key, plain_digest(text))
+
+
+def text_matches(text_key: bytes, text: str | None, digest: str | None) -> bool:
+    """Whether text is what the row's digest was made from (erased text is judged apart)."""
+    if text is None:
+        return True
+    if digest is not None and digest.startswith(KEYED_DIGEST):
+        return hmac.compare_digest(text_digest(text_key, text), digest)
+    return plain_digest(text) == digest
 
 
 def _canonical(previous_chain: str, row: AuditRow) -> bytes:
@@ -250,10 +310,29 @@ def _canonical(previous_chain: str, row: AuditRow) -> bytes:
         row.reason_digest,
         row.detail_digest,
     ]
+    # Rows from before these were kept encode as they always did.
+    if row.erased_rows is not None or row.vouched is not None:
+        fields.append({"erased": row.erased_rows, "vouched": row.vouched})
     return _COMPACT_JSON.encode(fields).encode("utf-8")
 
 
 _COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def has_erased_text(row: AuditRow) -> bool:
+    """Whether the row's text is missing where it once had some (its digest remains)."""
+    return (row.reason is None and row.reason_digest is not None) or (
+        row.detail is None and row.detail_digest is not None
+    )
+
+
+def erased_rows_listed(rows: Sequence[AuditRow]) -> set[int]:
+    """Every row a disposal's row lists as erased by it."""
+    listed: set[int] = set()
+    for row in rows:
+        if row.erased_rows is not None:
+            listed.update(json.loads(row.erased_rows))
+    return listed
 
 
 def keyed_link(key: bytes, previous_chain: str, row: AuditRow) -> str:

@@ -22,20 +22,19 @@ from analytics.records.audit import (
     CHAIN_KEYED,
     LEGACY_SELECT,
     AuditRow,
+    ChainKeys,
     append_row,
     command_line_actor,
-    digest_text,
     first_legacy_break,
     keyed_link,
     new_row,
+    text_digest,
 )
 from analytics.records.audit_tail import audit_tail_path, resolved_path, write_newest_tail
 from analytics.records.audit_verify import first_break, load_audit_rows
 from analytics.records.keys import (
-    AUDIT_CHAIN,
     KeyMissing,
     create_key,
-    derive_key,
     key_path,
     load_key,
 )
@@ -89,7 +88,8 @@ def _key_legacy_trail(store: Store, db_path: Path, now: datetime) -> None:
         file.write(new_key.hex().encode("ascii") + b"\n")
         file.flush()
         os.fsync(file.fileno())
-    chain_key = derive_key(new_key, AUDIT_CHAIN)
+    keys = ChainKeys.of(new_key)
+    chain_key = keys.chain
     with store.transaction() as cursor:
         legacy = cursor.execute(LEGACY_SELECT).fetchall()
         if first_legacy_break(legacy) is not None:
@@ -98,8 +98,9 @@ def _key_legacy_trail(store: Store, db_path: Path, now: datetime) -> None:
         for row_id, *fields, _ in legacy:
             reason, detail = fields[5], fields[6]
             row = AuditRow(
-                row_id, previous_id, *fields, digest_text(reason), digest_text(detail), None
-            )
+                row_id, previous_id, *fields,
+                text_digest(keys.text, reason), text_digest(keys.text, detail), None,
+            )  # fmt: skip
             previous_chain = keyed_link(chain_key, previous_chain, row)
             rechained.append(
                 (row_id, previous_id, row.reason_digest, row.detail_digest, previous_chain)
@@ -121,8 +122,9 @@ def _key_legacy_trail(store: Store, db_path: Path, now: datetime) -> None:
         (row_id,) = cursor.execute("SELECT nextval('audit_id_seq')").fetchall()[0]
         why = f"{len(legacy)} earlier rows re-chained under the key {key_path(db_path).name}"
         row = new_row(
-            row_id, previous_id, now, command_line_actor(), CHAIN_KEYED, None, None, None, why
-        )
+            keys, row_id, previous_id, now, command_line_actor(), CHAIN_KEYED, None, None,
+            None, why,
+        )  # fmt: skip
         append_row(cursor, chain_key, row, previous_chain)
     _put_staged_key_in_force(store, db_path)
 
@@ -138,7 +140,7 @@ def _put_staged_key_in_force(store: Store, db_path: Path) -> bool:
     except (OSError, ValueError):
         candidate = b""
     rows = load_audit_rows(store.read_rows)
-    if len(candidate) != 32 or not rows or first_break(derive_key(candidate, AUDIT_CHAIN), rows):
+    if len(candidate) != 32 or not rows or first_break(ChainKeys.of(candidate), rows):
         staged.unlink(missing_ok=True)
         return False
     with contextlib.suppress(FileExistsError):

@@ -13,20 +13,23 @@ from analytics.records.audit import (
     LEGACY_SELECT,
     ROW_COLUMNS,
     AuditRow,
-    digest_text,
+    ChainKeys,
+    erased_rows_listed,
     first_legacy_break,
+    has_erased_text,
     keyed_link,
     legacy_link,
+    text_matches,
     unkeyed_link,
 )
 from analytics.records.audit_tail import Tail, audit_tail_path, is_sealed, read_tail, resolved_path
 from analytics.records.keys import (
-    AUDIT_CHAIN,
     KeyFileProblem,
     KeyMissing,
-    derived_key,
+    load_key,
 )
 from analytics.records.store import OFFLINE
+from analytics.records.vouching import RecordFinding, describe_findings, verify_records
 
 if TYPE_CHECKING:
     from analytics.records.store import Store
@@ -36,9 +39,10 @@ if TYPE_CHECKING:
 class AuditVerdict:
     """Whether the trail is as the app wrote it; if not, the first bad row and why.
 
-    problem is one of: edited, deleted, inserted, unchained, recomputed, truncated,
-    tail missing, tail unreadable, tail unsealed, tail forged, key missing, key unusable,
-    not keyed.
+    problem is one of: edited, blanked, deleted, inserted, unchained, recomputed,
+    truncated, tail missing, tail unreadable, tail unsealed, tail forged, key missing, key
+    unusable, not keyed, records changed. records names each record that is not as the
+    trail last vouched for it (analytics.records.vouching).
     """
 
     whole: bool
@@ -46,12 +50,19 @@ class AuditVerdict:
     problem: str | None = None
     first_bad_row: int | None = None
     rows_checked: int = 0
+    records: tuple[RecordFinding, ...] = ()
 
 
 def verify_audit_trail(store: Store) -> AuditVerdict:
     """Check every row's chain value under the store's key, and the newest row against the
     tail file."""
     return _judge(resolved_path(store.path), store.read_rows)
+
+
+def verify_trail_before_upgrade(store: Store) -> AuditVerdict:
+    """verify_audit_trail as it was before records vouched for themselves (missing text
+    allowed on any row, records not checked): whether a store may be upgraded."""
+    return _judge(resolved_path(store.path), store.read_rows, upgraded=False)
 
 
 def verify_audit_chain(store: Store) -> AuditVerdict:
@@ -91,14 +102,18 @@ def load_audit_rows(read_rows: Callable[..., list[tuple]]) -> list[AuditRow]:
 
 
 def _judge(
-    db_path: Path, read_rows: Callable[..., list[tuple]], *, with_tail: bool = True
+    db_path: Path,
+    read_rows: Callable[..., list[tuple]],
+    *,
+    with_tail: bool = True,
+    upgraded: bool = True,
 ) -> AuditVerdict:
     rows = load_audit_rows(read_rows)
     if not rows and not (with_tail and audit_tail_path(db_path).exists()):
         # A new store: its key is made with its first row.
         return AuditVerdict(True, "The trail is empty: nothing has been written yet.")
     try:
-        key = derived_key(db_path, AUDIT_CHAIN)
+        key = load_key(db_path)
     except KeyMissing as missing:
         legacy = read_rows(LEGACY_SELECT)
         if legacy and not audit_tail_path(db_path).exists() and first_legacy_break(legacy) is None:
@@ -114,7 +129,8 @@ def _judge(
         tail = read_tail(db_path) if with_tail else None
     except ValueError as unreadable:
         return AuditVerdict(False, str(unreadable), "tail unreadable", rows_checked=len(rows))
-    broken = first_break(key, rows, tail)
+    keys = ChainKeys.of(key)
+    broken = first_break(keys, rows, tail, erasures_listed=upgraded)
     if broken is not None:
         return broken
     if not with_tail:
@@ -124,15 +140,35 @@ def _judge(
             "store's key (the tail file was not checked).",
             rows_checked=len(rows),
         )
-    return _judge_tail(db_path, rows, tail)
+    verdict = _judge_tail(db_path, rows, tail)
+    if not verdict.whole or not upgraded:
+        return verdict
+    findings = tuple(verify_records(read_rows, key))
+    if not findings:
+        return verdict
+    return AuditVerdict(
+        False,
+        "The trail's rows are as the app wrote them, but records were changed outside the "
+        f"app: {describe_findings(findings, read_rows)}.",
+        "records changed",
+        rows_checked=len(rows),
+        records=findings,
+    )
 
 
 def first_break(
-    key: bytes, rows: Sequence[AuditRow], tail: tuple[int, str] | None = None
+    keys: ChainKeys,
+    rows: Sequence[AuditRow],
+    tail: tuple[int, str] | None = None,
+    *,
+    erasures_listed: bool = True,
 ) -> AuditVerdict | None:
-    """The verdict on the first row that does not hold its place in the chain under key,
-    None if every one does."""
+    """The verdict on the first row that does not hold its place in the chain under keys,
+    None if every one does. With erasures_listed, a row's text may be missing only where a
+    disposal's row lists it as erased."""
     previous_chain, previous_id = "", None
+    key = keys.chain
+    erased = erased_rows_listed(rows) if erasures_listed else None
     for index, row in enumerate(rows):
         checked = index + 1
         if not row.chain:
@@ -140,17 +176,22 @@ def first_break(
                 row.id, "unchained", checked,
                 f"Row {row.id} has no chain value: it was added outside the app.",
             )  # fmt: skip
-        if digest_text(row.reason) not in (None, row.reason_digest) or digest_text(
-            row.detail
-        ) not in (None, row.detail_digest):
+        if row.chain != keyed_link(key, previous_chain, row):
+            return _diagnose(key, rows, index, previous_chain, previous_id, tail)
+        # The chain covers the text's digest: the text itself is checked against it.
+        if not text_matches(keys.text, row.reason, row.reason_digest) or not text_matches(
+            keys.text, row.detail, row.detail_digest
+        ):
             return _broken(
                 row.id, "edited", checked,
                 f"The text of row {row.id} has been changed outside the app.",
             )  # fmt: skip
-        if row.chain == keyed_link(key, previous_chain, row):
-            previous_chain, previous_id = row.chain, row.id
-            continue
-        return _diagnose(key, rows, index, previous_chain, previous_id, tail)
+        if erased is not None and has_erased_text(row) and row.id not in erased:
+            return _broken(
+                row.id, "blanked", checked,
+                f"The text of row {row.id} was removed outside the app: no disposal erased it.",
+            )  # fmt: skip
+        previous_chain, previous_id = row.chain, row.id
     return None
 
 

@@ -26,6 +26,8 @@ KEY_BYTES = 32
 # The purposes the key serves, each with its own subkey.
 AUDIT_CHAIN = b"audit-chain"
 AUDIT_TAIL = b"audit-tail"
+AUDIT_TEXT = b"audit-text"
+RECORD_STATE = b"record-state"
 PSEUDONYM = b"pseudonym"
 
 log = logging.getLogger(__name__)

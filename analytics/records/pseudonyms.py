@@ -17,9 +17,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from analytics.records.audit import record_audit
+from analytics.records.audit import CASE_RECORD_TYPE, record_audit
 from analytics.records.keys import PSEUDONYM, derived_key
+from analytics.records.pending import note_records
 from analytics.records.store import Store
+from analytics.records.vouching import SETTING_RECORD_TYPE
 from analytics.sql import load_query
 
 
@@ -88,6 +90,9 @@ def rekey_person_pseudonyms(store: Store, *, now: datetime) -> int:
             "SELECT count(*) FROM incidents WHERE person_ref IS NOT NULL"
         ).fetchall()
         cursor.execute("DELETE FROM settings WHERE name = ?", [_OLD_SALT_SETTING])
+        every_case = cursor.execute("SELECT id FROM incidents").fetchall()
+        note_records(cursor, CASE_RECORD_TYPE, [case_id for (case_id,) in every_case])
+        note_records(cursor, SETTING_RECORD_TYPE, [_OLD_SALT_SETTING])
         record_audit(
             cursor, "system", "person pseudonyms keyed", now=now,
             detail=f"{count} cases; {len(disposed)} anonymised cases unlinked",

@@ -30,6 +30,18 @@ _LOCK_HOLDER = re.compile(r"Could not set lock on file.*?\(PID (\d+)\)", re.DOTA
 _AFTER_COMMIT: list[Callable[[Store], None]] = []
 
 
+# Called with the store and the writer's cursor just before every commit, under the write
+# lock; raising rolls the transaction back (the records package vouches for what it wrote).
+_BEFORE_COMMIT: list[Callable[[Store, duckdb.DuckDBPyConnection], None]] = []
+
+
+def run_before_every_commit(hook: Callable[[Store, duckdb.DuckDBPyConnection], None]) -> None:
+    """Have hook(store, cursor) called inside every transaction of every store in this
+    process, just before it commits, once."""
+    if hook not in _BEFORE_COMMIT:
+        _BEFORE_COMMIT.append(hook)
+
+
 def run_after_every_commit(hook: Callable[[Store], None]) -> None:
     """Have hook(store) called after every commit of every store in this process, once."""
     if hook not in _AFTER_COMMIT:
@@ -245,6 +257,8 @@ class Store:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield cursor
+                for hook in _BEFORE_COMMIT:
+                    hook(self, cursor)
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise

@@ -55,7 +55,8 @@ from analytics.records import (
 TABLES = (
     "incidents", "escalation_actions", "evidence", "policies", "policy_reviews", "accounts",
     "second_factors", "recovery_codes", "sessions", "sign_in_failures",
-    "audit_log", "settings", "report_snapshots", "schema_migrations",
+    "audit_log", "audit_vouches", "counter_seals", "settings", "report_snapshots",
+    "schema_migrations",
 )  # fmt: skip
 # Why a session open in the backup no longer signs anyone in, as its browser is told.
 SESSION_ENDED_RESTORED = "the store was restored from a backup"

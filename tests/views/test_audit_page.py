@@ -6,12 +6,13 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from analytics.access.accounts import record_account
 from analytics.cases.interchange import import_cases_file
 from analytics.cases.register import find_case_id
 from analytics.records.audit import CASE_OPENED, record_event
 from analytics.records.audit_tail import audit_tail_path
 from tests.conftest import PINNED_NOW, SAMPLE_CSV
-from tests.views.conftest import app_as, app_store, open_page, plain, seeded
+from tests.views.conftest import PASSWORD, app_as, app_store, open_page, plain, seeded
 
 INCIDENTS = "views/incidents.py"
 AUDIT = "views/audit.py"
@@ -60,6 +61,26 @@ def test_a_trail_changed_behind_the_apps_back_is_named_by_row_and_why(db_path):
     assert plain(app.error[0].value) == (
         f"The trail is not as the app wrote it. Row {edited} has been changed outside the app."
     )
+
+
+def test_a_case_and_an_account_changed_in_the_file_are_named_on_the_page(db_path):
+    """Issue 20.3: records edited outside the app, not the trail, are named by what people
+    know them by: a case's summary rewritten, a staff account made headteacher."""
+
+    def tamper(store):
+        import_cases_file(store, SAMPLE_CSV, actor="os:head", now=PINNED_NOW)
+        record_account(store, "tom", "Mr T", "staff", PASSWORD, actor="os:head", now=PINNED_NOW)
+        with store.cursor() as cursor:
+            cursor.execute("UPDATE incidents SET summary = 'x' WHERE reference = '2025-001'")
+            cursor.execute("UPDATE accounts SET role = 'headteacher' WHERE username = 'tom'")
+
+    seeded(db_path, tamper)
+    app = open_page(app_as(db_path).run(), AUDIT)
+    assert not app.success
+    message = plain(app.error[0].value)
+    assert message.startswith("The trail is not as the app wrote it. The trail's rows are as")
+    assert "case 2025-001 (changed)" in message
+    assert "account tom (changed)" in message
 
 
 def test_the_newest_rows_removed_with_the_tail_rewritten_to_match_are_named(db_path):

@@ -6,25 +6,30 @@ import hashlib
 import io
 import re
 import shutil
+import struct
+import zlib
 from datetime import date, datetime
 
 import duckdb
 import pytest
 from fpdf import FPDF
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin, WebPImagePlugin
 
-from analytics.cases import evidence
 from analytics.cases.evidence import (
+    EXTENSIONS,
     JPEG,
     MAX_BYTES,
+    MAX_MEGAPIXELS,
     MEDIA_TYPES,
     PDF,
     PNG,
     THUMBNAIL_PIXELS,
+    THUMBNAIL_VIEWED,
     WEBP,
     EvidenceNotFound,
     clean_file_name,
     count_case_evidence,
+    describe_upload_limits,
     erase_case_evidence,
     erase_demo_evidence,
     judge_media_type,
@@ -32,10 +37,12 @@ from analytics.cases.evidence import (
     load_evidence_list,
     record_evidence,
     record_evidence_file,
+    record_thumbnails_viewed,
 )
 from analytics.cases.register import record_case, record_cases
 from analytics.cases.retention import anonymise_cases
 from analytics.cases.rules import CaseInvalid
+from analytics.records import record_audit
 from analytics.records.keys import key_path
 from analytics.records.opening import open_store
 from analytics.service.backup import restore_backup, write_backup
@@ -275,23 +282,168 @@ def test_a_file_of_10_mb_is_taken_and_one_byte_more_refused(store, case_id):
     assert load_evidence_list(store, case_id)[0].size_bytes == MAX_BYTES
 
 
-def test_an_image_of_more_pixels_than_the_cap_is_refused_before_decoding(refusing, monkeypatch):
+def never_decoded(monkeypatch) -> None:
+    """Make any decoding of pixels fail the test: a refusal from the header decodes none."""
+
+    def decode(image, *args, **kwargs):
+        raise AssertionError(f"{image.format} pixels decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+    monkeypatch.setattr(WebPImagePlugin.WebPImageFile, "load", decode)
+
+
+def blank_png(size, mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_reported_8000_by_8000_png_is_refused_from_its_header_naming_the_cap(
+    refusing, monkeypatch
+):
+    """The report's bomb: a small PNG of 8000 x 8000 pixels, once accepted (1.2 GB)."""
     store, case_id = refusing
-    monkeypatch.setattr(evidence, "MAX_PIXELS", 30 * 30 - 1)
-    with pytest.raises(CaseInvalid, match="too many pixels"):
-        add(store, case_id, png_with_text(size=(30, 30)), "a.png")
+    bomb = blank_png((8000, 8000))
+    assert len(bomb) < 300 * 1024  # the test's own premise: 265 KB in the report
+    never_decoded(monkeypatch)
+    before = counts(store)
+    with pytest.raises(CaseInvalid) as refused:
+        add(store, case_id, bomb, "bomb.png")
+    assert [(problem.field, problem.rule) for problem in refused.value.problems] == [
+        ("evidence", "the image is 8,000 × 8,000 pixels; PNG images may be at most 13 megapixels")
+    ]
+    assert counts(store) == before
+
+
+@pytest.mark.parametrize(
+    ("media_type", "size"),
+    [(PNG, (4000, 3250)), (JPEG, (5000, 2600)), (WEBP, (2000, 1500))],
+)
+def test_an_image_at_its_types_cap_is_taken_and_one_row_more_refused(
+    store, case_id, monkeypatch, media_type, size
+):
+    assert size[0] * size[1] == MAX_MEGAPIXELS[media_type] * 1_000_000
+    name = f"a.{EXTENSIONS[media_type]}"
+    fmt = {PNG: "PNG", JPEG: "JPEG", WEBP: "WEBP"}[media_type]
+
+    def image(width, height) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("L" if media_type != WEBP else "RGB", (width, height)).save(buffer, fmt)
+        return buffer.getvalue()
+
+    taken = add(store, case_id, image(*size), name)
+    assert load_evidence_content(store, taken, actor="h", now=PINNED_NOW)[0].media_type == (
+        media_type
+    )
+    before = counts(store)
+    never_decoded(monkeypatch)
+    label = MEDIA_TYPES[media_type]
+    with pytest.raises(CaseInvalid, match=f"{label}s may be at most "):
+        add(store, case_id, image(size[0], size[1] + 1), name)
+    assert counts(store) == before
+
+
+def test_a_webp_is_refused_before_pillows_reader_takes_memory_for_its_canvas(refusing, monkeypatch):
+    """Pillow's WebP reader allocates the whole canvas as it opens the file: the header is
+    read by the app before the reader is given the file."""
+    store, case_id = refusing
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 4000)).save(buffer, "WEBP", lossless=True)
+
+    def opened(*args, **kwargs):
+        raise AssertionError("the WebP reader was opened")
+
+    monkeypatch.setattr(WebPImagePlugin.WebPImageFile, "_open", opened)
+    with pytest.raises(CaseInvalid, match="the image is 4,000 × 4,000 pixels; WebP images"):
+        add(store, case_id, buffer.getvalue(), "big.webp")
     assert counts(store)[0] == 0
 
 
-def test_a_decompression_bomb_is_refused(refusing):
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_a_header_beyond_pillows_own_cap_is_refused_naming_the_apps(refusing):
+    """20000 x 20000 pixels: Pillow itself refuses to open it, as a decompression bomb."""
+    store, case_id = refusing
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)
+    huge = b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            png_chunk(b"IHDR", header),
+            png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)),
+            png_chunk(b"IEND", b""),
+        ]
+    )
+    with pytest.raises(CaseInvalid) as refused:
+        add(store, case_id, huge, "huge.png")
+    assert str(refused.value) == (
+        "evidence: the image has too many pixels; PNG images may be at most 13 megapixels"
+    )
+    assert counts(store)[0] == 0
+
+
+def test_a_jpeg_in_print_colours_is_refused_before_decoding(refusing, monkeypatch):
+    store, case_id = refusing
+    buffer = io.BytesIO()
+    Image.new("CMYK", (20, 20)).save(buffer, "JPEG")
+    never_decoded(monkeypatch)
+    with pytest.raises(CaseInvalid, match="print colours"):
+        add(store, case_id, buffer.getvalue(), "print.jpg")
+    assert counts(store)[0] == 0
+
+
+def test_a_decompression_bomb_is_refused(refusing, monkeypatch):
     store, case_id = refusing
     # 10,000 x 10,000 one-bit pixels compress to a few kilobytes and would decode to 100 MP.
-    buffer = io.BytesIO()
-    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
-    assert len(buffer.getvalue()) < MAX_BYTES
-    with pytest.raises(CaseInvalid, match="too many pixels"):
-        add(store, case_id, buffer.getvalue(), "bomb.png")
+    bomb = blank_png((10_000, 10_000), mode="1")
+    assert len(bomb) < MAX_BYTES
+    never_decoded(monkeypatch)
+    with pytest.raises(CaseInvalid, match="10,000 × 10,000 pixels; PNG images may be at most"):
+        add(store, case_id, bomb, "bomb.png")
     assert counts(store)[0] == 0
+
+
+def test_a_palette_png_keeps_its_palette_and_transparency_and_its_thumbnail_is_on_white(
+    store, case_id
+):
+    picture = Image.new("P", (1200, 600))
+    picture.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    picture.paste(1, (600, 0, 1200, 600))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", transparency=0)
+    evidence_id = add(store, case_id, buffer.getvalue(), "palette.png")
+    item, content = load_evidence_content(store, evidence_id, actor="h", now=PINNED_NOW)
+    stored = Image.open(io.BytesIO(content))
+    assert (stored.mode, stored.info.get("transparency")) == ("P", 0)
+    assert stored.convert("RGBA").getpixel((900, 300)) == (0, 0, 255, 255)
+    thumbnail = Image.open(io.BytesIO(item.thumbnail)).convert("RGB")
+    assert thumbnail.size == (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS // 2)
+    assert all(value > 245 for value in thumbnail.getpixel((30, 60)))  # transparent: white
+    assert thumbnail.getpixel((200, 60))[2] > 200  # blue stays blue
+
+
+def test_a_16_bit_grey_png_is_kept_and_given_a_thumbnail(store, case_id):
+    grey = Image.new("I;16", (1000, 1000), 40_000)
+    buffer = io.BytesIO()
+    grey.save(buffer, "PNG")
+    item, content = load_evidence_content(
+        store, add(store, case_id, buffer.getvalue(), "grey.png"), actor="h", now=PINNED_NOW
+    )
+    assert Image.open(io.BytesIO(content)).getpixel((500, 500)) == 40_000
+    thumbnail = Image.open(io.BytesIO(item.thumbnail))
+    assert abs(thumbnail.convert("L").getpixel((100, 100)) - 40_000 // 256) <= 2
+
+
+def test_the_form_states_the_limits_the_rules_apply():
+    limits = describe_upload_limits()
+    assert "One file at a time" in limits
+    assert f"up to {MAX_BYTES // (1024 * 1024)} MB" in limits
+    assert (
+        f"PNG and JPEG up to {MAX_MEGAPIXELS[PNG]} megapixels, WebP up to "
+        f"{MAX_MEGAPIXELS[WEBP]}" in limits
+    )
+    assert MAX_MEGAPIXELS[PNG] == MAX_MEGAPIXELS[JPEG]  # the sentence names them together
 
 
 def test_a_moving_image_is_refused(refusing):
@@ -464,6 +616,7 @@ def test_erasing_is_undone_with_the_transaction_it_is_part_of(store, case_id):
 def test_the_evidence_of_demonstration_cases_can_be_erased_before_them(store, case_id):
     with store.transaction() as cursor:
         record_cases(cursor, [make_case(reference="DEMO-1")], is_demo=True)
+        record_audit(cursor, "head", "demo data loaded", now=PINNED_NOW, detail="1 case")
     demo_id = store.read_value("SELECT id FROM incidents WHERE reference = 'DEMO-1'")
     add(store, demo_id, pdf_document(), "demo.pdf")
     kept = add(store, case_id, pdf_document(), "real.pdf")
@@ -524,3 +677,21 @@ def test_evidence_goes_with_a_backup_and_comes_back_whole_on_restore(store, case
         assert add(restored, case_id, pdf_document(), "later.pdf") == letter + 1
     finally:
         restored.close()
+
+
+# ------------------------------------------------------------------------- thumbnails
+
+
+def test_each_thumbnail_shown_is_on_the_trail_with_its_item(store, case_id):
+    first, second = add(store, case_id, jpeg_with_gps()), add(store, case_id, png_with_text())
+    record_thumbnails_viewed(store, case_id, [first, second], actor="gov", now=PINNED_NOW)
+    assert audit_rows(store, THUMBNAIL_VIEWED) == [
+        ("gov", "incident", str(case_id), f"evidence {first}"),
+        ("gov", "incident", str(case_id), f"evidence {second}"),
+    ]
+
+
+def test_no_thumbnail_shown_writes_nothing(store, case_id):
+    before = counts(store)
+    record_thumbnails_viewed(store, case_id, [], actor="gov", now=PINNED_NOW)
+    assert counts(store) == before

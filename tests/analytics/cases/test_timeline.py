@@ -25,6 +25,7 @@ from analytics.cases.timeline import (
     describe_recorder,
     load_case_timeline,
 )
+from analytics.records.audit import record_audit
 from analytics.records.opening import open_store
 from tests.analytics.cases.test_evidence import jpeg_with_gps, pdf_document
 from tests.conftest import NOW, PINNED_NOW, make_case
@@ -105,6 +106,7 @@ def test_the_timeline_names_who_recorded_each_step(timeline):
 def test_a_step_of_an_imported_case_says_the_trail_does_not_name_who(store):
     with store.transaction() as cursor:
         record_cases(cursor, [make_case()])
+        record_audit(cursor, "head", "cases imported", now=PINNED_NOW, detail="1 added")
     case_id = store.read_value("SELECT id FROM incidents")
     timeline = load_case_timeline(store, case_id)
     assert set(timeline.recorded_by) == {NOT_ON_THE_TRAIL}

@@ -1,5 +1,6 @@
 """The audit trail's writer: a row commits (or rolls back) with its write, chained under the
-store's key; only erasure at disposal and the one keying of an old chain change a row."""
+store's key; only erasure at disposal, the one keying of an old chain, and a write's own
+newest row gaining its vouch before it commits change a row."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from analytics.records.audit import (
+    CASE_ANONYMISED,
     ERASED,
     command_line_actor,
     erase_audit_text,
@@ -22,7 +24,7 @@ from analytics.records.audit import (
 from analytics.records.audit_keying import prepare_audit_chain
 from analytics.records.audit_queries import load_audit_trail
 from analytics.records.audit_verify import verify_audit_trail
-from analytics.records.keys import AUDIT_CHAIN, KeyMissing, derive_key, key_path
+from analytics.records.keys import AUDIT_CHAIN, AUDIT_TEXT, KeyMissing, derive_key, key_path
 from tests.analytics.records.audit_rows import write_five_rows
 from tests.conftest import PINNED_NOW
 
@@ -72,17 +74,23 @@ def test_an_empty_trail_whose_key_file_is_missing_gets_one_with_its_first_row(st
 
 def test_each_chain_value_is_an_hmac_under_the_stores_audit_key(store):
     write_five_rows(store)
-    key = derive_key(bytes.fromhex(key_path(store.path).read_text()), AUDIT_CHAIN)
+    master = bytes.fromhex(key_path(store.path).read_text())
+    key, text_key = derive_key(master, AUDIT_CHAIN), derive_key(master, AUDIT_TEXT)
     previous = ""
     rows = store.read_rows(
         "SELECT id, previous_id, occurred_at, actor, action, record_type, record_id, "
-        "reason_digest, detail_digest, chain FROM audit_log ORDER BY id"
+        "reason_digest, detail_digest, erased_rows, vouched, chain FROM audit_log ORDER BY id"
     )
-    for row_id, previous_id, at, *rest, chain in rows:
+    for row_id, previous_id, at, *rest, erased_rows, vouched, chain in rows:
         fields = [previous, row_id, previous_id, at.isoformat(sep=" "), *rest]
+        if erased_rows is not None or vouched is not None:
+            fields.append({"erased": erased_rows, "vouched": vouched})
         encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
         assert chain == hmac.new(key, encoded, hashlib.sha256).hexdigest()
-        assert rest[-2] == hashlib.sha256(f"typo {rest[-3]}".encode()).hexdigest()
+        # The text's digest is keyed: the store alone cannot confirm a guess at it.
+        plain = hashlib.sha256(f"typo {rest[-3]}".encode()).hexdigest()
+        assert rest[-2] == "hmac:" + hmac.new(text_key, plain.encode(), hashlib.sha256).hexdigest()
+        assert vouched is not None  # each write vouched for the case it was about
         previous = chain
 
 
@@ -122,16 +130,42 @@ def test_erasing_a_records_text_keeps_the_trail_whole_and_only_that_records(stor
         )
         record_audit(cursor, "head", "setting changed", "setting", "1", detail="6", now=PINNED_NOW)
     with store.transaction() as cursor:
-        assert erase_audit_text(cursor, "incident", 1) == 2
+        erased = erase_audit_text(cursor, "incident", 1)
+        record_audit(
+            cursor, "head", CASE_ANONYMISED, "incident", 1, erased_rows=erased, now=PINNED_NOW
+        )
+    assert erased == [1, 2]
     assert verify_audit_trail(store).whole
     trail = load_audit_trail(store)
     assert trail[["record_type", "record_id", "reason", "detail"]].fillna("-").values.tolist() == [
+        ["incident", "1", "-", "-"],
         ["setting", "1", "-", "6"],
         ["incident", "2", "solicitor", "-"],
         ["incident", "1", ERASED, ERASED],
         ["incident", "1", ERASED, "-"],
     ]
     assert "court order" not in str(store.read_rows("SELECT * FROM audit_log"))
+
+
+def test_text_erased_without_a_disposal_listing_it_is_named(store):
+    """A legal-hold reason blanked on a case never disposed: verify names the row."""
+    with store.transaction() as cursor:
+        record_audit(
+            cursor, "head", "legal hold placed", "incident", 1, reason="court order", now=PINNED_NOW
+        )
+        record_audit(cursor, "head", "role changed", "account", 3, detail="staff", now=PINNED_NOW)
+    with store.cursor() as cursor:  # behind the app's back
+        cursor.execute("UPDATE audit_log SET reason = NULL WHERE id = 1")
+    verdict = verify_audit_trail(store)
+    assert (verdict.problem, verdict.first_bad_row) == ("blanked", 1)
+    assert "no disposal erased it" in verdict.message
+    with store.cursor() as cursor:
+        cursor.execute("UPDATE audit_log SET reason = 'court order' WHERE id = 1")
+        cursor.execute("UPDATE audit_log SET detail = NULL WHERE id = 2")
+    assert (verify_audit_trail(store).problem, verify_audit_trail(store).first_bad_row) == (
+        "blanked",
+        2,
+    )
 
 
 def test_the_app_changes_audit_rows_only_to_erase_text_or_key_an_old_chain():
@@ -150,6 +184,16 @@ def test_the_app_changes_audit_rows_only_to_erase_text_or_key_an_old_chain():
     }
     assert found == {
         ("analytics/records/audit.py", "UPDATE audit_log SET reason = NULL, detail = NULL"),
+        # A transaction's own newest row, before it commits, gains what it vouched for.
+        (
+            "analytics/records/vouching.py",
+            "UPDATE audit_log SET vouched = ?, chain = ? WHERE id = ?",
+        ),
+        # The one upgrade of a trail from before keyed text digests, once it verified.
+        (
+            "analytics/records/vouching.py",
+            "UPDATE audit_log SET reason_digest = rechained.reason_digest,",
+        ),
         (
             "analytics/records/audit_keying.py",
             "UPDATE audit_log SET chain = rechained.chain, previous_id = rechained.previous_id,",
