@@ -21,6 +21,7 @@ from analytics.access.session_ending import (
     SESSION_ENDED_PASSWORD_RESET,
     SESSION_ENDED_ROLE_CHANGED,
     end_account_sessions,
+    stored_token_digest,
 )
 from analytics.problems import Problem, RulesBroken
 from analytics.records import (
@@ -231,7 +232,11 @@ def record_own_password(
             [hash_password(new), account.id],
         )
         ended = end_account_sessions(
-            cursor, account.id, SESSION_ENDED_PASSWORD_CHANGED, now=now, keeping=this_session
+            cursor,
+            account.id,
+            SESSION_ENDED_PASSWORD_CHANGED,
+            now=now,
+            keeping=this_session and stored_token_digest(store, this_session),
         )
         record_audit(
             cursor, account.actor, "password changed", "account", account.id, now=now,

@@ -25,9 +25,11 @@ from analytics.access.session_ending import (
     SESSION_ENDED_EVERYWHERE,
     SESSION_ENDED_ROLE_CHANGED,
     end_account_sessions,
+    stored_token_digest,
     token_digest,
 )
 from analytics.records import (
+    KeyFileProblem,
     Store,
     record_audit,
 )
@@ -65,7 +67,7 @@ def record_session_start(store: Store, account: Account, *, how: str, now: datet
         cursor.execute(
             "INSERT INTO sessions (token_hash, account_id, role, started_at, last_seen_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            [token_digest(token), account.id, account.role, now, now],
+            [stored_token_digest(store, token), account.id, account.role, now, now],
         )
         record_audit(cursor, account.actor, "signed in", "account", account.id, now=now, detail=how)
     return token
@@ -78,7 +80,10 @@ def check_session(
     check counts as use of the session (a page run), pushing its idle limit back."""
     if not token or not isinstance(token, str):
         return NO_SESSION
-    digest = token_digest(token)
+    try:
+        digest = stored_token_digest(store, token)
+    except KeyFileProblem:
+        return NO_SESSION  # no key, no session: signing in again names the key file
     rows = store.read_rows(
         "SELECT account_id, role, started_at, last_seen_at, ended_at, ended_why "
         "FROM sessions WHERE token_hash = ?",
@@ -136,7 +141,7 @@ def record_sign_out(store: Store, token: str | None, *, now: datetime) -> None:
     with store.transaction() as cursor:
         cursor.execute(
             "UPDATE sessions SET ended_at = ?, ended_why = ? WHERE token_hash = ?",
-            [now, ENDED_SIGNED_OUT, token_digest(token)],
+            [now, ENDED_SIGNED_OUT, stored_token_digest(store, token)],
         )
         record_audit(
             cursor, check.account.actor, "signed out", "account", check.account.id, now=now

@@ -17,6 +17,8 @@ from analytics.access.accounts import (
 from analytics.access.passwords import password_matches
 from analytics.records import (
     ACCOUNT_LOCK,
+    COUNTED_WITH_IT,
+    SIGN_IN_FAILED,
     SIGN_IN_FAILURES,
     Store,
     note_counter_change,
@@ -122,8 +124,8 @@ def record_sign_in_failure(cursor, typed: str, account_id: int | None, now: date
         note_counter_change(cursor, ACCOUNT_LOCK, account_id)
     if attempts == 1:
         record_audit(
-            cursor, name, "sign-in failed", "account" if account_id else None, account_id,
-            now=now, detail=f"{detail}; every failure this minute is counted with it",
+            cursor, name, SIGN_IN_FAILED, "account" if account_id else None, account_id,
+            now=now, detail=f"{detail}; {COUNTED_WITH_IT}",
         )  # fmt: skip
 
 
@@ -148,7 +150,7 @@ def sign_in_by_email(store: Store, email: str | None, *, now: datetime) -> Accou
     if account is None or not account.active:
         with store.transaction() as cursor:
             record_audit(
-                cursor, audit_name(email.split("@")[0] if email else None), "sign-in failed",
+                cursor, audit_name(email.split("@")[0] if email else None), SIGN_IN_FAILED,
                 now=now, detail="single sign-on: no active account has this email",
             )  # fmt: skip
         raise SignInRefused(

@@ -13,6 +13,7 @@ from analytics.records import (
     CASE_RECORD_TYPE,
     Store,
     note_records_changed,
+    note_records_selected_changed,
     record_audit,
 )
 from analytics.vocabulary import (
@@ -116,6 +117,9 @@ def load_demo_data(store: Store, count: int, *, actor: str, seed: int = 1, now: 
         cases = generate_demo_cases(count, seed=seed, today=now.date())
         for batch in _batches(cases, _BATCH_SIZE):
             record_cases(cursor, batch, is_demo=True)
+        note_records_selected_changed(
+            cursor, CASE_RECORD_TYPE, "SELECT id FROM incidents WHERE is_demo"
+        )
         record_audit(
             cursor, actor, "demo data loaded", now=now, detail=f"{count} cases, seed {seed}"
         )

@@ -22,7 +22,9 @@ from analytics.cases.rules import (
 )
 from analytics.problems import Problem
 from analytics.records import (
+    CASE_RECORD_TYPE,
     Store,
+    note_records_selected_changed,
     record_audit,
 )
 from analytics.sql import load_query
@@ -201,6 +203,15 @@ def import_case_lines(
     with store.transaction() as cursor:
         # The references read so far and the line of each, to name a repeated one.
         cursor.execute("CREATE TEMP TABLE import_lines (reference VARCHAR, line BIGINT)")
+        # Every case this import adds has an id above those already there: the trail
+        # vouches for them as the import commits.
+        ((newest_before,),) = cursor.execute(
+            "SELECT coalesce(max(id), 0) FROM incidents"
+        ).fetchall()
+        note_records_selected_changed(
+            cursor, CASE_RECORD_TYPE, "SELECT id FROM incidents WHERE id > $newest_before",
+            {"newest_before": newest_before},
+        )  # fmt: skip
         try:
             for chunk in _chunks(_read_rows(reader, header, today)):
                 problems.add(_chunk_problems(cursor, chunk))

@@ -30,10 +30,8 @@ from analytics.cases.rules import (
 )
 from analytics.problems import Problem
 from analytics.records import (
-    CASE_RECORD_TYPE,
     Store,
     find_case_id_in,
-    note_records_changed,
     person_pseudonym,
     pseudonym_key_of,
     record_audit,
@@ -368,10 +366,6 @@ def _insert_cases(cursor: duckdb.DuckDBPyConnection, cases: Sequence[Case], *, i
     # view would keep each chunk of a large import alive until its transaction commits.)
     cursor.execute(load_query("insert_cases"), {"is_demo": is_demo})
     cursor.execute(load_query("insert_actions_by_reference"))
-    inserted = cursor.execute(
-        "SELECT id FROM incidents WHERE reference IN (SELECT reference FROM new_cases)"
-    ).fetchall()
-    note_records_changed(cursor, CASE_RECORD_TYPE, [incident_id for (incident_id,) in inserted])
 
 
 # ----------------------------------------------------------------------------- reads

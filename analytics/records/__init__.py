@@ -31,6 +31,7 @@ from analytics.records.freshness import (
 from analytics.records.keys import (
     KeyFileProblem,
     key_path,
+    session_token_key,
 )
 from analytics.records.opening import (
     database_path,
@@ -78,9 +79,12 @@ from analytics.records.store import (
 )
 from analytics.records.vouching import (
     ACCOUNT_LOCK,
+    COUNTED_WITH_IT,
+    SIGN_IN_FAILED,
     SIGN_IN_FAILURES,
     note_counter_change,
     note_records_changed,
+    note_records_selected_changed,
 )
 
 __all__ = [
@@ -88,6 +92,7 @@ __all__ = [
     "BACKUP_FOLDER",
     "CASE_ANONYMISED",
     "CASE_RECORD_TYPE",
+    "COUNTED_WITH_IT",
     "DEFAULTS",
     "KEEP_REPEATS_OF_DISPOSED",
     "MAX_FOLDER_LENGTH",
@@ -98,6 +103,7 @@ __all__ = [
     "RETENTION_YEARS",
     "SCHOOL_NAME",
     "SERVER_ACTOR_PREFIX",
+    "SIGN_IN_FAILED",
     "SIGN_IN_FAILURES",
     "SUPPRESSION_THRESHOLD",
     "THRESHOLDS",
@@ -126,6 +132,7 @@ __all__ = [
     "make_private_folder",
     "note_counter_change",
     "note_records_changed",
+    "note_records_selected_changed",
     "open_store",
     "person_pseudonym",
     "prepare_audit_chain",
@@ -138,6 +145,7 @@ __all__ = [
     "record_setting",
     "record_settings",
     "restart_audit_tail",
+    "session_token_key",
     "verify_audit_trail",
     "verify_audit_trail_file",
     "wal_path",

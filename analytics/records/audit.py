@@ -330,8 +330,14 @@ def erased_rows_listed(rows: Sequence[AuditRow]) -> set[int]:
     """Every row a disposal's row lists as erased by it."""
     listed: set[int] = set()
     for row in rows:
-        if row.erased_rows is not None:
-            listed.update(json.loads(row.erased_rows))
+        if row.erased_rows is None:
+            continue
+        try:
+            ids = json.loads(row.erased_rows)
+        except ValueError:
+            continue  # not as the app wrote it: the row's own chain value says so
+        if isinstance(ids, list):
+            listed.update(row_id for row_id in ids if isinstance(row_id, int))
     return listed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from analytics.records.vouching import RecordFinding, describe_findings, verify_
 if TYPE_CHECKING:
     from analytics.records.store import Store
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class AuditVerdict:
@@ -41,7 +44,7 @@ class AuditVerdict:
 
     problem is one of: edited, blanked, deleted, inserted, unchained, recomputed,
     truncated, tail missing, tail unreadable, tail unsealed, tail forged, key missing, key
-    unusable, not keyed, records changed. records names each record that is not as the
+    unusable, not keyed, records changed, unreadable. records names each record that is not as the
     trail last vouched for it (analytics.records.vouching).
     """
 
@@ -60,9 +63,10 @@ def verify_audit_trail(store: Store) -> AuditVerdict:
 
 
 def verify_trail_before_upgrade(store: Store) -> AuditVerdict:
-    """verify_audit_trail as it was before records vouched for themselves (missing text
-    allowed on any row, records not checked): whether a store may be upgraded."""
-    return _judge(resolved_path(store.path), store.read_rows, upgraded=False)
+    """The chain as it was checked before records vouched for themselves (missing text
+    allowed on any row, records and the tail file not checked): whether a store may be
+    upgraded. The tail is left to verify_audit_trail, which goes on naming its problem."""
+    return _judge(resolved_path(store.path), store.read_rows, with_tail=False, upgraded=False)
 
 
 def verify_audit_chain(store: Store) -> AuditVerdict:
@@ -83,6 +87,13 @@ def verify_audit_trail_file(db_path: Path | str) -> AuditVerdict:
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = 'audit_log'"
             ).fetchall()
         }
+        if "reason_digest" in columns and "vouched" not in columns:
+            return AuditVerdict(
+                False,
+                "This store predates records that vouch for themselves: open it with the app "
+                "(or any command that writes) once to upgrade its trail, then verify again.",
+                "not upgraded",
+            )
         if "reason_digest" not in columns:
             return AuditVerdict(
                 False,
@@ -107,6 +118,27 @@ def _judge(
     *,
     with_tail: bool = True,
     upgraded: bool = True,
+) -> AuditVerdict:
+    try:
+        return _judge_trail(db_path, read_rows, with_tail=with_tail, upgraded=upgraded)
+    except (duckdb.Error, ValueError, TypeError, AttributeError) as error:
+        # A table dropped or a column emptied of what the app always writes: an answer,
+        # never a crash on the Audit trail page. The log keeps the cause.
+        log.warning("The audit trail of %s could not be read: %r", db_path, error)
+        return AuditVerdict(
+            False,
+            "The trail's tables are not as the app made them (a table or a value the app "
+            "always writes is missing or malformed): they were changed outside the app.",
+            "unreadable",
+        )
+
+
+def _judge_trail(
+    db_path: Path,
+    read_rows: Callable[..., list[tuple]],
+    *,
+    with_tail: bool,
+    upgraded: bool,
 ) -> AuditVerdict:
     rows = load_audit_rows(read_rows)
     if not rows and not (with_tail and audit_tail_path(db_path).exists()):

@@ -28,6 +28,7 @@ AUDIT_CHAIN = b"audit-chain"
 AUDIT_TAIL = b"audit-tail"
 AUDIT_TEXT = b"audit-text"
 RECORD_STATE = b"record-state"
+SESSION_TOKEN = b"session-token"
 PSEUDONYM = b"pseudonym"
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,11 @@ def derived_key(db_path: Path | str, purpose: bytes | str) -> bytes:
     """The subkey for one purpose (AUDIT_CHAIN, AUDIT_TAIL, PSEUDONYM): HMAC-SHA256(key, purpose).
     KeyMissing, as load_key, if the store has no key file."""
     return derive_key(load_key(db_path), purpose)
+
+
+def session_token_key(store) -> bytes:
+    """The subkey under which the store keeps session tokens' digests (a Store's)."""
+    return derived_key(store.path, SESSION_TOKEN)
 
 
 def derive_key(key: bytes, purpose: bytes | str) -> bytes:

@@ -18,7 +18,11 @@ from analytics.records.audit_tail import write_audit_tail
 from analytics.records.audit_verify import verify_trail_before_upgrade
 from analytics.records.pseudonyms import rekey_person_pseudonyms
 from analytics.records.store import Store, run_after_every_commit, run_before_every_commit
-from analytics.records.vouching import vouch_before_commit, vouch_existing_records
+from analytics.records.vouching import (
+    needs_vouching_upgrade,
+    vouch_before_commit,
+    vouch_existing_records,
+)
 
 DEFAULT_DB_PATH = DATA_FOLDER / "dashboard.duckdb"
 DB_PATH_VARIABLE = "DASHBOARD_DB"
@@ -27,9 +31,6 @@ DB_PATH_VARIABLE = "DASHBOARD_DB"
 # the newest audit row is also recorded outside the store once it has committed.
 run_before_every_commit(vouch_before_commit)
 run_after_every_commit(write_audit_tail)
-# The migration from which records vouch for themselves; a store that had rows before it
-# is upgraded once (analytics.records.vouching.vouch_existing_records).
-RECORDS_VOUCHED_MIGRATION = 14
 
 
 def database_path() -> Path:
@@ -43,12 +44,10 @@ def open_store(path: Path | str | None = None, *, now: datetime) -> Store:
     make sure its audit trail is keyed (analytics.records.audit_keying.prepare_audit_chain); now
     dates what opening may record on the trail (a trail or pseudonyms keyed)."""
     store = Store(Path(path) if path is not None else database_path())
-    newly_applied = apply_migrations(store)
+    apply_migrations(store)
     prepare_audit_chain(store, now=now)
     rekey_person_pseudonyms(store, now=now)
-    if RECORDS_VOUCHED_MIGRATION in newly_applied and store.read_value(
-        "SELECT count(*) FROM audit_log"
-    ):
+    if needs_vouching_upgrade(store):
         vouch_existing_records(store, now=now, trail_verdict=verify_trail_before_upgrade(store))
     return store
 

@@ -19,8 +19,10 @@ class Touched:
     transaction: int
     # (row id, record type, record id) of every audit row written, oldest first.
     rows: list[tuple[int, str | None, str | None]] = field(default_factory=list)
-    # Records a bulk write changed without a row of their own: (record type, record id).
-    records: set[tuple[str, str]] = field(default_factory=set)
+    # Records a bulk write changed without a row of their own, as the queries that select
+    # their ids: (record type, query, its parameters). An import's hundreds of thousands
+    # are read by DuckDB as the transaction commits, never held here.
+    records: list[tuple[str, str, dict]] = field(default_factory=list)
     # Counters changed: (kind, record id).
     counters: set[tuple[str, str]] = field(default_factory=set)
     # The one upgrade that vouches for records as it finds them (records.vouching).
@@ -55,11 +57,19 @@ def note_audit_row(db_path: Path, transaction: int, row_id: int, record_type, re
 def note_records(cursor: duckdb.DuckDBPyConnection, record_type: str, record_ids) -> None:
     """A write changed (or removed) these records beyond those its audit rows are about:
     the trail vouches for their state as it commits."""
+    ids = [str(record_id) for record_id in record_ids]
+    if ids:
+        note_records_selected(cursor, record_type, "SELECT unnest($ids)", {"ids": ids})
+
+
+def note_records_selected(
+    cursor: duckdb.DuckDBPyConnection, record_type: str, select_ids: str, params=None
+) -> None:
+    """note_records for the ids a query selects (one column, named parameters), as the
+    store will stand when the transaction commits."""
     db_path, transaction = transaction_of(cursor)
     with _lock:
-        _entry(db_path, transaction).records.update(
-            (record_type, str(record_id)) for record_id in record_ids
-        )
+        _entry(db_path, transaction).records.append((record_type, select_ids, params or {}))
 
 
 def note_counter(cursor: duckdb.DuckDBPyConnection, kind: str, record_id) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -49,6 +50,7 @@ from analytics.records.keys import RECORD_STATE, derive_key, load_key
 from analytics.records.pending import (
     note_counter,
     note_records,
+    note_records_selected,
     note_vouching_as_found,
     take_touched,
     transaction_of,
@@ -66,6 +68,10 @@ SNAPSHOT_RECORD_TYPE = "report_snapshot"
 SIGN_IN_FAILURES = "sign-in failures"
 ACCOUNT_LOCK = "account lock"
 RECORDS_VOUCHED = "records vouched"
+# A refused sign-in's row on the trail, the first of its username's minute, which the
+# count of that minute goes with (analytics.access.signing_in).
+SIGN_IN_FAILED = "sign-in failed"
+COUNTED_WITH_IT = "every failure this minute is counted with it"
 
 
 class RecordKind(NamedTuple):
@@ -86,19 +92,25 @@ STATES_AT_ONCE = 500
 # Each part read is named, so that a column added later changes no record's digest.
 RECORD_KINDS: dict[str, RecordKind] = {
     CASE_RECORD_TYPE: RecordKind(
+        # A case is there if its entry or any step or evidence item of its id is: steps
+        # planted under an id before the app uses it are part of that case, not hidden.
         """
         , steps AS (
-            SELECT incident_id, list({action: action, taken_on: taken_on, note: note}
-                                     ORDER BY id) AS steps
+            SELECT incident_id, list({action: action, taken_on: taken_on, note: note,
+                                      recorded_at: recorded_at} ORDER BY id) AS steps
             FROM escalation_actions WHERE incident_id IN (SELECT id FROM wanted)
             GROUP BY incident_id
         ), items AS (
-            SELECT incident_id, list({id: id, sha256: sha256, file_name: file_name,
-                                      media_type: media_type, note: note} ORDER BY id) AS items
+            SELECT incident_id, list({id: id, sha256: sha256, content: sha256(content),
+                                      thumbnail: sha256(thumbnail), file_name: file_name,
+                                      media_type: media_type, note: note,
+                                      original_sha256: original_sha256, size: size_bytes,
+                                      original_size: original_size_bytes, added_by: added_by,
+                                      added_at: added_at} ORDER BY id) AS items
             FROM evidence WHERE incident_id IN (SELECT id FROM wanted)
             GROUP BY incident_id
         )
-        SELECT i.id::VARCHAR, to_json({
+        SELECT w.id::VARCHAR, to_json({
             reference: i.reference, reported_on: i.reported_on, posted_on: i.posted_on,
             platform: i.platform, categories: i.categories, posted_by: i.posted_by,
             about: i.about, person_ref: i.person_ref, person_key: i.person_key,
@@ -106,21 +118,24 @@ RECORD_KINDS: dict[str, RecordKind] = {
             discussion_outcome: i.discussion_outcome, content_removed_on: i.content_removed_on,
             closed_on: i.closed_on, outcome: i.outcome, rationale: i.rationale,
             is_demo: i.is_demo, legal_hold: i.legal_hold, anonymised_at: i.anonymised_at,
-            stage: i.stage, repeat_kept: i.repeat_kept, steps: s.steps, evidence: e.items
+            stage: i.stage, repeat_kept: i.repeat_kept, recorded_at: i.recorded_at,
+            steps: s.steps, evidence: e.items
         })::VARCHAR
-        FROM incidents i
-        LEFT JOIN steps s ON s.incident_id = i.id
-        LEFT JOIN items e ON e.incident_id = i.id
-        WHERE i.id IN (SELECT id FROM wanted)
+        FROM (SELECT DISTINCT id FROM wanted) w
+        LEFT JOIN incidents i ON i.id = w.id
+        LEFT JOIN steps s ON s.incident_id = w.id
+        LEFT JOIN items e ON e.incident_id = w.id
+        WHERE i.id IS NOT NULL OR s.steps IS NOT NULL OR e.items IS NOT NULL
         """,
-        "SELECT id FROM incidents",
+        "SELECT id FROM incidents UNION SELECT incident_id FROM escalation_actions "
+        "UNION SELECT incident_id FROM evidence",
     ),
     ACCOUNT_RECORD_TYPE: RecordKind(
         """
         SELECT a.id::VARCHAR, to_json({
             username: a.username, display_name: a.display_name, email: a.email,
             role: a.role, password_hash: a.password_hash, active: a.active,
-            must_change_password: a.must_change_password,
+            must_change_password: a.must_change_password, created_at: a.created_at,
             second_factor: (SELECT {secret: f.secret, confirmed_at: f.confirmed_at,
                                     last_time_step: f.last_time_step}
                             FROM second_factors f WHERE f.account_id = a.id),
@@ -134,7 +149,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     ),
     SETTING_RECORD_TYPE: RecordKind(
         """
-        SELECT name, to_json({value: value})::VARCHAR FROM settings
+        SELECT name, to_json({value: value, updated_at: updated_at})::VARCHAR FROM settings
         WHERE name IN (SELECT id FROM wanted)
         """,
         "SELECT name FROM settings",
@@ -142,15 +157,23 @@ RECORD_KINDS: dict[str, RecordKind] = {
     ),
     POLICY_RECORD_TYPE: RecordKind(
         """
-        SELECT p.id::VARCHAR, to_json({
+        , reviews AS (
+            SELECT policy_id, list({approved_on: approved_on, approved_by: approved_by,
+                                    next_review_term: next_review_term,
+                                    recorded_at: recorded_at} ORDER BY id) AS reviews
+            FROM policy_reviews WHERE policy_id IN (SELECT id FROM wanted)
+            GROUP BY policy_id
+        )
+        SELECT w.id::VARCHAR, to_json({
             title: p.title, body: p.body, governs_incidents: p.governs_incidents,
-            reviews: (SELECT list({approved_on: r.approved_on, approved_by: r.approved_by,
-                                   next_review_term: r.next_review_term} ORDER BY r.id)
-                      FROM policy_reviews r WHERE r.policy_id = p.id)
+            recorded_at: p.recorded_at, reviews: r.reviews
         })::VARCHAR
-        FROM policies p WHERE p.id IN (SELECT id FROM wanted)
+        FROM (SELECT DISTINCT id FROM wanted) w
+        LEFT JOIN policies p ON p.id = w.id
+        LEFT JOIN reviews r ON r.policy_id = w.id
+        WHERE p.id IS NOT NULL OR r.reviews IS NOT NULL
         """,
-        "SELECT id FROM policies",
+        "SELECT id FROM policies UNION SELECT policy_id FROM policy_reviews",
     ),
     SNAPSHOT_RECORD_TYPE: RecordKind(
         """
@@ -204,6 +227,14 @@ def note_records_changed(
     note_records(cursor, record_type, record_ids)
 
 
+def note_records_selected_changed(
+    cursor: duckdb.DuckDBPyConnection, record_type: str, select_ids: str, params=None
+) -> None:
+    """note_records_changed for the ids a query selects (one column, named parameters) as
+    the transaction commits: an import's cases, never brought into Python."""
+    note_records_selected(cursor, record_type, select_ids, params)
+
+
 # ---------------------------------------------------------------------------- digests
 
 
@@ -215,10 +246,28 @@ def state_digest(state_key: bytes, kind: str, record_id: str, state: str | None)
     return hmac.digest(state_key, message.encode("utf-8"), "sha256").hex()
 
 
-def lines_digest(state_key: bytes, lines: Iterable[tuple[str, str, str | None]]) -> str:
-    """The keyed digest of a row's vouch lines, in order of kind and id."""
-    message = json.dumps(sorted(lines, key=lambda line: line[:2]), separators=(",", ":"))
-    return hmac.digest(state_key, b"lines" + message.encode("utf-8"), "sha256").hex()
+class LinesDigest:
+    """The keyed digest of one row's vouch lines, bound to the row, fed in order of kind
+    and id (a large import's lines never all in memory at once)."""
+
+    def __init__(self, state_key: bytes, audit_id: int) -> None:
+        self._hmac = hmac.new(state_key, b"lines" + json.dumps(audit_id).encode(), "sha256")
+
+    def update(self, lines: Iterable[tuple[str, str, str | None]]) -> None:
+        for line in lines:
+            self._hmac.update(json.dumps(list(line), separators=(",", ":")).encode() + b"\n")
+
+    def hexdigest(self) -> str:
+        return self._hmac.hexdigest()
+
+
+def lines_digest(
+    state_key: bytes, audit_id: int, lines: Iterable[tuple[str, str, str | None]]
+) -> str:
+    """The keyed digest of one row's vouch lines, bound to the row."""
+    digest = LinesDigest(state_key, audit_id)
+    digest.update(sorted(lines, key=lambda line: line[:2]))
+    return digest.hexdigest()
 
 
 def current_states(
@@ -249,40 +298,87 @@ def vouch_before_commit(store: Store, cursor: duckdb.DuckDBPyConnection) -> None
     touched = take_touched(db_path, transaction)
     if touched is None:
         return
-    records = {
+    about = [
         (record_type, record_id)
         for _, record_type, record_id in touched.rows
         if record_type in RECORD_KINDS and record_id is not None
-    } | touched.records
-    counters = touched.counters | {
-        (ACCOUNT_LOCK, record_id) for kind, record_id in records if kind == ACCOUNT_RECORD_TYPE
-    }
-    if not records and not counters:
+    ]
+    for kind in sorted({kind for kind, _ in about}):
+        ids = [record_id for each, record_id in about if each == kind]
+        touched.records.append((kind, "SELECT unnest($ids)", {"ids": ids}))
+    vouching = bool(touched.records)
+    if not vouching and not touched.counters:
         return
+    if vouching and not touched.rows:
+        # A vouch must ride on a row of the trail: a bulk write without one is a mistake.
+        raise RuntimeError("records were changed without a row on the audit trail")
     key = load_key(db_path)
     state_key = derive_key(key, RECORD_STATE)
     read_rows = _reader(cursor)
-    if records and not touched.rows:
-        # A vouch must ride on a row of the trail: a bulk write without one is a mistake.
-        raise RuntimeError("records were changed without a row on the audit trail")
-    if not touched.as_found:
-        # A record changed outside the app before this write is not vouched for again, so
-        # a later write about it cannot bless the change: verify goes on naming it.
-        records = _as_last_vouched(store.read_rows, state_key, records, RECORD_KINDS, _LAST_VOUCHED)
-        counters = _as_last_vouched(store.read_rows, state_key, counters, COUNTER_KINDS, _SEALED)
+    # A record changed outside the app before this write is not vouched for again, so a
+    # later write about it cannot bless the change: verify goes on naming it.
+    committed = None if touched.as_found else store.read_rows
+    counters = set(touched.counters)
+    # An account's write seals its lock too.
+    counters |= {
+        (ACCOUNT_LOCK, record_id) for kind, record_id in about if kind == ACCOUNT_RECORD_TYPE
+    }
     if counters:
+        counters = _as_last_vouched(committed, state_key, counters, COUNTER_KINDS, _SEALED)
         _seal_counters(cursor, read_rows, state_key, counters)
-    if not records:
+    if not vouching:
         return
-    lines = _vouch_lines(read_rows, state_key, records)
     row_id = touched.rows[-1][0]
-    chain = _rechain_with_vouches(cursor, ChainKeys.of(key), state_key, row_id, lines)
+    vouched = LinesDigest(state_key, row_id)
+    for kind, wanted in _pending_in_order(cursor, touched.records):
+        chunk = {(kind, record_id) for record_id in wanted}
+        chunk = _as_last_vouched(committed, state_key, chunk, RECORD_KINDS, _LAST_VOUCHED)
+        lines = _vouch_lines(read_rows, state_key, kind, sorted(i for _, i in chunk))
+        _write_lines(cursor, row_id, lines)
+        vouched.update(lines)
+    chain = _rechain_with_vouches(cursor, ChainKeys.of(key), row_id, vouched.hexdigest())
     note_pending_tail(db_path, transaction, row_id, chain, trail_was_empty=False)
+
+
+def _pending_in_order(cursor, noted) -> Iterator[tuple[str, list[str]]]:
+    """The records the transaction named, once each, in order of kind and id, a few at a
+    time: (kind, ids), one kind at a time. Read in the writer's transaction, into a table
+    of its own connection."""
+    selects, params = [], {}
+    for number, (kind, select_ids, own) in enumerate(noted):
+        # Each query's parameters renamed apart, so that the queries read as one.
+        renamed = re.sub(r"\$([a-z_]+)", rf"$q{number}_\1", select_ids)
+        params.update({f"q{number}_{name}": value for name, value in own.items()})
+        params[f"q{number}_kind"] = kind
+        selects.append(
+            f"SELECT $q{number}_kind, CAST(noted AS VARCHAR) FROM ({renamed}) AS n(noted)"
+        )
+    union = " UNION ".join(selects)
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE pending_in_order AS
+        SELECT kind, id, row_number() OVER (ORDER BY kind, id) AS place
+        FROM ({union}) AS chosen(kind, id)
+        """,
+        params,
+    )
+    try:
+        (count,) = cursor.execute("SELECT count(*) FROM pending_in_order").fetchall()[0]
+        for start in range(1, count + 1, STATES_AT_ONCE):
+            rows = cursor.execute(
+                "SELECT kind, id FROM pending_in_order WHERE place BETWEEN ? AND ? ORDER BY place",
+                [start, start + STATES_AT_ONCE - 1],
+            ).fetchall()
+            for kind in sorted({kind for kind, _ in rows}):
+                yield kind, [record_id for each, record_id in rows if each == kind]
+    finally:
+        cursor.execute("DROP TABLE pending_in_order")
 
 
 _LAST_VOUCHED = """
     SELECT record_id, state_digest FROM audit_vouches
     WHERE record_type = $kind AND record_id IN (SELECT unnest($ids))
+        AND audit_id IN (SELECT id FROM audit_log WHERE vouched IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY audit_id DESC) = 1
 """
 _SEALED = """
@@ -293,7 +389,10 @@ _SEALED = """
 
 def _as_last_vouched(committed, state_key, records, kinds, last_sql) -> set[tuple[str, str]]:
     """Those of records whose committed state (read outside the writer's transaction) is
-    the one the trail last vouched for, or that are new."""
+    the one the trail last vouched for, or that are new; all of them when committed is None
+    (the upgrade, which vouches for records as it finds them)."""
+    if committed is None:
+        return set(records)
     kept = set()
     for kind in {kind for kind, _ in records}:
         wanted = sorted({record_id for record_kind, record_id in records if record_kind == kind})
@@ -313,32 +412,32 @@ def _reader(cursor: duckdb.DuckDBPyConnection) -> Callable[..., list[tuple]]:
     return lambda sql, params=None: cursor.execute(sql, params).fetchall()
 
 
-def _vouch_lines(read_rows, state_key, records) -> list[tuple[str, str, str | None]]:
-    lines = []
-    for kind in sorted({kind for kind, _ in records}):
-        wanted = [record_id for record_kind, record_id in records if record_kind == kind]
-        states = current_states(read_rows, RECORD_KINDS[kind], wanted)
-        lines += [
-            (kind, record_id, state_digest(state_key, kind, record_id, states.get(record_id)))
-            for record_id in sorted(set(wanted))
-        ]
-    return lines
+def _vouch_lines(read_rows, state_key, kind, wanted) -> list[tuple[str, str, str | None]]:
+    """The lines for some records of one kind, in order of id, as the write left them."""
+    states = current_states(read_rows, RECORD_KINDS[kind], wanted)
+    return [
+        (kind, record_id, state_digest(state_key, kind, record_id, states.get(record_id)))
+        for record_id in wanted
+    ]
 
 
-def _rechain_with_vouches(cursor, keys: ChainKeys, state_key, row_id, lines) -> str:
-    """Write the lines against the row and its vouched digest into it: the row is the
-    trail's newest and uncommitted, so only its own chain value changes."""
-    frame = pd.DataFrame(lines, columns=["record_type", "record_id", "state_digest"])
-    frame.insert(0, "audit_id", row_id)
-    cursor.register("vouch_lines", frame)
-    try:
-        cursor.execute("INSERT INTO audit_vouches SELECT * FROM vouch_lines")
-    finally:
-        cursor.unregister("vouch_lines")
+def _write_lines(cursor, row_id: int, lines) -> None:
+    if not lines:
+        return
+    kinds, ids, digests = (list(column) for column in zip(*lines, strict=True))
+    cursor.execute(
+        "INSERT INTO audit_vouches SELECT $row, unnest($kinds), unnest($ids), unnest($digests)",
+        {"row": row_id, "kinds": kinds, "ids": ids, "digests": digests},
+    )
+
+
+def _rechain_with_vouches(cursor, keys: ChainKeys, row_id: int, vouched: str) -> str:
+    """Write the vouched digest into the row: the row is the trail's newest and
+    uncommitted, so only its own chain value changes."""
     (row,) = cursor.execute(
         f"SELECT {ROW_COLUMNS} FROM audit_log WHERE id = ?", [row_id]
     ).fetchall()
-    row = AuditRow(*row)._replace(vouched=lines_digest(state_key, lines))
+    row = AuditRow(*row)._replace(vouched=vouched)
     previous = cursor.execute("SELECT chain FROM audit_log WHERE id = ?", [row.previous_id])
     previous_chain = (previous.fetchall() or [("",)])[0][0] or ""
     chain = keyed_link(keys.chain, previous_chain, row)
@@ -390,6 +489,7 @@ def verify_records(read_rows: Callable[..., list[tuple]], key: bytes) -> list[Re
         for kind, record_id, digest in read_rows(
             """
             SELECT record_type, record_id, state_digest FROM audit_vouches
+            WHERE audit_id IN (SELECT id FROM audit_log WHERE vouched IS NOT NULL)
             QUALIFY row_number() OVER (PARTITION BY record_type, record_id
                                        ORDER BY audit_id DESC) = 1
             """
@@ -400,8 +500,19 @@ def verify_records(read_rows: Callable[..., list[tuple]], key: bytes) -> list[Re
     sealed = {(kind, record_id): seal for kind, record_id, seal in read_rows(
         "SELECT kind, record_id, seal FROM counter_seals"
     )}  # fmt: skip
+    failures = current_states(read_rows, COUNTER_KINDS[SIGN_IN_FAILURES])
     for kind, sql in COUNTER_KINDS.items():
         findings += _compare(kind, current_states(read_rows, sql), sealed, state_key)
+    # A minute's count removed with its seal: its row on the trail still says it was kept.
+    for (record_id,) in read_rows(
+        """
+        SELECT DISTINCT actor || ' ' || strftime(occurred_at, '%Y-%m-%d %H:%M')
+        FROM audit_log WHERE action = $action AND detail LIKE '%' || $counted
+        """,
+        {"action": SIGN_IN_FAILED, "counted": COUNTED_WITH_IT},
+    ):
+        if record_id not in failures and (SIGN_IN_FAILURES, record_id) not in sealed:
+            findings.append(RecordFinding(SIGN_IN_FAILURES, record_id, "removed"))
     return findings
 
 
@@ -462,15 +573,34 @@ def _altered_vouches(read_rows, state_key) -> list[RecordFinding]:
         lines.setdefault(audit_id, []).append((kind, record_id, digest))
     findings = []
     for audit_id, vouched in read_rows(
-        "SELECT id, vouched FROM audit_log WHERE vouched IS NOT NULL OR id IN "
-        "(SELECT audit_id FROM audit_vouches)"
+        "SELECT coalesce(r.id, v.audit_id), r.vouched FROM (SELECT DISTINCT audit_id FROM "
+        "audit_vouches) v FULL JOIN (SELECT id, vouched FROM audit_log WHERE vouched IS NOT "
+        "NULL) r ON r.id = v.audit_id"
     ):
-        if vouched is None or lines_digest(state_key, lines.get(audit_id, [])) != vouched:
+        if vouched is None or lines_digest(state_key, audit_id, lines.get(audit_id, [])) != vouched:
             findings.append(RecordFinding("audit row", str(audit_id), "vouches altered"))
     return findings
 
 
 # ---------------------------------------------------------------------------- upgrading
+
+
+def needs_vouching_upgrade(store: Store) -> bool:
+    """Whether the store's trail was written before records vouched for themselves: it has
+    rows, and none carries what only this app writes (a vouch, an erasure list, the
+    upgrade's own row). Read from the chain, which nobody can change without the key, so
+    a store cannot be made to look un-upgraded; tried at every opening until it is done (a
+    trail that did not verify, a key not yet restored beside a restored store)."""
+    return bool(
+        store.read_value(
+            """
+            SELECT count(*) > 0 AND count(*) FILTER (WHERE vouched IS NOT NULL
+                OR erased_rows IS NOT NULL OR action = $upgrade) = 0
+            FROM audit_log
+            """,
+            {"upgrade": RECORDS_VOUCHED},
+        )
+    )
 
 
 def vouch_existing_records(store: Store, *, now: datetime, trail_verdict) -> bool:
@@ -493,7 +623,7 @@ def vouch_existing_records(store: Store, *, now: datetime, trail_verdict) -> boo
         read_rows = _reader(cursor)
         note_vouching_as_found(cursor)
         for kind, sql in RECORD_KINDS.items():
-            note_records(cursor, kind, current_states(read_rows, sql))
+            note_records_selected(cursor, kind, sql.every)
         for kind, sql in COUNTER_KINDS.items():
             for record_id in current_states(read_rows, sql):
                 note_counter(cursor, kind, record_id)

@@ -19,7 +19,7 @@ from analytics.access.accounts import (
 )
 from analytics.access.roles import PAGES_BY_ROLE
 from analytics.access.second_factor import begin_enrolment, record_enrolment
-from analytics.access.session_ending import token_digest
+from analytics.access.session_ending import stored_token_digest
 from analytics.access.setup_code import issue_setup_code, record_first_headteacher
 from analytics.cases.interchange import import_cases_file
 from analytics.records.opening import open_store
@@ -331,7 +331,7 @@ def test_signing_out_everywhere_ends_the_accounts_other_sessions_too(db_path):
     assert (
         store.read_value(
             "SELECT count(*) FROM sessions WHERE ended_at IS NULL AND token_hash = ?",
-            [token_digest(elsewhere)],
+            [stored_token_digest(app_store(), elsewhere)],
         )
         == 0
     )
@@ -352,7 +352,8 @@ def test_changing_the_password_in_the_sidebar_ends_the_other_sessions(db_path):
     assert app.title[0].value != "Sign in"  # this session stays
     assert (
         app_store().read_value(
-            "SELECT ended_why FROM sessions WHERE token_hash = ?", [token_digest(elsewhere)]
+            "SELECT ended_why FROM sessions WHERE token_hash = ?",
+            [stored_token_digest(app_store(), elsewhere)],
         )
         == "your password was changed"
     )

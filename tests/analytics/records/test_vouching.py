@@ -11,17 +11,20 @@ import json
 from datetime import timedelta
 
 import pytest
+from fpdf import FPDF
 
 from analytics.access.accounts import record_account, record_role
+from analytics.access.sessions import check_session
 from analytics.access.signing_in import SignInRefused, sign_in
 from analytics.cases.demo import load_demo_data, remove_demo_data
+from analytics.cases.evidence import record_evidence
 from analytics.cases.register import record_case, record_escalation
 from analytics.cases.retention import anonymise_cases, record_legal_hold
 from analytics.cases.rules import EscalationStep
 from analytics.records.audit import ROW_COLUMNS, AuditRow, ChainKeys, keyed_link
 from analytics.records.audit_tail import write_newest_tail
 from analytics.records.audit_verify import verify_audit_trail
-from analytics.records.keys import load_key
+from analytics.records.keys import key_path, load_key
 from analytics.records.opening import open_store
 from analytics.records.settings import RETENTION_YEARS, record_setting
 from analytics.records.vouching import RECORDS_VOUCHED
@@ -267,3 +270,112 @@ def test_a_later_write_about_a_changed_record_does_not_bless_the_change(lived_in
     with pytest.raises(SignInRefused):
         sign_in(store, "tom", "wrong again", now=PINNED_NOW)  # the same minute's count
     assert "sign-in failures" in {kind for kind, _, _ in named(store)}
+
+
+# ------------------------------------------------- attacks found by review (issue 20.3)
+
+
+def test_an_old_vouch_replayed_under_a_row_that_is_not_there_is_named(lived_in, store):
+    """Lines copied onto an audit id no row has (one taken from the sequence, say) do not
+    count as the trail's word: the edit stays named and the stray lines are named too."""
+    case = str(lived_in["case"])
+    behind_the_apps_back(
+        store, "DELETE FROM escalation_actions WHERE incident_id = $1", [lived_in["case"]]
+    )
+    behind_the_apps_back(
+        store,
+        "INSERT INTO audit_vouches SELECT nextval('audit_id_seq') + 1000, record_type, "
+        "record_id, state_digest FROM audit_vouches WHERE record_type = 'incident' AND "
+        "record_id = $1 ORDER BY audit_id LIMIT 1",
+        [case],
+    )
+    found = named(store)
+    assert ("incident", case, "changed") in found
+    assert any(kind == "audit row" and problem == "vouches altered" for kind, _, problem in found)
+    # Nor does the app's next write about the case take the stray line as its last vouch.
+    record_legal_hold(store, lived_in["case"], False, reason="lifted", actor="head", now=PINNED_NOW)
+    assert ("incident", case, "changed") in named(store)
+
+
+def test_a_minutes_failed_sign_ins_removed_with_their_seal_are_named(lived_in, store):
+    behind_the_apps_back(store, "DELETE FROM sign_in_failures WHERE username = 'tom'")
+    behind_the_apps_back(store, "DELETE FROM counter_seals WHERE kind = 'sign-in failures'")
+    assert {(kind, problem) for kind, _, problem in named(store)} == {
+        ("sign-in failures", "removed")
+    }
+
+
+def test_steps_planted_under_the_next_case_id_are_not_vouched_for_with_it(lived_in, store):
+    next_id = store.read_value("SELECT max(id) + 1 FROM incidents")
+    behind_the_apps_back(
+        store,
+        "INSERT INTO escalation_actions (id, incident_id, action, taken_on, recorded_at) "
+        "SELECT max(id) + 100, $1, 'police', DATE '2026-01-20', now() FROM escalation_actions",
+        [next_id],
+    )
+    assert ("incident", str(next_id), "never vouched for") in named(store)
+    case_id = record_case(store, make_case(reference="2026-002"), actor="head", now=PINNED_NOW)
+    assert case_id == next_id
+    assert ("incident", str(next_id), "never vouched for") in named(store)
+
+
+def test_evidence_bytes_swapped_in_the_file_are_named(lived_in, store):
+    pdf = FPDF()
+    pdf.add_page()
+    record_evidence(
+        store, lived_in["case"], bytes(pdf.output()), "letter.pdf", note=None, actor="head",
+        now=PINNED_NOW,
+    )  # fmt: skip
+    behind_the_apps_back(  # the same length, as the schema asks: other bytes
+        store, "UPDATE evidence SET content = (SELECT repeat('x', size_bytes::INTEGER)::BLOB)"
+    )
+    assert named(store) == {("incident", str(lived_in["case"]), "changed")}
+
+
+def test_a_session_written_into_the_file_signs_nobody_in(lived_in, store):
+    token = "a token of the attacker's own choosing, long enough"
+    behind_the_apps_back(
+        store,
+        "INSERT INTO sessions (token_hash, account_id, role, started_at, last_seen_at) "
+        "SELECT $1, id, role, $2, $2 FROM accounts WHERE username = 'head'",
+        [hashlib.sha256(token.encode()).hexdigest(), PINNED_NOW],
+    )
+    assert check_session(store, token, now=PINNED_NOW).account is None
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "UPDATE audit_log SET erased_rows = 'x' WHERE id = 3",
+        "UPDATE audit_log SET erased_rows = '[[1]]' WHERE id = 3",
+        "DROP TABLE audit_vouches",
+    ],
+)
+def test_a_malformed_trail_gets_an_answer_not_a_crash(lived_in, store, tampering):
+    behind_the_apps_back(store, tampering)
+    verdict = verify_audit_trail(store)
+    assert not verdict.whole
+    assert verdict.problem in {"edited", "unreadable"}
+
+
+def test_an_upgrade_that_could_not_run_is_tried_again_at_the_next_opening(lived_in, store):
+    """A store restored without its key beside it, say: upgraded once the key is back."""
+    as_before_vouching(store)
+    store.close()
+    key = key_path(store.path)
+    kept = key.read_bytes()
+    key.unlink()
+    open_store(store.path, now=PINNED_NOW).close()  # no key: nothing upgraded, nothing made
+    key.write_bytes(kept)
+    key.chmod(0o600)
+    upgraded = open_store(store.path, now=PINNED_NOW)
+    try:
+        assert verify_audit_trail(upgraded).whole
+        assert (
+            upgraded.read_value(
+                "SELECT count(*) FROM audit_log WHERE action = $1", [RECORDS_VOUCHED]
+            )
+            == 1
+        )
+    finally:
+        upgraded.close()
