@@ -44,7 +44,7 @@ nginx:
 
 # Every test but the soak runs (about five minutes of pytest on two cores): four workers,
 # since the browser tests mostly wait on their own pages and servers. Then the fast ones run
-# again with the clock years ahead (about three more).
+# again with the clock years ahead (about four more).
 test: $(INSTALLED) chromium nginx
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
